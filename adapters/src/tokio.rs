@@ -1,0 +1,217 @@
+//! tokio, in its two flavours: `tokio-ct` (current-thread scheduler) and `tokio-mt`
+//! (multi-thread, work-stealing, N workers).
+//!
+//! tokio's native semantics already match the contract (drop detaches, `abort`, panics
+//! returned as errors); the adapter only adds [`catch_panic`] so that a panic in a
+//! detached task is recorded instead of silently dropped. `tokio-ct` runs its root inside
+//! a [`LocalSet`](tokio::task::LocalSet) so that `spawn_local` works; `tokio-mt` has no
+//! `!Send` tasks. I/O goes through mio (epoll); files and `spawn_blocking` use tokio's
+//! blocking pool. Streams are exposed to scenarios through `tokio_util::compat`.
+
+use std::future::Future;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::process::{Command, ExitStatus, Stdio};
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use rtbench_core::task::{catch_panic, catch_panic_sync, join_result, payload_message, Caught};
+use rtbench_core::{
+    io, Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
+    Unavailable,
+};
+use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
+
+/// tokio's current-thread scheduler.
+pub type TokioCurrentThread = Tokio<false>;
+/// tokio's multi-thread, work-stealing scheduler.
+pub type TokioMultiThread = Tokio<true>;
+
+/// A tokio runtime; `MULTI` selects the scheduler.
+pub struct Tokio<const MULTI: bool> {
+    runtime: tokio::runtime::Runtime,
+    local: tokio::task::LocalSet,
+    threads: usize,
+}
+
+/// A tokio task, with the contract's join semantics.
+pub struct TokioJoinHandle<T>(tokio::task::JoinHandle<Caught<T>>);
+
+impl<T> Future for TokioJoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Poll::Ready(match ready!(Pin::new(&mut self.0).poll(cx)) {
+            Ok(caught) => join_result(caught),
+            Err(error) if error.is_cancelled() => Err(JoinError::Cancelled),
+            Err(error) => Err(JoinError::Panicked(payload_message(&*error.into_panic()))),
+        })
+    }
+}
+
+impl<T> Abort for TokioJoinHandle<T> {
+    fn abort(&self) {
+        self.0.abort();
+    }
+}
+
+/// A tokio TCP listener.
+pub struct TokioListener(tokio::net::TcpListener);
+
+impl io::TcpListener for TokioListener {
+    type Stream = Compat<tokio::net::TcpStream>;
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+
+    async fn accept(&self) -> std::io::Result<(Self::Stream, SocketAddr)> {
+        let (stream, peer) = self.0.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok((stream.compat(), peer))
+    }
+}
+
+/// A tokio child process.
+pub struct TokioChild(tokio::process::Child);
+
+impl io::ChildProcess for TokioChild {
+    type Stdout = Compat<tokio::process::ChildStdout>;
+
+    fn take_stdout(&mut self) -> Option<Self::Stdout> {
+        self.0.stdout.take().map(TokioAsyncReadCompatExt::compat)
+    }
+
+    async fn wait(&mut self) -> std::io::Result<ExitStatus> {
+        self.0.wait().await
+    }
+}
+
+const CAPABILITIES: Capabilities = Capabilities {
+    local_spawn: Support::Native("tokio::task::spawn_local on a LocalSet"),
+    blocking: Support::Native("tokio's blocking thread pool"),
+    tcp: Support::Native("tokio::net"),
+    process: Support::Native("tokio::process"),
+    files: Support::Native("tokio::fs (runs std::fs on the blocking pool)"),
+    io_backend: "epoll (mio)",
+};
+
+impl<const MULTI: bool> Runtime for Tokio<MULTI> {
+    type JoinHandle<T: Send + 'static> = TokioJoinHandle<T>;
+    type LocalJoinHandle<T: 'static> = TokioJoinHandle<T>;
+    type TcpListener = TokioListener;
+    type TcpStream = Compat<tokio::net::TcpStream>;
+    type Child = TokioChild;
+
+    const INFO: RuntimeInfo = if MULTI {
+        RuntimeInfo {
+            name: "tokio-mt",
+            crate_name: "tokio",
+            crate_version: env!("RTBENCH_VERSION_TOKIO"),
+            class: Class::MultiThread,
+            description: "tokio multi-thread scheduler (work stealing, N workers)",
+            capabilities: Capabilities {
+                local_spawn: Support::Missing(
+                    "tokio's multi-thread scheduler runs only Send tasks (!Send needs a LocalSet on one thread)",
+                ),
+                ..CAPABILITIES
+            },
+        }
+    } else {
+        RuntimeInfo {
+            name: "tokio-ct",
+            crate_name: "tokio",
+            crate_version: env!("RTBENCH_VERSION_TOKIO"),
+            class: Class::SingleThread,
+            description: "tokio current-thread scheduler (root inside a LocalSet)",
+            capabilities: CAPABILITIES,
+        }
+    };
+
+    fn new(config: &RuntimeConfig) -> Result<Self, Unavailable> {
+        let (mut builder, threads) = if MULTI {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(config.threads);
+            (builder, config.threads)
+        } else {
+            (tokio::runtime::Builder::new_current_thread(), 1)
+        };
+        let runtime =
+            builder.enable_all().build().map_err(|e| Unavailable(format!("tokio runtime: {e}")))?;
+        Ok(Tokio { runtime, local: tokio::task::LocalSet::new(), threads })
+    }
+
+    fn threads(&self) -> usize {
+        self.threads
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if MULTI {
+            self.runtime.block_on(future)
+        } else {
+            self.runtime.block_on(self.local.run_until(future))
+        }
+    }
+
+    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        TokioJoinHandle(tokio::spawn(catch_panic(future)))
+    }
+
+    fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        assert!(!MULTI, "spawn_local: {}", Self::INFO.capabilities.local_spawn.detail());
+        TokioJoinHandle(tokio::task::spawn_local(catch_panic(future)))
+    }
+
+    async fn spawn_blocking<F, T>(f: F) -> Result<T, JoinError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        TokioJoinHandle(tokio::task::spawn_blocking(move || catch_panic_sync(f))).await
+    }
+
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+
+    async fn tcp_bind(addr: SocketAddr) -> std::io::Result<Self::TcpListener> {
+        tokio::net::TcpListener::bind(addr).await.map(TokioListener)
+    }
+
+    async fn tcp_connect(addr: SocketAddr) -> std::io::Result<Self::TcpStream> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream.compat())
+    }
+
+    fn spawn_process(command: Command) -> std::io::Result<Self::Child> {
+        let mut command = tokio::process::Command::from(command);
+        command.stdout(Stdio::piped()).kill_on_drop(true);
+        command.spawn().map(TokioChild)
+    }
+
+    fn read_file(path: PathBuf) -> impl Future<Output = std::io::Result<Vec<u8>>> + Send {
+        tokio::fs::read(path)
+    }
+
+    fn write_file(
+        path: PathBuf,
+        contents: Vec<u8>,
+    ) -> impl Future<Output = std::io::Result<()>> + Send {
+        tokio::fs::write(path, contents)
+    }
+}

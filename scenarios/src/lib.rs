@@ -1,0 +1,68 @@
+//! The rtbench catalogue: the course's lessons as scenarios, each written once against
+//! [`rtbench_core::Runtime`] and checking its own result.
+//!
+//! Adding a scenario is one file (a type implementing [`Scenario`]) and one line in the
+//! `catalogue!` list below; the registry functions, the tests that run every scenario on
+//! every runtime, the benches and the command-line runner all pick it up from there.
+
+use rtbench_core::scenario::run_checked;
+use rtbench_core::{
+    Outcome, Params, Runtime, RuntimeVisitor, Scenario, ScenarioError, ScenarioInfo,
+};
+
+macro_rules! catalogue {
+    ($( $module:ident :: $scenario:ident ),* $(,)?) => {
+        $( pub mod $module; )*
+
+        /// Every scenario, in catalogue order.
+        pub fn infos() -> Vec<ScenarioInfo> {
+            vec![$( <$module::$scenario as Scenario>::INFO, )*]
+        }
+
+        /// Runs the scenario called `name` on `runtime`, after checking the runtime has
+        /// the capabilities it needs. `None` if no scenario has that name.
+        pub fn run<R: Runtime>(
+            name: &str,
+            runtime: &R,
+            params: &Params,
+        ) -> Option<Result<Outcome, ScenarioError>> {
+            $(
+                if name == <$module::$scenario as Scenario>::INFO.name {
+                    return Some(run_checked::<$module::$scenario, R>(runtime, params));
+                }
+            )*
+            None
+        }
+    };
+}
+
+catalogue! {
+    spawn_many::SpawnMany,
+}
+
+/// The scenario called `name`, or an error listing the valid names.
+pub fn info(name: &str) -> Result<ScenarioInfo, String> {
+    infos().into_iter().find(|info| info.name == name).ok_or_else(|| {
+        let valid: Vec<_> = infos().iter().map(|info| info.name).collect();
+        format!("unknown scenario `{name}`; valid: {}", valid.join(", "))
+    })
+}
+
+/// A [`RuntimeVisitor`] that runs one scenario: `adapters::visit(runtime, config,
+/// RunScenario { .. })` runs any scenario on any runtime chosen by name.
+#[derive(Clone, Copy, Debug)]
+pub struct RunScenario<'a> {
+    /// The scenario's name (must be valid: see [`info`]).
+    pub name: &'a str,
+    /// Its parameters.
+    pub params: &'a Params,
+}
+
+impl RuntimeVisitor for RunScenario<'_> {
+    type Output = Result<Outcome, ScenarioError>;
+
+    fn visit<R: Runtime>(self, runtime: &R) -> Self::Output {
+        run(self.name, runtime, self.params)
+            .unwrap_or_else(|| panic!("{}", info(self.name).unwrap_err()))
+    }
+}

@@ -1,0 +1,181 @@
+//! The contract's semantics, checked on every runtime flavour of this build: the same
+//! test body, instantiated per runtime by `contract_tests!`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rtbench_core::{Abort, Capability, JoinError, Runtime, RuntimeConfig};
+
+fn runtime<R: Runtime>() -> R {
+    R::new(&RuntimeConfig { threads: 2 }).unwrap_or_else(|e| panic!("{}: {e}", R::INFO.name))
+}
+
+/// Sets its flag when dropped: proves a cancelled task's future was dropped.
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+pub fn await_gives_the_value<R: Runtime>() {
+    let rt = runtime::<R>();
+    let value = rt.run(async { R::spawn(async { 6 * 7 }).await });
+    assert_eq!(value, Ok(42));
+    assert_eq!(
+        rt.block_on(async { R::spawn(async { "from block_on" }).await }),
+        Ok("from block_on")
+    );
+}
+
+pub fn abort_cancels_and_drops_the_future<R: Runtime>() {
+    let rt = runtime::<R>();
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = DropFlag(Arc::clone(&dropped));
+    let result = rt.run(async move {
+        let handle = R::spawn(async move {
+            let _flag = flag;
+            R::sleep(Duration::from_secs(60)).await;
+            "finished"
+        });
+        R::sleep(Duration::from_millis(5)).await;
+        handle.abort();
+        handle.await
+    });
+    assert_eq!(result, Err(JoinError::Cancelled));
+    assert!(dropped.load(Ordering::SeqCst), "the aborted task's future was not dropped");
+}
+
+pub fn panic_is_returned_and_runtime_survives<R: Runtime>() {
+    let rt = runtime::<R>();
+    let (panicked, after) = rt.run(async {
+        let panicked = R::spawn(async {
+            if true {
+                panic!("contract-boom");
+            }
+        })
+        .await;
+        let after = R::spawn(async { 1 }).await;
+        (panicked, after)
+    });
+    assert_eq!(panicked, Err(JoinError::Panicked("contract-boom".into())));
+    assert_eq!(after, Ok(1));
+    assert_eq!(rt.run(async { R::spawn(async { 2 }).await }), Ok(2));
+}
+
+pub fn dropped_handle_detaches<R: Runtime>() {
+    let rt = runtime::<R>();
+    let received = rt.run(async {
+        let (tx, rx) = async_channel::bounded(1);
+        drop(R::spawn(async move {
+            R::sleep(Duration::from_millis(5)).await;
+            tx.send("still ran").await.unwrap();
+        }));
+        R::timeout(Duration::from_secs(10), rx.recv()).await
+    });
+    assert_eq!(received, Ok(Ok("still ran")));
+}
+
+pub fn timeout_fires_and_passes_values<R: Runtime>() {
+    let rt = runtime::<R>();
+    let (fired, passed) = rt.run(async {
+        let fired = R::timeout(Duration::from_millis(10), R::sleep(Duration::from_secs(60))).await;
+        let passed = R::timeout(Duration::from_secs(60), async { 5 }).await;
+        (fired, passed)
+    });
+    assert!(fired.is_err());
+    assert_eq!(passed, Ok(5));
+}
+
+pub fn sleep_never_wakes_early<R: Runtime>() {
+    let rt = runtime::<R>();
+    let slept = rt.run(async {
+        let start = Instant::now();
+        R::sleep(Duration::from_millis(20)).await;
+        start.elapsed()
+    });
+    assert!(slept >= Duration::from_millis(20), "woke after {slept:?}");
+}
+
+pub fn yield_now_lets_others_run<R: Runtime>() {
+    let rt = runtime::<R>();
+    let flag = Arc::new(AtomicBool::new(false));
+    let seen = rt.run({
+        let flag = Arc::clone(&flag);
+        async move {
+            let _other = R::spawn({
+                let flag = Arc::clone(&flag);
+                async move { flag.store(true, Ordering::SeqCst) }
+            });
+            for _ in 0..1_000 {
+                if flag.load(Ordering::SeqCst) {
+                    return true;
+                }
+                R::yield_now().await;
+            }
+            false
+        }
+    });
+    assert!(seen, "a spawned task never ran while the root kept yielding");
+}
+
+pub fn spawn_blocking_does_not_block_the_executor<R: Runtime>() {
+    let rt = runtime::<R>();
+    let outcome = rt.run(async {
+        let (tx, rx) = std::sync::mpsc::channel();
+        // The closure waits for a message that only an async task can send: if it ran
+        // on the executor's thread, that task could never run and this would time out.
+        let blocking = R::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(10)).is_ok());
+        R::spawn(async move {
+            R::sleep(Duration::from_millis(1)).await;
+            tx.send(()).unwrap();
+        })
+        .await
+        .unwrap();
+        let panicked = R::spawn_blocking(|| panic!("blocking-boom")).await;
+        (blocking.await, panicked)
+    });
+    assert_eq!(outcome.0, Ok(true));
+    assert_eq!(outcome.1, Err::<(), _>(JoinError::Panicked("blocking-boom".into())));
+}
+
+pub fn spawn_local_runs_non_send_futures<R: Runtime>() {
+    if !R::INFO.capabilities.get(Capability::LocalSpawn).is_available() {
+        return;
+    }
+    let rt = runtime::<R>();
+    let value = rt.block_on(async {
+        let not_send = std::rc::Rc::new(21);
+        R::spawn_local(async move {
+            R::yield_now().await;
+            *not_send * 2
+        })
+        .await
+    });
+    assert_eq!(value, Ok(42));
+}
+
+macro_rules! contract_tests {
+    ($( $(#[$cfg:meta])* $module:ident => $runtime:ty ),* $(,)?) => {$(
+        $(#[$cfg])*
+        mod $module {
+            type R = $runtime;
+            #[test] fn await_gives_the_value() { super::await_gives_the_value::<R>() }
+            #[test] fn abort_cancels_and_drops_the_future() { super::abort_cancels_and_drops_the_future::<R>() }
+            #[test] fn panic_is_returned_and_runtime_survives() { super::panic_is_returned_and_runtime_survives::<R>() }
+            #[test] fn dropped_handle_detaches() { super::dropped_handle_detaches::<R>() }
+            #[test] fn timeout_fires_and_passes_values() { super::timeout_fires_and_passes_values::<R>() }
+            #[test] fn sleep_never_wakes_early() { super::sleep_never_wakes_early::<R>() }
+            #[test] fn yield_now_lets_others_run() { super::yield_now_lets_others_run::<R>() }
+            #[test] fn spawn_blocking_does_not_block_the_executor() { super::spawn_blocking_does_not_block_the_executor::<R>() }
+            #[test] fn spawn_local_runs_non_send_futures() { super::spawn_local_runs_non_send_futures::<R>() }
+        }
+    )*};
+}
+
+contract_tests! {
+    #[cfg(feature = "tokio")] tokio_ct => rtbench_adapters::tokio::TokioCurrentThread,
+    #[cfg(feature = "tokio")] tokio_mt => rtbench_adapters::tokio::TokioMultiThread,
+}

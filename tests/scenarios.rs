@@ -1,0 +1,49 @@
+//! Every registered scenario, at its test size, on every runtime flavour of this build:
+//! its own check must pass, or — only where the runtime declares the capability
+//! missing — it must say `n/a` with a reason.
+
+use rtbench_core::{Params, RuntimeConfig, ScenarioError, Size};
+use rtbench_scenarios::RunScenario;
+
+fn check_every_scenario_on(runtime: &str) {
+    let config = RuntimeConfig { threads: 2 };
+    let mut failures = Vec::new();
+    for info in rtbench_scenarios::infos() {
+        let params = Params::new(info.params, Size::Test);
+        let visitor = RunScenario { name: info.name, params: &params };
+        match rtbench_adapters::visit(runtime, &config, visitor) {
+            Ok(Ok(outcome)) => {
+                assert!(!outcome.metrics.is_empty(), "{}: no metrics", info.name);
+                assert!(
+                    outcome.metrics.iter().all(|m| m.value.is_finite()),
+                    "{}: non-finite metric in {:?}",
+                    info.name,
+                    outcome.metrics
+                );
+            }
+            Ok(Err(ScenarioError::Unsupported(reason))) => {
+                eprintln!("{runtime} / {}: n/a: {reason}", info.name)
+            }
+            Ok(Err(error)) => failures.push(format!("{}: {error}", info.name)),
+            Err(error) => failures.push(format!("{}: {error}", info.name)),
+        }
+    }
+    assert!(failures.is_empty(), "{runtime}: {}", failures.join("\n"));
+}
+
+macro_rules! every_runtime {
+    ($( $(#[$cfg:meta])* $test:ident => $name:literal ),* $(,)?) => {
+        $( $(#[$cfg])* #[test] fn $test() { check_every_scenario_on($name); } )*
+
+        #[test]
+        fn the_list_covers_every_compiled_runtime() {
+            let listed: Vec<&str> = vec![$( $(#[$cfg])* $name, )*];
+            assert_eq!(listed, rtbench_adapters::names());
+        }
+    };
+}
+
+every_runtime! {
+    #[cfg(feature = "tokio")] tokio_ct => "tokio-ct",
+    #[cfg(feature = "tokio")] tokio_mt => "tokio-mt",
+}
