@@ -178,4 +178,9 @@ macro_rules! contract_tests {
 contract_tests! {
     #[cfg(feature = "tokio")] tokio_ct => rtbench_adapters::tokio::TokioCurrentThread,
     #[cfg(feature = "tokio")] tokio_mt => rtbench_adapters::tokio::TokioMultiThread,
+    #[cfg(feature = "async-std")] async_std => rtbench_adapters::async_std::AsyncStd,
+    #[cfg(feature = "smol")] smol_1 => rtbench_adapters::smol::SmolSingleThread,
+    #[cfg(feature = "smol")] smol_mt => rtbench_adapters::smol::SmolMultiThread,
+    #[cfg(feature = "futures")] futures_local => rtbench_adapters::futures::FuturesLocal,
+    #[cfg(feature = "futures")] futures_pool => rtbench_adapters::futures::FuturesPool,
 }

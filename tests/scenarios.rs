@@ -46,4 +46,9 @@ macro_rules! every_runtime {
 every_runtime! {
     #[cfg(feature = "tokio")] tokio_ct => "tokio-ct",
     #[cfg(feature = "tokio")] tokio_mt => "tokio-mt",
+    #[cfg(feature = "async-std")] async_std => "async-std",
+    #[cfg(feature = "smol")] smol_1 => "smol-1",
+    #[cfg(feature = "smol")] smol_mt => "smol-mt",
+    #[cfg(feature = "futures")] futures_local => "futures-local",
+    #[cfg(feature = "futures")] futures_pool => "futures-pool",
 }

@@ -4,6 +4,9 @@
 //! | feature | flavours | module |
 //! |---|---|---|
 //! | `tokio` | `tokio-ct`, `tokio-mt` | [`tokio`](mod@crate::tokio) |
+//! | `async-std` | `async-std` (legacy) | [`async_std`](mod@crate::async_std) |
+//! | `smol` | `smol-1`, `smol-mt` | [`smol`](mod@crate::smol) |
+//! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
 //!
 //! The registry ([`infos`], [`visit`]) is generated from one list, so adding a runtime
 //! is one module, one feature and one line here.
@@ -12,6 +15,22 @@ use rtbench_core::{Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavaila
 
 #[cfg(feature = "tokio")]
 pub mod tokio;
+
+#[cfg(feature = "async-std")]
+pub mod async_std;
+#[cfg(feature = "futures")]
+pub mod futures;
+#[cfg(feature = "smol")]
+pub mod smol;
+
+#[cfg(any(feature = "async-std", feature = "smol", feature = "futures"))]
+mod async_process_child;
+#[cfg(any(feature = "async-std", feature = "smol"))]
+mod cancel_on_abort;
+#[cfg(any(feature = "smol", feature = "futures"))]
+mod current;
+#[cfg(any(feature = "smol", feature = "futures"))]
+mod smol_stack;
 
 /// Why [`visit`] could not run the visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +88,11 @@ macro_rules! registry {
 registry! {
     #[cfg(feature = "tokio")] tokio::TokioCurrentThread,
     #[cfg(feature = "tokio")] tokio::TokioMultiThread,
+    #[cfg(feature = "async-std")] async_std::AsyncStd,
+    #[cfg(feature = "smol")] smol::SmolSingleThread,
+    #[cfg(feature = "smol")] smol::SmolMultiThread,
+    #[cfg(feature = "futures")] futures::FuturesLocal,
+    #[cfg(feature = "futures")] futures::FuturesPool,
 }
 
 /// The names of every runtime flavour in this build.

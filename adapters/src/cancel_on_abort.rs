@@ -1,0 +1,143 @@
+//! The contract's join handle for runtimes whose native handle can only be cancelled by
+//! consuming it in an `async fn cancel(self)`: async-std's `JoinHandle` and
+//! async-task's `Task` (smol / async-executor).
+//!
+//! The contract's [`Abort::abort`] takes `&self` and must stop the task right away, while
+//! awaiting the handle afterwards must wait until the task's future has been dropped. So
+//! [`abort`](Abort::abort) moves the native handle out of a [`Mutex`] into its `cancel`
+//! future, boxes that future (the only allocation, on the abort path only — `spawn`
+//! allocates nothing here) and polls it once so the cancellation is requested at once,
+//! even if nobody awaits the handle afterwards. Awaiting the handle then finishes that
+//! future, which resolves only after the runtime dropped the task's future.
+//!
+//! Dropping the handle *detaches* the task ([`NativeTask::detach`]): async-std does that
+//! natively; async-task would cancel, so the smol adapter detaches explicitly.
+//!
+//! The boxed cancel future is `Send` for handles of `spawn` and need not be for handles
+//! of `spawn_local` (their output may be `!Send`): the handle is generic over the boxed
+//! type, [`SendCancel`] or [`LocalCancel`], and [`StartCancel`] picks the matching
+//! method of [`NativeTask`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Mutex, PoisonError};
+use std::task::{ready, Context, Poll, Waker};
+
+use rtbench_core::task::{join_result, Caught};
+use rtbench_core::{Abort, JoinError};
+
+/// The boxed `cancel` future of a `spawn` handle.
+pub type SendCancel<T> = dyn Future<Output = Option<Caught<T>>> + Send + 'static;
+/// The boxed `cancel` future of a `spawn_local` handle.
+pub type LocalCancel<T> = dyn Future<Output = Option<Caught<T>>> + 'static;
+
+/// What the shared handle needs from a runtime's native task handle.
+pub trait NativeTask<T>: Future<Output = Caught<T>> + Unpin + Sized + 'static {
+    /// Lets the task run on with nobody holding its handle.
+    fn detach(self);
+
+    /// The native `cancel(self)`, boxed as a `Send` future.
+    fn cancel_send(self) -> Pin<Box<SendCancel<T>>>
+    where
+        T: Send;
+
+    /// The native `cancel(self)`, boxed.
+    fn cancel_local(self) -> Pin<Box<LocalCancel<T>>>;
+}
+
+/// Boxes the native `cancel` future as `Self` ([`SendCancel`] or [`LocalCancel`]).
+pub trait StartCancel<T, N: NativeTask<T>>: Future<Output = Option<Caught<T>>> {
+    /// Consumes the native handle into its boxed `cancel` future.
+    fn start(task: N) -> Pin<Box<Self>>;
+}
+
+impl<T: Send, N: NativeTask<T>> StartCancel<T, N> for SendCancel<T> {
+    fn start(task: N) -> Pin<Box<Self>> {
+        task.cancel_send()
+    }
+}
+
+impl<T, N: NativeTask<T>> StartCancel<T, N> for LocalCancel<T> {
+    fn start(task: N) -> Pin<Box<Self>> {
+        task.cancel_local()
+    }
+}
+
+/// A task handle with the contract's semantics over a [`NativeTask`]; `C` is the boxed
+/// cancel future ([`SendCancel`] for `spawn`, [`LocalCancel`] for `spawn_local`).
+pub struct CancelOnAbort<T, N: NativeTask<T>, C: ?Sized + StartCancel<T, N>> {
+    state: Mutex<State<T, N, C>>,
+}
+
+enum State<T, N, C: ?Sized> {
+    /// Not aborted; the native handle.
+    Running(N),
+    /// Aborted; the native `cancel` future, already polled once.
+    Cancelling(Pin<Box<C>>),
+    /// Aborted, and the `cancel` future was ready at once: the task's output if it had
+    /// finished, `None` if it was already cancelled.
+    Aborted(Option<Caught<T>>),
+    /// The result was handed out.
+    Done,
+}
+
+impl<T, N: NativeTask<T>, C: ?Sized + StartCancel<T, N>> CancelOnAbort<T, N, C> {
+    /// Wraps a freshly spawned native handle (whose task runs `catch_panic(future)`).
+    pub fn new(task: N) -> Self {
+        CancelOnAbort { state: Mutex::new(State::Running(task)) }
+    }
+}
+
+/// The join result of an aborted task: its output if it finished before the abort.
+fn aborted<T>(output: Option<Caught<T>>) -> Result<T, JoinError> {
+    output.map_or(Err(JoinError::Cancelled), join_result)
+}
+
+impl<T, N: NativeTask<T>, C: ?Sized + StartCancel<T, N>> Future for CancelOnAbort<T, N, C> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // `&mut` access: no locking on the await path.
+        let state = self.get_mut().state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let result = match state {
+            State::Running(task) => join_result(ready!(Pin::new(task).poll(cx))),
+            State::Cancelling(cancel) => aborted(ready!(cancel.as_mut().poll(cx))),
+            State::Aborted(output) => aborted(output.take()),
+            State::Done => panic!("join handle polled after it returned its result"),
+        };
+        *state = State::Done;
+        Poll::Ready(result)
+    }
+}
+
+impl<T, N: NativeTask<T>, C: ?Sized + StartCancel<T, N>> Abort for CancelOnAbort<T, N, C> {
+    fn abort(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let task = match std::mem::replace(&mut *state, State::Done) {
+            State::Running(task) => task,
+            // Already aborted, or the result was already taken: nothing to cancel.
+            other => {
+                *state = other;
+                return;
+            }
+        };
+        let mut cancel = C::start(task);
+        // The first poll requests the cancellation; the real waker registers on await.
+        *state = match cancel.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(output) => State::Aborted(output),
+            Poll::Pending => State::Cancelling(cancel),
+        };
+    }
+}
+
+impl<T, N: NativeTask<T>, C: ?Sized + StartCancel<T, N>> Drop for CancelOnAbort<T, N, C> {
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        if let State::Running(task) = std::mem::replace(state, State::Done) {
+            task.detach();
+        }
+    }
+}
+
+// The output is never pinned (it is only moved out), so the handle is `Unpin` whatever `T`.
+impl<T, N: NativeTask<T>, C: ?Sized + StartCancel<T, N>> Unpin for CancelOnAbort<T, N, C> {}

@@ -1,0 +1,273 @@
+//! The `futures` crate's executors, in two flavours: `futures-local`
+//! ([`LocalPool`] on the calling thread) and `futures-pool` ([`ThreadPool`], N threads
+//! sharing one queue).
+//!
+//! `futures` is executors only — no timers, no reactor, no blocking pool. The adapter
+//! supplies them from the smol stack ([`crate::smol_stack`]): async-io timers and
+//! async-net TCP, driven by async-io's own background reactor thread (nobody here calls
+//! `async_io::block_on`), async-process, async-fs and the `blocking` crate's pool. The
+//! capabilities say so ([`Support::Emulated`]), since a wake-up from a timer or socket
+//! crosses from that thread to the executor's.
+//!
+//! What else the adapter supplies or normalises:
+//! - **Join handles.** `futures` spawns return nothing (or a [`RemoteHandle`], which
+//!   *cancels* on drop unless `forget` is called). Each task is wrapped as
+//!   `catch_panic` → [`Abortable`] → [`RemoteHandle`]; the contract handle forgets the
+//!   remote handle on drop (detach), aborts through the [`AbortHandle`], and turns the
+//!   outcome into the contract's [`JoinError`]. That costs two small shared
+//!   allocations per spawn (the abort flag and the result slot) on top of the executor's
+//!   own boxing of every task — `futures` has no join handle to reuse.
+//! - **Finding the executor.** `R::spawn` finds the [`LocalSpawner`] or the pool in a
+//!   thread-local ([`crate::current`]): set during `block_on`, and on the pool's workers
+//!   from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only weakly (one
+//!   atomic upgrade per spawn), so dropping the runtime still shuts the pool down.
+//! - **yield_now** on `futures-pool`: a task woken while it is being polled is polled
+//!   again at once by the same worker (the pool's "repoll" state), so waking oneself
+//!   lets nothing else run. The adapter's `yield_now` instead spawns a tiny task that
+//!   wakes the caller: it goes through the back of the pool's one queue, behind every
+//!   task that was ready, at the cost of one spawn per yield. `futures-local` needs
+//!   nothing: its `LocalPool` queues a woken task behind the ready ones.
+//! - **spawn_local** is native on `futures-local` (every task runs on its `LocalPool`);
+//!   `futures-pool` has none.
+//!
+//! [`ThreadPoolBuilder::after_start`]: ::futures::executor::ThreadPoolBuilder::after_start
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock, Weak};
+use std::task::{ready, Context, Poll};
+
+use ::futures::executor::{LocalPool, LocalSpawner, ThreadPool};
+use ::futures::future::{AbortHandle, Abortable, Aborted, RemoteHandle};
+use ::futures::task::LocalSpawnExt;
+use ::futures::FutureExt;
+use rtbench_core::task::{catch_panic, join_result, Caught};
+use rtbench_core::{
+    Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
+    Unavailable,
+};
+
+use crate::current;
+use crate::smol_stack::smol_stack_items;
+
+/// A task on a `futures` executor, with the contract's join semantics.
+pub struct FuturesJoinHandle<T: 'static> {
+    /// `None` only while being dropped.
+    output: Option<RemoteHandle<Result<Caught<T>, Aborted>>>,
+    abort: AbortHandle,
+}
+
+/// Wraps `future` for spawning: returns the future to hand to the executor and its
+/// contract handle.
+fn with_handle<F: Future + 'static>(
+    future: F,
+) -> (impl Future<Output = ()>, FuturesJoinHandle<F::Output>) {
+    let (abort, registration) = AbortHandle::new_pair();
+    let abortable = Abortable::new(catch_panic(future), registration);
+    // Awaited inside an async block, an aborted future is dropped before the block
+    // returns, hence before its result is sent: the contract's handle must only report
+    // `Cancelled` once the task's destructors have run.
+    #[allow(clippy::redundant_async_block)]
+    let (task, output) = async move { abortable.await }.remote_handle();
+    (task, FuturesJoinHandle { output: Some(output), abort })
+}
+
+impl<T> Future for FuturesJoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let output = self.output.as_mut().expect("only taken on drop");
+        Poll::Ready(match ready!(output.poll_unpin(cx)) {
+            Ok(caught) => join_result(caught),
+            Err(Aborted) => Err(JoinError::Cancelled),
+        })
+    }
+}
+
+impl<T> Abort for FuturesJoinHandle<T> {
+    fn abort(&self) {
+        self.abort.abort();
+    }
+}
+
+impl<T> Drop for FuturesJoinHandle<T> {
+    fn drop(&mut self) {
+        if let Some(output) = self.output.take() {
+            // Without `forget`, dropping a `RemoteHandle` cancels its task.
+            output.forget();
+        }
+    }
+}
+
+const CAPABILITIES: Capabilities = Capabilities {
+    local_spawn: Support::Native("LocalSpawner::spawn_local on the LocalPool"),
+    blocking: Support::Emulated("the `blocking` crate's shared pool (futures has none)"),
+    tcp: Support::Emulated(
+        "async-net on async-io's background reactor thread (futures has no reactor)",
+    ),
+    process: Support::Emulated("async-process (futures has none)"),
+    files: Support::Emulated("async-fs: std::fs on the shared `blocking` pool (futures has none)"),
+    io_backend: "epoll (async-io, background reactor thread)",
+};
+
+thread_local! {
+    static LOCAL_SPAWNER: RefCell<Option<LocalSpawner>> = const { RefCell::new(None) };
+    static POOL: RefCell<Option<Weak<OnceLock<ThreadPool>>>> = const { RefCell::new(None) };
+}
+
+/// `futures-local`: a [`LocalPool`] run by `block_on` on the calling thread.
+pub struct FuturesLocal {
+    pool: RefCell<LocalPool>,
+    spawner: LocalSpawner,
+}
+
+impl FuturesLocal {
+    fn spawn_here<F: Future + 'static>(future: F) -> FuturesJoinHandle<F::Output> {
+        let (task, handle) = with_handle(future);
+        current::with(&LOCAL_SPAWNER, Self::INFO.name, |spawner| spawner.spawn_local(task))
+            .expect("futures-local: the LocalPool is alive while its spawner is current");
+        handle
+    }
+}
+
+impl Runtime for FuturesLocal {
+    type JoinHandle<T: Send + 'static> = FuturesJoinHandle<T>;
+    type LocalJoinHandle<T: 'static> = FuturesJoinHandle<T>;
+    smol_stack_items!();
+
+    const INFO: RuntimeInfo = RuntimeInfo {
+        name: "futures-local",
+        crate_name: "futures-executor",
+        crate_version: env!("RTBENCH_VERSION_FUTURES_EXECUTOR"),
+        class: Class::SingleThread,
+        description: "futures::executor::LocalPool on the calling thread; timers, I/O and \
+                      blocking pool borrowed from smol's crates (async-io reactor thread)",
+        capabilities: CAPABILITIES,
+    };
+
+    fn new(_: &RuntimeConfig) -> Result<Self, Unavailable> {
+        let pool = LocalPool::new();
+        let spawner = pool.spawner();
+        Ok(FuturesLocal { pool: RefCell::new(pool), spawner })
+    }
+
+    fn threads(&self) -> usize {
+        1
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let mut pool = self.pool.try_borrow_mut().expect("futures-local: nested block_on");
+        let _entered = current::enter(&LOCAL_SPAWNER, self.spawner.clone());
+        pool.run_until(future)
+    }
+
+    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Self::spawn_here(future)
+    }
+
+    fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        Self::spawn_here(future)
+    }
+}
+
+/// `futures-pool`: a [`ThreadPool`] of N threads; `block_on` only waits (the default
+/// [`Runtime::run`] spawns the scenario's root onto the pool).
+pub struct FuturesPool {
+    /// Set once, right after the pool is created; workers see it through a `Weak`.
+    pool: Arc<OnceLock<ThreadPool>>,
+    threads: usize,
+}
+
+impl FuturesPool {
+    /// Hands `task` to the pool this thread belongs to.
+    fn spawn_on_pool(task: impl Future<Output = ()> + Send + 'static) {
+        current::with(&POOL, Self::INFO.name, |slot| {
+            let slot = slot.upgrade().expect("futures-pool: spawn after the runtime was dropped");
+            slot.get().expect("the pool is set before anything can spawn").spawn_ok(task);
+        });
+    }
+}
+
+impl Runtime for FuturesPool {
+    type JoinHandle<T: Send + 'static> = FuturesJoinHandle<T>;
+    type LocalJoinHandle<T: 'static> = FuturesJoinHandle<T>;
+    smol_stack_items!();
+
+    const INFO: RuntimeInfo = RuntimeInfo {
+        name: "futures-pool",
+        crate_name: "futures-executor",
+        crate_version: env!("RTBENCH_VERSION_FUTURES_EXECUTOR"),
+        class: Class::MultiThread,
+        description: "futures::executor::ThreadPool (N threads, one shared queue); timers, \
+                      I/O and blocking pool borrowed from smol's crates (async-io reactor thread)",
+        capabilities: Capabilities {
+            local_spawn: Support::Missing("futures' ThreadPool runs only Send tasks"),
+            ..CAPABILITIES
+        },
+    };
+
+    fn new(config: &RuntimeConfig) -> Result<Self, Unavailable> {
+        let threads = config.threads.max(1);
+        let slot = Arc::new(OnceLock::new());
+        let workers_slot = Arc::downgrade(&slot);
+        let pool = ThreadPool::builder()
+            .pool_size(threads)
+            .name_prefix("futures-pool-")
+            .after_start(move |_| current::install(&POOL, Weak::clone(&workers_slot)))
+            .create()
+            .map_err(|e| Unavailable(format!("futures ThreadPool: {e}")))?;
+        slot.get_or_init(|| pool);
+        Ok(FuturesPool { pool: slot, threads })
+    }
+
+    fn threads(&self) -> usize {
+        self.threads
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _entered = current::enter(&POOL, Arc::downgrade(&self.pool));
+        ::futures::executor::block_on(future)
+    }
+
+    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, handle) = with_handle(future);
+        Self::spawn_on_pool(task);
+        handle
+    }
+
+    /// Wakes the caller through the back of the pool's queue (see the module docs): a
+    /// wake-up during a poll would make the worker poll it again at once.
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        let mut yielded = false;
+        std::future::poll_fn(move |cx| {
+            if yielded {
+                return Poll::Ready(());
+            }
+            yielded = true;
+            let waker = cx.waker().clone();
+            Self::spawn_on_pool(async move { waker.wake() });
+            Poll::Pending
+        })
+    }
+
+    fn spawn_local<F>(_: F) -> Self::LocalJoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        panic!("spawn_local: {}", Self::INFO.capabilities.local_spawn.detail())
+    }
+}

@@ -1,0 +1,226 @@
+//! smol, in two flavours over its executor crate, async-executor: `smol-1` (one
+//! `LocalExecutor` on the calling thread) and `smol-mt` (one `Executor` shared by N
+//! worker threads). Both run under `async_io::block_on`, as `smol::block_on` does, so an
+//! idle thread waits in the async-io reactor itself.
+//!
+//! What the adapter normalises:
+//! - **Finding the executor.** async-executor has no "current executor": `R::spawn`
+//!   finds it in a thread-local ([`crate::current`]) set on the threads that run it —
+//!   the `block_on` thread and, for `smol-mt`, the workers — so tasks can spawn tasks.
+//! - **Join handles.** smol's `Task` cancels when dropped; the contract detaches, so the
+//!   handle ([`CancelOnAbort`](crate::cancel_on_abort)) calls `Task::detach` on drop,
+//!   and `abort` goes through the native `Task::cancel`, whose result is available only
+//!   once the task's future has been dropped.
+//! - **Panics.** smol re-raises a task's panic in whoever awaits it; tasks run
+//!   `catch_panic(future)`, so the awaiter gets [`JoinError::Panicked`](rtbench_core::JoinError)
+//!   and an unretrieved panic is recorded.
+//! - **spawn_local.** `smol-1` spawns every task, `Send` or not, on its `LocalExecutor`
+//!   (one executor, one queue: no nesting of two executors); `smol-mt` has none.
+//!
+//! I/O, timers, processes, files and blocking work are smol's own crates, shared with the
+//! `futures` adapters in [`crate::smol_stack`].
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::thread;
+
+use async_executor::{Executor, LocalExecutor, Task};
+use rtbench_core::task::{catch_panic, Caught};
+use rtbench_core::{
+    Capabilities, Class, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
+};
+
+use crate::cancel_on_abort::{CancelOnAbort, LocalCancel, NativeTask, SendCancel};
+use crate::current;
+use crate::smol_stack::smol_stack_items;
+
+/// A smol task, with the contract's join semantics.
+pub type SmolJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, SendCancel<T>>;
+/// A smol `spawn_local` task, with the contract's join semantics.
+pub type SmolLocalJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, LocalCancel<T>>;
+
+impl<T: 'static> NativeTask<T> for Task<Caught<T>> {
+    fn detach(self) {
+        Task::detach(self);
+    }
+
+    fn cancel_send(self) -> Pin<Box<SendCancel<T>>>
+    where
+        T: Send,
+    {
+        Box::pin(self.cancel())
+    }
+
+    fn cancel_local(self) -> Pin<Box<LocalCancel<T>>> {
+        Box::pin(self.cancel())
+    }
+}
+
+thread_local! {
+    static LOCAL_EXECUTOR: RefCell<Option<Rc<LocalExecutor<'static>>>> = const { RefCell::new(None) };
+    static SHARED_EXECUTOR: RefCell<Option<Arc<Executor<'static>>>> = const { RefCell::new(None) };
+}
+
+const CAPABILITIES: Capabilities = Capabilities {
+    local_spawn: Support::Native("LocalExecutor::spawn on the block_on thread"),
+    blocking: Support::Native("blocking::unblock (the shared `blocking` pool)"),
+    tcp: Support::Native("async-net (async-io reactor)"),
+    process: Support::Native("async-process"),
+    files: Support::Native("async-fs (std::fs on the shared `blocking` pool)"),
+    io_backend: "epoll (async-io)",
+};
+
+/// `smol-1`: one `LocalExecutor`, run by `block_on` on the calling thread.
+pub struct SmolSingleThread {
+    executor: Rc<LocalExecutor<'static>>,
+}
+
+impl Runtime for SmolSingleThread {
+    type JoinHandle<T: Send + 'static> = SmolJoinHandle<T>;
+    type LocalJoinHandle<T: 'static> = SmolLocalJoinHandle<T>;
+    smol_stack_items!();
+
+    const INFO: RuntimeInfo = RuntimeInfo {
+        name: "smol-1",
+        crate_name: "async-executor",
+        crate_version: env!("RTBENCH_VERSION_ASYNC_EXECUTOR"),
+        class: Class::SingleThread,
+        description: "smol: one LocalExecutor on the calling thread, under async_io::block_on",
+        capabilities: CAPABILITIES,
+    };
+
+    fn new(_: &RuntimeConfig) -> Result<Self, Unavailable> {
+        Ok(SmolSingleThread { executor: Rc::new(LocalExecutor::new()) })
+    }
+
+    fn threads(&self) -> usize {
+        1
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _entered = current::enter(&LOCAL_EXECUTOR, Rc::clone(&self.executor));
+        async_io::block_on(self.executor.run(future))
+    }
+
+    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        current::with(&LOCAL_EXECUTOR, Self::INFO.name, |executor| {
+            CancelOnAbort::new(executor.spawn(catch_panic(future)))
+        })
+    }
+
+    fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        current::with(&LOCAL_EXECUTOR, Self::INFO.name, |executor| {
+            CancelOnAbort::new(executor.spawn(catch_panic(future)))
+        })
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        futures_lite::future::yield_now()
+    }
+}
+
+/// `smol-mt`: one `Executor` run by N worker threads; `block_on` only waits.
+pub struct SmolMultiThread {
+    executor: Arc<Executor<'static>>,
+    /// Dropping it tells the workers to stop.
+    stop: Option<async_channel::Sender<()>>,
+    workers: Vec<thread::JoinHandle<()>>,
+}
+
+impl SmolMultiThread {
+    /// Starts a worker that runs `executor` until `stop` is closed.
+    fn start_worker(
+        index: usize,
+        executor: &Arc<Executor<'static>>,
+        stop: &async_channel::Receiver<()>,
+    ) -> std::io::Result<thread::JoinHandle<()>> {
+        let (executor, stop) = (Arc::clone(executor), stop.clone());
+        thread::Builder::new().name(format!("smol-mt-{index}")).spawn(move || {
+            current::install(&SHARED_EXECUTOR, Arc::clone(&executor));
+            // `recv` fails when the sender is dropped: that is the stop signal.
+            let _stopped = async_io::block_on(executor.run(stop.recv()));
+        })
+    }
+}
+
+impl Drop for SmolMultiThread {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        for worker in self.workers.drain(..) {
+            // A worker only panics if a task's poll escaped `catch_panic`; nothing to add.
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Runtime for SmolMultiThread {
+    type JoinHandle<T: Send + 'static> = SmolJoinHandle<T>;
+    type LocalJoinHandle<T: 'static> = SmolLocalJoinHandle<T>;
+    smol_stack_items!();
+
+    const INFO: RuntimeInfo = RuntimeInfo {
+        name: "smol-mt",
+        crate_name: "async-executor",
+        crate_version: env!("RTBENCH_VERSION_ASYNC_EXECUTOR"),
+        class: Class::MultiThread,
+        description: "smol: one Executor shared by N threads, each under async_io::block_on",
+        capabilities: Capabilities {
+            local_spawn: Support::Missing(
+                "smol-mt shares one Executor between threads, which runs only Send tasks",
+            ),
+            ..CAPABILITIES
+        },
+    };
+
+    fn new(config: &RuntimeConfig) -> Result<Self, Unavailable> {
+        let executor = Arc::new(Executor::new());
+        let (stop, stopped) = async_channel::bounded(1);
+        let workers = (0..config.threads.max(1))
+            .map(|index| Self::start_worker(index, &executor, &stopped))
+            .collect::<std::io::Result<_>>()
+            .map_err(|e| Unavailable(format!("smol-mt worker thread: {e}")))?;
+        Ok(SmolMultiThread { executor, stop: Some(stop), workers })
+    }
+
+    fn threads(&self) -> usize {
+        self.workers.len()
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _entered = current::enter(&SHARED_EXECUTOR, Arc::clone(&self.executor));
+        async_io::block_on(future)
+    }
+
+    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        current::with(&SHARED_EXECUTOR, Self::INFO.name, |executor| {
+            CancelOnAbort::new(executor.spawn(catch_panic(future)))
+        })
+    }
+
+    fn spawn_local<F>(_: F) -> Self::LocalJoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        panic!("spawn_local: {}", Self::INFO.capabilities.local_spawn.detail())
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        futures_lite::future::yield_now()
+    }
+}

@@ -1,0 +1,113 @@
+//! smol's building blocks, shared by two adapters: async-io (epoll reactor and timers),
+//! async-net (TCP), async-process, async-fs and `blocking` (a shared, growable thread
+//! pool for blocking work).
+//!
+//! For the smol adapters these are smol's own parts (smol is a thin re-export of them).
+//! For the `futures` adapters they supply what the `futures` crate lacks — it has
+//! executors but no timers, reactor or blocking pool: with no `async_io::block_on` on
+//! the thread, async-io drives its reactor and timers from its own background thread.
+//!
+//! [`smol_stack_items!`] expands to the part of a `Runtime` impl that both adapters
+//! share (associated I/O types, `spawn_blocking`, `sleep`, TCP, processes, files), so
+//! it is written once.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::FutureExt;
+use rtbench_core::io::TcpListener;
+use rtbench_core::task::{catch_panic_sync, join_result};
+use rtbench_core::JoinError;
+
+/// An async-net TCP listener.
+pub struct NetListener(pub async_net::TcpListener);
+
+impl TcpListener for NetListener {
+    type Stream = async_net::TcpStream;
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+
+    async fn accept(&self) -> std::io::Result<(Self::Stream, SocketAddr)> {
+        let (stream, peer) = self.0.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok((stream, peer))
+    }
+}
+
+/// Runs `f` on the shared `blocking` pool, with its panic caught.
+pub async fn spawn_blocking<F, T>(f: F) -> Result<T, JoinError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    join_result(blocking::unblock(move || catch_panic_sync(f)).await)
+}
+
+/// An async-io timer; its deadline is taken now, not at the first poll.
+pub fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+    async_io::Timer::after(duration).map(drop)
+}
+
+/// Opens a TCP connection with Nagle's algorithm off (as every adapter does).
+pub async fn tcp_connect(addr: SocketAddr) -> std::io::Result<async_net::TcpStream> {
+    let stream = async_net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+/// The `Runtime` items shared by the adapters built on the smol stack; expanded inside
+/// their `impl Runtime` blocks.
+macro_rules! smol_stack_items {
+    () => {
+        type TcpListener = $crate::smol_stack::NetListener;
+        type TcpStream = async_net::TcpStream;
+        type Child = $crate::async_process_child::AsyncProcessChild;
+
+        fn spawn_blocking<F, T>(
+            f: F,
+        ) -> impl ::std::future::Future<Output = Result<T, ::rtbench_core::JoinError>> + Send
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            $crate::smol_stack::spawn_blocking(f)
+        }
+
+        fn sleep(
+            duration: ::std::time::Duration,
+        ) -> impl ::std::future::Future<Output = ()> + Send {
+            $crate::smol_stack::sleep(duration)
+        }
+
+        async fn tcp_bind(addr: ::std::net::SocketAddr) -> ::std::io::Result<Self::TcpListener> {
+            async_net::TcpListener::bind(addr).await.map($crate::smol_stack::NetListener)
+        }
+
+        fn tcp_connect(
+            addr: ::std::net::SocketAddr,
+        ) -> impl ::std::future::Future<Output = ::std::io::Result<Self::TcpStream>> + Send {
+            $crate::smol_stack::tcp_connect(addr)
+        }
+
+        fn spawn_process(command: ::std::process::Command) -> ::std::io::Result<Self::Child> {
+            $crate::async_process_child::spawn(command)
+        }
+
+        fn read_file(
+            path: ::std::path::PathBuf,
+        ) -> impl ::std::future::Future<Output = ::std::io::Result<Vec<u8>>> + Send {
+            async_fs::read(path)
+        }
+
+        fn write_file(
+            path: ::std::path::PathBuf,
+            contents: Vec<u8>,
+        ) -> impl ::std::future::Future<Output = ::std::io::Result<()>> + Send {
+            async_fs::write(path, contents)
+        }
+    };
+}
+pub(crate) use smol_stack_items;
