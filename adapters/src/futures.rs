@@ -18,8 +18,8 @@
 //!   allocations per spawn (the abort flag and the result slot) on top of the executor's
 //!   own boxing of every task — `futures` has no join handle to reuse.
 //! - **Finding the executor.** `R::spawn` finds the [`LocalSpawner`] or the pool in a
-//!   thread-local ([`crate::current`]): set during `block_on`, and on the pool's workers
-//!   from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only weakly (one
+//!   thread-local (this crate's `current` module): set during `block_on`, and on the
+//!   pool's workers from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only weakly (one
 //!   atomic upgrade per spawn), so dropping the runtime still shuts the pool down.
 //! - **yield_now** on `futures-pool`: a task woken while it is being polled is polled
 //!   again at once by the same worker (the pool's "repoll" state), so waking oneself
@@ -112,7 +112,9 @@ const CAPABILITIES: Capabilities = Capabilities {
 };
 
 thread_local! {
+    /// `futures-local`'s spawner, on the thread inside its `block_on`.
     static LOCAL_SPAWNER: RefCell<Option<LocalSpawner>> = const { RefCell::new(None) };
+    /// `futures-pool`'s pool, on its workers and inside its `block_on`.
     static POOL: RefCell<Option<Weak<OnceLock<ThreadPool>>>> = const { RefCell::new(None) };
 }
 

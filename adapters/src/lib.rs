@@ -8,6 +8,10 @@
 //! | `smol` | `smol-1`, `smol-mt` | [`smol`](mod@crate::smol) |
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
 //!
+//! Shared by several adapters: [`cancel_on_abort`] (join handles over an async native
+//! `cancel`), [`smol_stack`] (smol's I/O, timer and blocking crates) and
+//! [`async_process_child`].
+//!
 //! The registry ([`infos`], [`visit`]) is generated from one list, so adding a runtime
 //! is one module, one feature and one line here.
 
@@ -24,13 +28,13 @@ pub mod futures;
 pub mod smol;
 
 #[cfg(any(feature = "async-std", feature = "smol", feature = "futures"))]
-mod async_process_child;
+pub mod async_process_child;
 #[cfg(any(feature = "async-std", feature = "smol"))]
-mod cancel_on_abort;
+pub mod cancel_on_abort;
 #[cfg(any(feature = "smol", feature = "futures"))]
 mod current;
 #[cfg(any(feature = "smol", feature = "futures"))]
-mod smol_stack;
+pub mod smol_stack;
 
 /// Why [`visit`] could not run the visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]

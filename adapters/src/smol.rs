@@ -5,8 +5,9 @@
 //!
 //! What the adapter normalises:
 //! - **Finding the executor.** async-executor has no "current executor": `R::spawn`
-//!   finds it in a thread-local ([`crate::current`]) set on the threads that run it —
-//!   the `block_on` thread and, for `smol-mt`, the workers — so tasks can spawn tasks.
+//!   finds it in a thread-local (this crate's `current` module) set on the threads that
+//!   run it — the `block_on` thread and, for `smol-mt`, the workers — so tasks can spawn
+//!   tasks.
 //! - **Join handles.** smol's `Task` cancels when dropped; the contract detaches, so the
 //!   handle ([`CancelOnAbort`](crate::cancel_on_abort)) calls `Task::detach` on drop,
 //!   and `abort` goes through the native `Task::cancel`, whose result is available only
@@ -60,8 +61,12 @@ impl<T: 'static> NativeTask<T> for Task<Caught<T>> {
 }
 
 thread_local! {
-    static LOCAL_EXECUTOR: RefCell<Option<Rc<LocalExecutor<'static>>>> = const { RefCell::new(None) };
-    static SHARED_EXECUTOR: RefCell<Option<Arc<Executor<'static>>>> = const { RefCell::new(None) };
+    /// `smol-1`'s executor, on the thread inside its `block_on`.
+    static LOCAL_EXECUTOR: RefCell<Option<Rc<LocalExecutor<'static>>>> =
+        const { RefCell::new(None) };
+    /// `smol-mt`'s executor, on its workers and inside its `block_on`.
+    static SHARED_EXECUTOR: RefCell<Option<Arc<Executor<'static>>>> =
+        const { RefCell::new(None) };
 }
 
 const CAPABILITIES: Capabilities = Capabilities {

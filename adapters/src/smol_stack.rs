@@ -7,7 +7,7 @@
 //! executors but no timers, reactor or blocking pool: with no `async_io::block_on` on
 //! the thread, async-io drives its reactor and timers from its own background thread.
 //!
-//! [`smol_stack_items!`] expands to the part of a `Runtime` impl that both adapters
+//! `smol_stack_items!` expands to the part of a `Runtime` impl that both adapters
 //! share (associated I/O types, `spawn_blocking`, `sleep`, TCP, processes, files), so
 //! it is written once.
 
@@ -21,7 +21,7 @@ use rtbench_core::task::{catch_panic_sync, join_result};
 use rtbench_core::JoinError;
 
 /// An async-net TCP listener.
-pub struct NetListener(pub async_net::TcpListener);
+pub struct NetListener(pub(crate) async_net::TcpListener);
 
 impl TcpListener for NetListener {
     type Stream = async_net::TcpStream;
