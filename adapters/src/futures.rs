@@ -14,13 +14,15 @@
 //!   *cancels* on drop unless `forget` is called). Each task is wrapped as
 //!   `catch_panic` → [`Abortable`] → [`RemoteHandle`]; the contract handle forgets the
 //!   remote handle on drop (detach), aborts through the [`AbortHandle`], and turns the
-//!   outcome into the contract's [`JoinError`]. That costs two small shared
-//!   allocations per spawn (the abort flag and the result slot) on top of the executor's
-//!   own boxing of every task — `futures` has no join handle to reuse.
+//!   outcome into the contract's [`JoinError`]. That costs three small shared
+//!   allocations per spawn (the abort state, the result channel and the remote handle's
+//!   keep-running flag) on top of the executor's own boxing of every task: `futures`
+//!   has no join handle of its own to reuse.
 //! - **Finding the executor.** `R::spawn` finds the [`LocalSpawner`] or the pool in a
 //!   thread-local (this crate's `current` module): set during `block_on`, and on the
-//!   pool's workers from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only weakly (one
-//!   atomic upgrade per spawn), so dropping the runtime still shuts the pool down.
+//!   pool's workers from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only
+//!   weakly (one atomic upgrade per spawn), so dropping the runtime still shuts the pool
+//!   down.
 //! - **yield_now** on `futures-pool`: a task woken while it is being polled is polled
 //!   again at once by the same worker (the pool's "repoll" state), so waking oneself
 //!   lets nothing else run. The adapter's `yield_now` instead spawns a tiny task that
