@@ -10,6 +10,8 @@ use rtbench_core::{
     Outcome, Params, Runtime, RuntimeVisitor, Scenario, ScenarioError, ScenarioInfo,
 };
 
+pub mod measure;
+
 macro_rules! catalogue {
     ($( $module:ident :: $scenario:ident ),* $(,)?) => {
         $( pub mod $module; )*
@@ -38,6 +40,12 @@ macro_rules! catalogue {
 
 catalogue! {
     spawn_many::SpawnMany,
+    awaitable::Awaitable,
+    not_awaited::NotAwaited,
+    chained_spawn::ChainedSpawn,
+    yield_many::YieldMany,
+    ping_pong::PingPong,
+    gather::Gather,
 }
 
 /// The scenario called `name`, or an error listing the valid names.

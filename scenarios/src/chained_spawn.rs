@@ -1,0 +1,69 @@
+//! `chained_spawn` (W8-S7, the course's "fork"): a task that, while running, adds
+//! another task to the loop. Here each task spawns the next one and ends, `depth` times
+//! (tokio's `chained_spawn` bench, same depth: 1 000).
+//!
+//! The last task reports the depth it reached over a channel. Like tokio's bench (and
+//! the course's `c1`, which does not wait for the `c2` it forks), no task awaits its
+//! successor: at most a couple of tasks are alive at any moment, and what is measured
+//! is one spawn plus one first poll per hop. Awaiting the handles back up the chain
+//! would instead keep all `depth` tasks alive and add `depth` join wake-ups.
+//!
+//! **Checked:** the report arrives and says exactly `depth` hops; a task dropped without
+//! running would break the chain, and the channel then reports it closed.
+//! **Metric:** ns per hop.
+
+use async_channel::{Receiver, Sender};
+use rtbench_core::{
+    Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo,
+};
+
+use crate::measure::timed;
+
+/// Each task spawns the next, `depth` times.
+pub struct ChainedSpawn;
+
+impl Scenario for ChainedSpawn {
+    const INFO: ScenarioInfo = ScenarioInfo {
+        name: "chained_spawn",
+        lesson: "W8-S7",
+        summary: "each task spawns the next, depth D; the last reports exactly D hops",
+        params: &[ParamSpec {
+            name: "depth",
+            help: "tasks in the chain, each spawned by the previous one",
+            default: 1_000,
+            quick: 1_000,
+            test: 200,
+        }],
+        requires: &[],
+        elements: |params| params.get("depth"),
+    };
+
+    fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
+        let depth = params.get("depth");
+        let (reached, elapsed) = runtime.run(timed(async move {
+            let (report, reached): (Sender<u64>, Receiver<u64>) = async_channel::bounded(1);
+            hop::<R>(depth, 0, report);
+            reached.recv().await
+        }));
+        let reached = reached.map_err(|_| {
+            ScenarioError::Check("the chain broke: a task was dropped before its successor".into())
+        })?;
+        ScenarioError::ensure(reached == depth, || {
+            format!("the chain reported {reached} hops, expected {depth}")
+        })?;
+        Ok(Outcome::checked(format!("a chain of {depth} spawns reached its end"))
+            .metric(Metric::nanos_per("ns/hop", elapsed, depth)))
+    }
+}
+
+/// One link: with `remaining` hops to go, spawns the next link (detached), or reports
+/// `done` hops at the end of the chain.
+fn hop<R: Runtime>(remaining: u64, done: u64, report: Sender<u64>) {
+    if remaining == 0 {
+        // Capacity 1 and a single sender: this cannot be full; if the root is gone,
+        // there is nobody left to tell.
+        let _ = report.try_send(done);
+    } else {
+        drop(R::spawn(async move { hop::<R>(remaining - 1, done + 1, report) }));
+    }
+}
