@@ -36,8 +36,14 @@ macro_rules! catalogue {
     };
 }
 
+pub mod io_support;
+
 catalogue! {
     spawn_many::SpawnMany,
+    tcp_echo::TcpEcho,
+    http_fetch::HttpFetch,
+    subprocess::Subprocess,
+    file_io::FileIo,
 }
 
 /// The scenario called `name`, or an error listing the valid names.
