@@ -77,8 +77,9 @@ impl Default for Latencies {
 impl Latencies {
     /// Records one operation.
     pub fn record(&mut self, latency: Duration) {
-        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
-        self.0.saturating_record(nanos.max(1));
+        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX).max(1);
+        // Not `saturating_record`: it clamps to the current range instead of growing it.
+        self.0.record(nanos).expect("an auto-resizing histogram grows to any u64 value");
     }
 
     /// Adds every operation recorded in `other`.
