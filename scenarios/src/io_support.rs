@@ -115,3 +115,22 @@ impl Latencies {
 pub fn per_second(count: u64, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_byte_is_found() {
+        let mut bytes = pattern(42, 1000);
+        bytes[517] ^= 1;
+        assert_eq!(first_mismatch(42, &bytes), Some(517));
+    }
+
+    #[test]
+    fn neighbouring_seeds_differ_everywhere_but_by_chance() {
+        let (a, b) = (pattern(1 << 32, 1000), pattern((1 << 32) | 1, 1000));
+        let equal = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+        assert!(equal < 20, "{equal} equal bytes out of 1000");
+    }
+}

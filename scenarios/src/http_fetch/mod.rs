@@ -235,3 +235,46 @@ async fn exchange<R: Runtime>(
 fn http_error(error: hyper::Error) -> ScenarioError {
     ScenarioError::Io(io::Error::other(error))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DELAY: Duration = Duration::from_millis(50);
+
+    fn check(mode: Mode, elapsed_ms: u64, peak_in_flight: usize) -> Result<(), ScenarioError> {
+        let run = ModeRun { mode, elapsed: Duration::from_millis(elapsed_ms), peak_in_flight };
+        check_mode(&run, 10, 3, DELAY)
+    }
+
+    #[test]
+    fn ideals_follow_the_course() {
+        assert_eq!(Mode::Sequential.ideal(10, 3, DELAY), DELAY * 10);
+        assert_eq!(Mode::Gather.ideal(10, 3, DELAY), DELAY);
+        assert_eq!(Mode::Window.ideal(10, 3, DELAY), DELAY * 4);
+    }
+
+    #[test]
+    fn plausible_runs_pass() {
+        check(Mode::Sequential, 520, 1).unwrap();
+        check(Mode::Gather, 60, 10).unwrap();
+        check(Mode::Window, 230, 3).unwrap();
+    }
+
+    #[test]
+    fn impossible_or_wrong_runs_fail() {
+        for (mode, elapsed_ms, peak) in [
+            (Mode::Sequential, 400, 1), // faster than the sum of the delays
+            (Mode::Sequential, 520, 2), // two requests at once
+            (Mode::Window, 230, 4),     // window overrun
+            (Mode::Window, 150, 3),     // faster than ⌈U/W⌉·d
+            (Mode::Gather, 500, 10),    // no faster than sequential
+            (Mode::Sequential, 2_000, 1), // far beyond ideal + margin
+        ] {
+            assert!(
+                matches!(check(mode, elapsed_ms, peak), Err(ScenarioError::Check(_))),
+                "{mode:?} {elapsed_ms} ms peak {peak} should fail"
+            );
+        }
+    }
+}
