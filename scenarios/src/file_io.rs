@@ -1,11 +1,12 @@
-//! `file_io` (W8-S1): write, then read back, F files of S bytes concurrently.
+//! `file_io` (W8-S8): write, then read back, F files of S bytes concurrently.
 //!
-//! Files are the course's counter-example: on Linux, regular files are always "ready"
-//! for epoll, so most runtimes run ordinary blocking calls on a thread pool, and only
-//! io_uring ones (glommio) really do them asynchronously. The scenario runs one task per
-//! file in a fresh temporary directory, checks every byte read back (a pattern per
-//! file, so swapped or truncated files fail), and says in its notes what this runtime
-//! actually did, from the adapter's declared file support.
+//! The course names files beside time, processes and the network as what the asyncio
+//! library handles. Under the hood runtimes differ most here: on Linux a regular file is
+//! always "ready" for epoll, so most runtimes run ordinary blocking calls on a thread
+//! pool, and only io_uring ones (glommio) do them asynchronously. The scenario runs one
+//! task per file in a fresh temporary directory, checks every byte read back (a pattern
+//! per file, so swapped or truncated files fail), and says in its notes what this
+//! runtime actually did, from the adapter's declared file support.
 
 use std::future::Future;
 use std::io;
@@ -25,7 +26,7 @@ pub struct FileIo;
 impl Scenario for FileIo {
     const INFO: ScenarioInfo = ScenarioInfo {
         name: "file_io",
-        lesson: "W8-S1",
+        lesson: "W8-S8",
         summary: "write then read back F files of S bytes concurrently in a fresh temporary \
                   directory; contents intact",
         params: &[
@@ -85,7 +86,9 @@ impl Scenario for FileIo {
 /// Starts every task of `spawns` (an iterator that spawns as it goes) and awaits them
 /// all; returns the time from the first spawn to the last completion, and the results
 /// in order. The first failure is returned instead.
-async fn all_timed<T, H>(spawns: impl Iterator<Item = H>) -> Result<(Duration, Vec<T>), ScenarioError>
+async fn all_timed<T, H>(
+    spawns: impl Iterator<Item = H>,
+) -> Result<(Duration, Vec<T>), ScenarioError>
 where
     H: Future<Output = Result<io::Result<T>, JoinError>>,
 {

@@ -1,11 +1,12 @@
-//! `subprocess` (W8-S1, W8-S8): P child processes at once, each one's stdout read as an
+//! `subprocess` (W8-S8): P child processes at once, each one's stdout read as an
 //! asynchronous stream of lines.
 //!
-//! The course lists subprocesses beside sockets as what an event loop waits on. Each
+//! The course lists external processes beside time and sockets as what the asyncio
+//! library manages ("launch programs, write or read their input/output channels"). Each
 //! child is `/bin/sh` printing L numbered lines; one task per child reads its stdout
-//! through `futures::io::BufReader::lines()` (the course's `async for line in
-//! proc.stdout`) while the others run, and checks every line arrives, in order, and
-//! that the child exits successfully. Runtimes without a child-process reactor are
+//! through `futures::io::BufReader::lines()` (a `Stream`: the course's `async for`,
+//! W8-S4) while the others run, and checks every line arrives, in order, and that the
+//! child exits successfully. Runtimes without a child-process reactor are
 //! reported `n/a`.
 
 use std::process::{Command, Stdio};
@@ -25,7 +26,8 @@ use crate::io_support::{per_second, within};
 pub struct Subprocess;
 
 /// Prints lines `child $1 line 1` … `child $1 line $2`.
-const SCRIPT: &str = r#"i=1; while [ "$i" -le "$2" ]; do echo "child $1 line $i"; i=$((i + 1)); done"#;
+const SCRIPT: &str =
+    r#"i=1; while [ "$i" -le "$2" ]; do echo "child $1 line $i"; i=$((i + 1)); done"#;
 
 impl Scenario for Subprocess {
     const INFO: ScenarioInfo = ScenarioInfo {

@@ -81,7 +81,10 @@ pub async fn fetch_lines<R: Runtime>(
 
 /// Opens a connection, sends `GET path` on it and returns the response head, which must
 /// be `200 OK`. The connection's driver runs as its own task and ends with the response.
-async fn get<R: Runtime>(addr: SocketAddr, path: &str) -> Result<Response<Incoming>, ScenarioError> {
+async fn get<R: Runtime>(
+    addr: SocketAddr,
+    path: &str,
+) -> Result<Response<Incoming>, ScenarioError> {
     let stream = R::tcp_connect(addr).await?;
     let (mut sender, connection) =
         http1::handshake(HyperIo::new(stream)).await.map_err(http_error)?;

@@ -187,7 +187,8 @@ fn check_mode(
     let (name, elapsed) = (run.mode.name(), run.elapsed);
     let allowed = run.mode.in_flight(urls, window);
     ScenarioError::ensure(run.peak_in_flight <= allowed, || {
-        format!("{name}: {} requests in flight at once, at most {allowed} allowed", run.peak_in_flight)
+        let peak = run.peak_in_flight;
+        format!("{name}: {peak} requests in flight at once, at most {allowed} allowed")
     })?;
     let ideal = run.mode.ideal(urls, window, delay);
     ScenarioError::ensure(elapsed >= ideal, || {
@@ -221,7 +222,8 @@ async fn exchange<R: Runtime>(
     for mode in Mode::ALL {
         let start = Instant::now();
         client::fetch_all::<R>(addr, urls, mode.in_flight(urls, window)).await?;
-        runs.push(ModeRun { mode, elapsed: start.elapsed(), peak_in_flight: in_flight.take_peak() });
+        let elapsed = start.elapsed();
+        runs.push(ModeRun { mode, elapsed, peak_in_flight: in_flight.take_peak() });
     }
     let frames = client::fetch_lines::<R>(addr, lines).await?;
     ScenarioError::ensure(lines < 2 || frames > 1, || {
