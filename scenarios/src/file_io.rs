@@ -58,9 +58,10 @@ impl Scenario for FileIo {
         let to_read = paths.clone();
         let (write, (read, read_back)) =
             runtime.run(within::<R, _>("the file tasks", Duration::from_secs(120), async move {
-                let writes = paths.into_iter().zip(contents).map(|(path, contents)| {
-                    R::spawn(async move { R::write_file(path, contents).await })
-                });
+                let writes = paths
+                    .into_iter()
+                    .zip(contents)
+                    .map(|(path, contents)| R::spawn(R::write_file(path, contents)));
                 let (write, _) = all_timed(writes).await?;
                 let reads = to_read.into_iter().map(|path| R::spawn(R::read_file(path)));
                 Ok((write, all_timed(reads).await?))
