@@ -146,8 +146,8 @@ impl Scenario for HttpFetch {
             params.count("window"),
             params.count("lines"),
         );
-        ScenarioError::ensure(urls > 0 && window > 0, || {
-            "urls and window must be at least 1".to_owned()
+        ScenarioError::ensure(urls > 0 && window > 0 && !delay.is_zero(), || {
+            "urls, window and delay must be at least 1".to_owned()
         })?;
         let ideal_total: Duration =
             Mode::ALL.iter().map(|mode| mode.ideal(urls, window, delay)).sum();
