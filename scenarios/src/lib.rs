@@ -38,6 +38,8 @@ macro_rules! catalogue {
     };
 }
 
+pub mod io_support;
+
 catalogue! {
     spawn_many::SpawnMany,
     awaitable::Awaitable,
@@ -46,6 +48,10 @@ catalogue! {
     yield_many::YieldMany,
     ping_pong::PingPong,
     gather::Gather,
+    tcp_echo::TcpEcho,
+    http_fetch::HttpFetch,
+    subprocess::Subprocess,
+    file_io::FileIo,
 }
 
 /// The scenario called `name`, or an error listing the valid names.

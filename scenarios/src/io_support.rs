@@ -1,0 +1,136 @@
+//! Small helpers shared by the I/O scenarios (`tcp_echo`, `http_fetch`, `subprocess`,
+//! `file_io`).
+//!
+//! - [`pattern`] / [`first_mismatch`]: every byte an I/O scenario moves is derived from
+//!   a seed (client and round, file number…), so a byte that is lost, duplicated,
+//!   reordered or delivered to the wrong peer is caught, not just a wrong length.
+//! - [`within`]: I/O can stall forever when a peer dies; every I/O scenario runs under a
+//!   deadline built from [`Runtime::timeout`], and expiry is a failed check, not a hang.
+//! - [`Latencies`]: per-operation latencies in an HDR histogram, reported as p50/p99.
+
+use std::future::Future;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use rtbench_core::{Metric, Runtime, ScenarioError};
+
+/// The byte at `index` of the pattern for `seed`: a cheap hash of both, so that two
+/// seeds or two offsets give different sequences.
+fn pattern_byte(seed: u64, index: usize) -> u8 {
+    let mixed = (index as u64 ^ seed.rotate_left(17))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(seed);
+    (mixed >> 56) as u8
+}
+
+/// `len` bytes of the pattern for `seed`.
+///
+/// ```
+/// use rtbench_scenarios::io_support::{first_mismatch, pattern};
+/// let bytes = pattern(7, 100);
+/// assert_eq!(first_mismatch(7, &bytes), None);
+/// assert_ne!(pattern(8, 100), bytes);
+/// ```
+pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0; len];
+    fill_pattern(seed, &mut bytes);
+    bytes
+}
+
+/// Overwrites `bytes` with the pattern for `seed` (no allocation, for hot loops).
+pub fn fill_pattern(seed: u64, bytes: &mut [u8]) {
+    for (index, byte) in bytes.iter_mut().enumerate() {
+        *byte = pattern_byte(seed, index);
+    }
+}
+
+/// The first offset where `bytes` differs from the pattern for `seed`, if any.
+pub fn first_mismatch(seed: u64, bytes: &[u8]) -> Option<usize> {
+    bytes.iter().enumerate().position(|(index, &byte)| byte != pattern_byte(seed, index))
+}
+
+/// Runs `future` under a deadline of `limit`; if it passes, the scenario fails with a
+/// check error naming `what` (a stalled or dead peer must not hang the benchmark).
+pub async fn within<R: Runtime, T>(
+    what: &str,
+    limit: Duration,
+    future: impl Future<Output = Result<T, ScenarioError>> + Send,
+) -> Result<T, ScenarioError> {
+    R::timeout(limit, future).await.unwrap_or_else(|_| {
+        Err(ScenarioError::Check(format!(
+            "{what} did not finish within {limit:?}: a peer stalled or died"
+        )))
+    })
+}
+
+/// Latencies of one kind of operation, with nanosecond resolution and 3 significant
+/// digits.
+#[derive(Clone, Debug)]
+pub struct Latencies(Histogram<u64>);
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Latencies(Histogram::new(3).expect("3 significant digits is a valid precision"))
+    }
+}
+
+impl Latencies {
+    /// Records one operation.
+    pub fn record(&mut self, latency: Duration) {
+        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX).max(1);
+        // Not `saturating_record`: it clamps to the current range instead of growing it.
+        self.0.record(nanos).expect("an auto-resizing histogram grows to any u64 value");
+    }
+
+    /// Adds every operation recorded in `other`.
+    pub fn merge(&mut self, other: &Latencies) {
+        self.0.add(&other.0).expect("auto-resizing histograms accept any value");
+    }
+
+    /// How many operations were recorded.
+    pub fn count(&self) -> u64 {
+        self.0.len()
+    }
+
+    /// The median and 99th percentile, in microseconds (smaller is better).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use rtbench_scenarios::io_support::Latencies;
+    /// let mut latencies = Latencies::default();
+    /// (1..=100).for_each(|us| latencies.record(Duration::from_micros(us)));
+    /// let [p50, p99] = latencies.percentile_metrics();
+    /// assert!((p50.value - 50.0).abs() < 0.1 && (p99.value - 99.0).abs() < 0.1);
+    /// ```
+    pub fn percentile_metrics(&self) -> [Metric; 2] {
+        let micros = |quantile| self.0.value_at_quantile(quantile) as f64 / 1_000.0;
+        [
+            Metric::lower("latency p50 µs", micros(0.5)),
+            Metric::lower("latency p99 µs", micros(0.99)),
+        ]
+    }
+}
+
+/// Operations per second.
+pub fn per_second(count: u64, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_byte_is_found() {
+        let mut bytes = pattern(42, 1000);
+        bytes[517] ^= 1;
+        assert_eq!(first_mismatch(42, &bytes), Some(517));
+    }
+
+    #[test]
+    fn neighbouring_seeds_differ_everywhere_but_by_chance() {
+        let (a, b) = (pattern(1 << 32, 1000), pattern((1 << 32) | 1, 1000));
+        let equal = a.iter().zip(&b).filter(|(x, y)| x == y).count();
+        assert!(equal < 20, "{equal} equal bytes out of 1000");
+    }
+}

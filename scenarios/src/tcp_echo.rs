@@ -1,0 +1,169 @@
+//! `tcp_echo` (W8-S1): the course's ping-pong protocol over loopback TCP.
+//!
+//! "The client sends a message to the server, which sends it back": a server task
+//! accepts C connections and echoes whatever it reads on each (one task per
+//! connection, until the client closes); C client tasks each do R round trips of S
+//! bytes. Every task — server, connections, clients — runs on the runtime under test,
+//! so what is measured is its reactor and scheduler, on 127.0.0.1 with an ephemeral
+//! port. Each message is a pattern derived from (client, round), so a byte lost,
+//! reordered or delivered to another client fails the check. The whole exchange runs
+//! under a deadline: a dead peer is a failed check, never a hang.
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use futures::io::{AsyncReadExt, AsyncWriteExt};
+use rtbench_core::io::{AsyncRead, AsyncWrite, TcpListener};
+use rtbench_core::{
+    Capability, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
+    ScenarioInfo,
+};
+
+use crate::io_support::{fill_pattern, first_mismatch, per_second, within, Latencies};
+
+/// C clients × R round trips of S bytes against an echo server, all on one runtime.
+pub struct TcpEcho;
+
+impl Scenario for TcpEcho {
+    const INFO: ScenarioInfo = ScenarioInfo {
+        name: "tcp_echo",
+        lesson: "W8-S1",
+        summary: "C clients each do R ping-pong round trips of S bytes with a loopback echo \
+                  server; every echoed byte is checked",
+        params: &[
+            ParamSpec {
+                name: "clients",
+                help: "concurrent client connections",
+                default: 100,
+                quick: 20,
+                test: 4,
+            },
+            ParamSpec {
+                name: "rounds",
+                help: "round trips per client",
+                default: 1_000,
+                quick: 200,
+                test: 20,
+            },
+            ParamSpec {
+                name: "size",
+                help: "bytes per message (at least 1)",
+                default: 64,
+                quick: 64,
+                test: 300,
+            },
+        ],
+        requires: &[Capability::Tcp],
+        elements: |params| params.get("clients") * params.get("rounds"),
+    };
+
+    fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
+        let (clients, rounds, size) =
+            (params.count("clients"), params.count("rounds"), params.count("size"));
+        ScenarioError::ensure(size > 0, || "size must be at least 1 byte".to_owned())?;
+        let round_trips = (clients * rounds) as u64;
+        // Far beyond any healthy run: 30 s, plus 1 ms per round trip.
+        let limit = Duration::from_secs(30) + Duration::from_millis(round_trips);
+        let (elapsed, latencies) = runtime.run(within::<R, _>(
+            "the echo exchange",
+            limit,
+            exchange::<R>(clients, rounds, size),
+        ))?;
+        ScenarioError::ensure(latencies.count() == round_trips, || {
+            format!("{} round trips timed, expected {round_trips}", latencies.count())
+        })?;
+        let [p50, p99] = latencies.percentile_metrics();
+        Ok(Outcome::checked(format!(
+            "{clients} clients × {rounds} round trips of {size} bytes, every byte echoed intact"
+        ))
+        .metric(Metric::higher("round trips/s", per_second(round_trips, elapsed)))
+        .metric(p50)
+        .metric(p99)
+        .note("round trips/s counts from before the clients connect to the last reply"))
+    }
+}
+
+/// Starts the server, runs every client, and checks the server echoed exactly what was
+/// sent. Returns the clients' wall time and their merged latencies.
+async fn exchange<R: Runtime>(
+    clients: usize,
+    rounds: usize,
+    size: usize,
+) -> Result<(Duration, Latencies), ScenarioError> {
+    let listener = R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    let addr = listener.local_addr()?;
+    let server = R::spawn(serve::<R>(listener, clients));
+    let start = Instant::now();
+    let handles: Vec<_> =
+        (0..clients).map(|client| R::spawn(ping_pong::<R>(addr, client, rounds, size))).collect();
+    let mut latencies = Latencies::default();
+    for handle in handles {
+        latencies.merge(&handle.await??);
+    }
+    let elapsed = start.elapsed();
+    let echoed = server.await??;
+    let sent = (clients * rounds * size) as u64;
+    ScenarioError::ensure(echoed == sent, || {
+        format!("the server echoed {echoed} bytes, the clients sent {sent}")
+    })?;
+    Ok((elapsed, latencies))
+}
+
+/// Accepts exactly `connections` connections, echoes each in its own task, and returns
+/// the total number of bytes echoed once every client has closed.
+async fn serve<R: Runtime>(listener: R::TcpListener, connections: usize) -> io::Result<u64> {
+    let mut handles = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        let (stream, _peer) = listener.accept().await?;
+        handles.push(R::spawn(echo(stream)));
+    }
+    let mut echoed = 0;
+    for handle in handles {
+        echoed += handle.await.map_err(io::Error::other)??;
+    }
+    Ok(echoed)
+}
+
+/// Sends back whatever arrives until the peer closes; returns the bytes echoed.
+async fn echo(mut stream: impl AsyncRead + AsyncWrite + Unpin) -> io::Result<u64> {
+    let mut buffer = vec![0; 16 * 1024];
+    let mut echoed = 0;
+    loop {
+        let read = stream.read(&mut buffer).await?;
+        if read == 0 {
+            return Ok(echoed);
+        }
+        stream.write_all(&buffer[..read]).await?;
+        stream.flush().await?;
+        echoed += read as u64;
+    }
+}
+
+/// One client: `rounds` round trips of `size` bytes, each timed and checked.
+async fn ping_pong<R: Runtime>(
+    addr: SocketAddr,
+    client: usize,
+    rounds: usize,
+    size: usize,
+) -> Result<Latencies, ScenarioError> {
+    let mut stream = R::tcp_connect(addr).await?;
+    let (mut message, mut reply) = (vec![0; size], vec![0; size]);
+    let mut latencies = Latencies::default();
+    for round in 0..rounds {
+        let seed = (client as u64) << 32 | round as u64;
+        fill_pattern(seed, &mut message);
+        let sent = Instant::now();
+        stream.write_all(&message).await?;
+        stream.flush().await?;
+        stream.read_exact(&mut reply).await?;
+        latencies.record(sent.elapsed());
+        if let Some(offset) = first_mismatch(seed, &reply) {
+            return Err(ScenarioError::Check(format!(
+                "client {client}, round {round}: echoed byte {offset} differs from what was sent"
+            )));
+        }
+    }
+    stream.close().await?;
+    Ok(latencies)
+}
