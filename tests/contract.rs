@@ -178,4 +178,5 @@ macro_rules! contract_tests {
 contract_tests! {
     #[cfg(feature = "tokio")] tokio_ct => rtbench_adapters::tokio::TokioCurrentThread,
     #[cfg(feature = "tokio")] tokio_mt => rtbench_adapters::tokio::TokioMultiThread,
+    #[cfg(all(feature = "glommio", target_os = "linux"))] glommio => rtbench_adapters::glommio::Glommio,
 }

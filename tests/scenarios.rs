@@ -46,4 +46,5 @@ macro_rules! every_runtime {
 every_runtime! {
     #[cfg(feature = "tokio")] tokio_ct => "tokio-ct",
     #[cfg(feature = "tokio")] tokio_mt => "tokio-mt",
+    #[cfg(all(feature = "glommio", target_os = "linux"))] glommio => "glommio",
 }

@@ -4,6 +4,7 @@
 //! | feature | flavours | module |
 //! |---|---|---|
 //! | `tokio` | `tokio-ct`, `tokio-mt` | [`tokio`](mod@crate::tokio) |
+//! | `glommio` (Linux only) | `glommio` | [`glommio`](mod@crate::glommio) |
 //!
 //! The registry ([`infos`], [`visit`]) is generated from one list, so adding a runtime
 //! is one module, one feature and one line here.
@@ -12,6 +13,9 @@ use rtbench_core::{Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavaila
 
 #[cfg(feature = "tokio")]
 pub mod tokio;
+
+#[cfg(all(feature = "glommio", target_os = "linux"))]
+pub mod glommio;
 
 /// Why [`visit`] could not run the visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +73,7 @@ macro_rules! registry {
 registry! {
     #[cfg(feature = "tokio")] tokio::TokioCurrentThread,
     #[cfg(feature = "tokio")] tokio::TokioMultiThread,
+    #[cfg(all(feature = "glommio", target_os = "linux"))] glommio::Glommio,
 }
 
 /// The names of every runtime flavour in this build.
