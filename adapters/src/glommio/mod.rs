@@ -12,16 +12,18 @@
 //! leaves its thread and the check never fires in a scenario. Only moving such a value
 //! to *another* thread (into `spawn_blocking`, say) trips it, loudly: the test
 //! `moving_a_value_to_another_thread_panics_loudly` below checks it. Cost: one look-up
-//! of the current thread's id (a thread-local read) and one comparison per access.
+//! of the current thread's id (a thread-local read) and one comparison per access, poll
+//! or drop — about 3.6 ns on the 2-core reference machine.
 //!
 //! # Native semantics, and what the adapter does to meet the contract
 //! | | glommio natively | contract (this adapter) |
 //! |---|---|---|
-//! | drop the handle | `Task` cancels the task on drop | drop detaches: every task is `.detach()`ed at spawn, the handle is glommio's `task::JoinHandle` |
+//! | drop the handle | `Task` cancels the task on drop (its future is dropped at the executor's next turn) | drop detaches: every task is `.detach()`ed at spawn, the handle is glommio's `task::JoinHandle` |
 //! | abort | `JoinHandle::cancel` | the same; awaiting afterwards waits until the future was dropped, then gives `Err(Cancelled)` (or the value, if the task had already finished) |
 //! | await a cancelled task | `JoinHandle` gives `None`; a `Task` panics | `Err(JoinError::Cancelled)` |
-//! | panic in a task | propagates out of `LocalExecutor::run`: takes down the whole `block_on` | caught in the task ([`catch_panic`]), returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
-//! | panic in a blocking closure | kills the pool thread; the awaiting future never completes | caught ([`catch_panic_sync`]), returned as `Err(Panicked(msg))` |
+//! | panic in a task | propagates out of `LocalExecutor::run` even if nobody awaits the task: the whole `block_on` panics and the executor hangs on its next `run` | caught in the task ([`catch_panic`]), returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
+//! | panic in the `block_on` future | propagates out of `run`, and the executor hangs on its next `run` | caught inside the executor and resumed on the caller; the runtime stays usable |
+//! | panic in a blocking closure | kills the pool thread: the awaiting future never completes, and the next `spawn_blocking` panics ("failed to enqueue blocking operation") | caught ([`catch_panic_sync`]), returned as `Err(Panicked(msg))` |
 //! | `sleep` | `timer::sleep`: a `Timer` whose deadline is fixed when it is created, fires once `Instant::now() >= deadline` | the same (never early) |
 //! | `yield_now` | `ExecutorProxy::yield_now` (wake, `Pending` once: back of the task queue) | the same |
 //! | `spawn_blocking` | glommio's own blocking pool (1 thread by default, not bound to a CPU here) | the same, panics caught |
@@ -33,18 +35,26 @@
 //! `probe`) and returns [`Unavailable`] with the numbers instead of panicking. Building
 //! the executor binds it to the calling thread: [`Runtime::block_on`] must be called
 //! there (the type is `!Send`, so the compiler enforces it).
+//!
+//! Memory locking: glommio registers its I/O memory with each ring. Without
+//! `CAP_IPC_LOCK`, that registration counts against `RLIMIT_MEMLOCK` (per user), so with
+//! an 8 MiB limit it fails with `ENOMEM`; glommio tolerates that (it falls back to
+//! unregistered buffers, which only `DmaFile` would use — this adapter uses sockets and
+//! `BufferedFile`). Many executors in parallel (the test threads) therefore work.
 
 mod io;
 mod probe;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::Command;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use futures::FutureExt;
 use rtbench_core::task::{catch_panic, catch_panic_sync, join_result, Caught};
 use rtbench_core::{
     Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
@@ -124,8 +134,14 @@ impl Runtime for Glommio {
         1
     }
 
+    /// Runs `future` on the executor. A panic in it is caught inside the executor and
+    /// resumed here: a panic escaping `LocalExecutor::run` leaves glommio's executor
+    /// unusable (the next `run` never returns).
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.executor.run(future)
+        match self.executor.run(AssertUnwindSafe(future).catch_unwind()) {
+            Ok(value) => value,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
     }
 
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
@@ -221,10 +237,50 @@ mod tests {
     }
 
     #[test]
+    fn a_panicking_root_is_resumed_and_the_executor_survives() {
+        let runtime = glommio();
+        let root = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(async {
+                if true {
+                    panic!("root-boom");
+                }
+            })
+        }));
+        let payload = root.unwrap_err();
+        assert_eq!(rtbench_core::task::payload_message(&*payload), "root-boom");
+        assert_eq!(runtime.block_on(async { Glommio::spawn(async { 2 }).await }), Ok(2));
+    }
+
+    #[test]
     fn processes_are_reported_missing() {
         let error = Glommio::spawn_process(Command::new("true")).err().unwrap();
         assert_eq!(error.kind(), std::io::ErrorKind::Unsupported);
         assert!(!Glommio::INFO.capabilities.process.is_available());
+    }
+
+    #[test]
+    fn tcp_echoes_over_loopback() {
+        use futures::io::{AsyncReadExt, AsyncWriteExt};
+        use rtbench_core::io::TcpListener;
+
+        let echoed = glommio().block_on(async {
+            let listener = Glommio::tcp_bind("127.0.0.1:0".parse().unwrap()).await?;
+            let addr = listener.local_addr()?;
+            let server = Glommio::spawn(async move {
+                let (mut stream, _) = listener.accept().await?;
+                let mut buf = [0; 5];
+                stream.read_exact(&mut buf).await?;
+                stream.write_all(&buf).await?;
+                stream.flush().await
+            });
+            let mut client = Glommio::tcp_connect(addr).await?;
+            client.write_all(b"hello").await?;
+            let mut echoed = Vec::new();
+            client.read_to_end(&mut echoed).await?;
+            server.await.unwrap()?;
+            std::io::Result::Ok(echoed)
+        });
+        assert_eq!(echoed.unwrap(), b"hello");
     }
 
     #[test]
