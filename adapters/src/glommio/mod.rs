@@ -24,7 +24,7 @@
 //! | panic in a task | propagates out of `LocalExecutor::run` even if nobody awaits the task: the whole `block_on` panics and the executor hangs on its next `run` | caught in the task ([`catch_panic`]), returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
 //! | panic in the `block_on` future | propagates out of `run`, and the executor hangs on its next `run` | caught inside the executor and resumed on the caller; the runtime stays usable |
 //! | panic in a blocking closure | kills the pool thread: the awaiting future never completes, and the next `spawn_blocking` panics ("failed to enqueue blocking operation") | caught ([`catch_panic_sync`]), returned as `Err(Panicked(msg))` |
-//! | `sleep` | `timer::sleep`: a `Timer` whose deadline is fixed when it is created, fires once `Instant::now() >= deadline` | the same (never early) |
+//! | `sleep` | `timer::sleep` is an `async fn`: its `Timer`'s deadline is fixed at the first poll; it fires once `Instant::now() >= deadline` (never early) | deadline fixed when the sleep is created, as on tokio and async-io; a glommio `Timer` armed at the first poll for what remains (see `sleep`) |
 //! | `yield_now` | `ExecutorProxy::yield_now` (wake, `Pending` once: back of the task queue) | the same |
 //! | `spawn_blocking` | glommio's own blocking pool (1 thread by default, not bound to a CPU here) | the same, panics caught |
 //! | processes | no API | `n/a` |
@@ -44,6 +44,7 @@
 
 mod io;
 mod probe;
+mod sleep;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -63,6 +64,7 @@ use rtbench_core::{
 use send_wrapper::SendWrapper;
 
 pub use self::io::{GlommioListener, GlommioTcpStream};
+pub use self::sleep::GlommioSleep;
 
 /// A glommio `LocalExecutor` on the thread that built it.
 pub struct Glommio {
@@ -171,7 +173,7 @@ impl Runtime for Glommio {
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
-        SendWrapper::new(glommio::timer::sleep(duration))
+        SendWrapper::new(GlommioSleep::new(duration))
     }
 
     async fn yield_now() {
