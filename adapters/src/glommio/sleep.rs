@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use glommio::timer::Timer;
 
-/// A sleep whose deadline was fixed at creation (see the [module docs](self)).
+/// A sleep whose deadline was fixed at creation; the first poll arms a glommio `Timer`
+/// for what remains of it.
 #[derive(Debug)]
 pub struct GlommioSleep {
     deadline: Instant,
