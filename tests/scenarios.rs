@@ -51,4 +51,5 @@ every_runtime! {
     #[cfg(feature = "smol")] smol_mt => "smol-mt",
     #[cfg(feature = "futures")] futures_local => "futures-local",
     #[cfg(feature = "futures")] futures_pool => "futures-pool",
+    #[cfg(all(feature = "glommio", target_os = "linux"))] glommio => "glommio",
 }

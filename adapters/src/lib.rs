@@ -7,6 +7,7 @@
 //! | `async-std` | `async-std` (legacy) | [`async_std`](mod@crate::async_std) |
 //! | `smol` | `smol-1`, `smol-mt` | [`smol`](mod@crate::smol) |
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
+//! | `glommio` (Linux only) | `glommio` | [`glommio`](mod@crate::glommio) |
 //!
 //! Shared by several adapters: [`cancel_on_abort`] (join handles over an async native
 //! `cancel`), [`smol_stack`] (smol's I/O, timer and blocking crates) and
@@ -24,6 +25,8 @@ pub mod tokio;
 pub mod async_std;
 #[cfg(feature = "futures")]
 pub mod futures;
+#[cfg(all(feature = "glommio", target_os = "linux"))]
+pub mod glommio;
 #[cfg(feature = "smol")]
 pub mod smol;
 
@@ -97,6 +100,7 @@ registry! {
     #[cfg(feature = "smol")] smol::SmolMultiThread,
     #[cfg(feature = "futures")] futures::FuturesLocal,
     #[cfg(feature = "futures")] futures::FuturesPool,
+    #[cfg(all(feature = "glommio", target_os = "linux"))] glommio::Glommio,
 }
 
 /// The names of every runtime flavour in this build.

@@ -103,4 +103,5 @@ join_handle_tests! {
     #[cfg(feature = "smol")] smol_mt => rtbench_adapters::smol::SmolMultiThread,
     #[cfg(feature = "futures")] futures_local => rtbench_adapters::futures::FuturesLocal,
     #[cfg(feature = "futures")] futures_pool => rtbench_adapters::futures::FuturesPool,
+    #[cfg(all(feature = "glommio", target_os = "linux"))] glommio => rtbench_adapters::glommio::Glommio,
 }
