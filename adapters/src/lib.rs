@@ -13,6 +13,8 @@ use rtbench_core::{Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavaila
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
+pub mod probes;
+
 /// Why [`visit`] could not run the visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AdapterError {
