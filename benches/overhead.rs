@@ -34,11 +34,7 @@ const WORKLOADS: [Workload; 3] = [
         params: &[("tasks", 200), ("yields", 1_000)],
         native: native::yield_many,
     },
-    Workload {
-        scenario: "ping_pong",
-        params: &[("round_trips", 1_000)],
-        native: native::ping_pong,
-    },
+    Workload { scenario: "ping_pong", params: &[("rounds", 1_000)], native: native::ping_pong },
 ];
 
 /// Alternating runs per side for the interleaved ratio.
@@ -70,7 +66,7 @@ fn overhead(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("native", &params), |b| b.iter(run_native));
         group.finish();
         let ratio = interleaved_ratio(run_core, run_native);
-        println!("overhead/{} {params}: core/native = {ratio:.3} (median of {INTERLEAVED_RUNS} interleaved pairs)", workload.scenario);
+        println!("overhead/{} {params}: core/native = {ratio:.3} (medians of {INTERLEAVED_RUNS} interleaved pairs)", workload.scenario);
     }
 }
 
@@ -94,27 +90,39 @@ fn check(outcome: Option<Result<Outcome, ScenarioError>>) {
     }
 }
 
-/// Median over alternating pairs of `core` time / `native` time.
+/// Median `core` time over median `native` time, from runs taken in alternating pairs
+/// (the pair's order alternates too, so neither side always runs second).
 fn interleaved_ratio(core: impl Fn(), native: impl Fn()) -> f64 {
     let timed = |run: &dyn Fn()| {
         let start = Instant::now();
         run();
         start.elapsed()
     };
-    let mut ratios: Vec<f64> = (0..INTERLEAVED_RUNS)
-        .map(|_| {
-            let core: Duration = timed(&core);
-            let native = timed(&native);
-            core.as_secs_f64() / native.as_secs_f64()
+    let (mut core_times, mut native_times): (Vec<Duration>, Vec<Duration>) = (0..INTERLEAVED_RUNS)
+        .map(|pair| {
+            if pair % 2 == 0 {
+                let core = timed(&core);
+                (core, timed(&native))
+            } else {
+                let native = timed(&native);
+                (timed(&core), native)
+            }
         })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
+        .unzip();
+    let median = |times: &mut Vec<Duration>| {
+        times.sort();
+        times[times.len() / 2].as_secs_f64()
+    };
+    median(&mut core_times) / median(&mut native_times)
 }
 
 /// The scenarios of the registry, written directly against tokio. Keep each one a
 /// line-for-line mirror of its scenario (`scenarios/src/<name>.rs`).
 mod native {
+    use std::cell::Cell;
+
+    use async_channel::{Receiver, Sender};
+
     use super::*;
 
     /// Mirrors `Runtime::run` on a multi-thread flavour: the root runs in a spawned task.
@@ -171,13 +179,80 @@ mod native {
             .metric(Metric::nanos_per("ns/spawn", elapsed, tasks as u64)))
     }
 
-    /// Mirrors `scenarios/src/yield_many.rs`.
+    /// Mirrors `scenarios/src/yield_many.rs` (multi-thread class: one task must have
+    /// seen another run while it yielded).
     pub fn yield_many(
         runtime: &tokio::runtime::Runtime,
         params: &Params,
     ) -> Result<Outcome, ScenarioError> {
-        let _ = (runtime, params);
-        unimplemented!("mirror of yield_many: written once the scenario is merged")
+        let tasks = params.get("tasks");
+        let yields = params.get("yields");
+        let (tallies, elapsed) = run(
+            runtime,
+            timed(async move {
+                let handles: Vec<_> = (0..tasks).map(|_| tokio::spawn(yielder(yields))).collect();
+                let mut tallies = Vec::with_capacity(handles.len());
+                for handle in handles {
+                    tallies.push(handle.await.map_err(task_failed)?);
+                }
+                Ok::<_, ScenarioError>(tallies)
+            }),
+        );
+        let tallies = tallies?;
+
+        if let Some((task, tally)) = tallies.iter().enumerate().find(|(_, t)| t.completed != yields)
+        {
+            return Err(ScenarioError::Check(format!(
+                "task {task} completed {} yields, expected {yields}",
+                tally.completed
+            )));
+        }
+        let interleaved = tallies.iter().filter(|t| t.interleaved > 0).count() as u64;
+        if tasks >= 2 && yields >= 1 {
+            let needed = 1;
+            ScenarioError::ensure(interleaved >= needed, || {
+                format!(
+                    "only {interleaved} of {tasks} tasks saw another task run while they \
+                     yielded (needed {needed}): yield_now did not give the hand back"
+                )
+            })?;
+        }
+        Ok(Outcome::checked(format!(
+            "{tasks} tasks each completed {yields} yields; {interleaved} saw other tasks run \
+             meanwhile"
+        ))
+        .metric(Metric::nanos_per("ns/yield", elapsed, tasks * yields)))
+    }
+
+    #[derive(Clone, Copy, Debug, Default)]
+    struct Tally {
+        completed: u64,
+        interleaved: u64,
+    }
+
+    async fn yielder(yields: u64) -> Tally {
+        let mut tally = Tally::default();
+        for _ in 0..yields {
+            let before = step();
+            tokio::task::yield_now().await;
+            let after = step();
+            tally.completed += 1;
+            if after != (before.0, before.1 + 1) {
+                tally.interleaved += 1;
+            }
+        }
+        tally
+    }
+
+    thread_local! {
+        static STEPS_HERE: Cell<u64> = const { Cell::new(0) };
+    }
+
+    fn step() -> (usize, u64) {
+        STEPS_HERE.with(|steps| {
+            steps.set(steps.get() + 1);
+            (steps as *const Cell<u64> as usize, steps.get())
+        })
     }
 
     /// Mirrors `scenarios/src/ping_pong.rs`.
@@ -185,8 +260,75 @@ mod native {
         runtime: &tokio::runtime::Runtime,
         params: &Params,
     ) -> Result<Outcome, ScenarioError> {
-        let _ = (runtime, params);
-        unimplemented!("mirror of ping_pong: written once the scenario is merged")
+        let rounds = params.get("rounds");
+        let (finals, elapsed) = run(
+            runtime,
+            timed(async move {
+                let (ping_tx, ping_rx) = async_channel::bounded(1);
+                let (pong_tx, pong_rx) = async_channel::bounded(1);
+                let server = tokio::spawn(player(Side::Server, rounds, pong_rx, ping_tx));
+                let returner = tokio::spawn(player(Side::Returner, rounds, ping_rx, pong_tx));
+                Ok::<_, ScenarioError>((
+                    server.await.map_err(task_failed)?,
+                    returner.await.map_err(task_failed)?,
+                ))
+            }),
+        );
+        let (server, returner) = finals?;
+        let server = server.map_err(ScenarioError::Check)?;
+        let returner = returner.map_err(ScenarioError::Check)?;
+        let expected = match rounds {
+            0 => (None, None),
+            _ => (Some(2 * rounds - 1), Some(2 * rounds - 2)),
+        };
+        ScenarioError::ensure((server, returner) == expected, || {
+            format!(
+                "last tokens received: server {server:?}, returner {returner:?}; expected {expected:?}"
+            )
+        })?;
+        Ok(Outcome::checked(format!("{rounds} round trips, the token alternated strictly"))
+            .metric(Metric::nanos_per("ns/round trip", elapsed, rounds)))
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Side {
+        Server,
+        Returner,
+    }
+
+    async fn player(
+        side: Side,
+        rounds: u64,
+        inbox: Receiver<u64>,
+        outbox: Sender<u64>,
+    ) -> Result<Option<u64>, String> {
+        let hung_up = || format!("{side:?}: the other side hung up");
+        let mut expected = 0;
+        if side == Side::Server && rounds > 0 {
+            outbox.send(0).await.map_err(|_| hung_up())?;
+            expected = 1;
+        }
+        let mut last = None;
+        for round in 1..=rounds {
+            let token = inbox.recv().await.map_err(|_| hung_up())?;
+            if token != expected {
+                return Err(format!("{side:?} received token {token}, expected {expected}"));
+            }
+            last = Some(token);
+            expected = token + 2;
+            let game_over = side == Side::Server && round == rounds;
+            if !game_over {
+                outbox.send(token + 1).await.map_err(|_| hung_up())?;
+            }
+        }
+        Ok(last)
+    }
+
+    /// Mirrors `scenarios/src/measure.rs`'s `timed`.
+    async fn timed<F: std::future::Future>(future: F) -> (F::Output, Duration) {
+        let start = Instant::now();
+        let output = future.await;
+        (output, start.elapsed())
     }
 }
 
