@@ -4,7 +4,22 @@
 //!
 //! `cargo run --release --example semantics_table`
 
+use rtbench_adapters::probes;
+
 fn main() {
-    let observations = rtbench_adapters::probes::observe_all();
-    print!("{}", rtbench_adapters::probes::markdown_table(&observations));
+    hide_the_probes_own_panics();
+    let observations = probes::observe_all();
+    print!("{}", probes::markdown_table(&observations));
+}
+
+/// The panic probes panic on purpose; their messages would only bury the table. Any
+/// other panic is still reported by the default hook.
+fn hide_the_probes_own_panics() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = rtbench_core::task::payload_message(info.payload());
+        if message != probes::PANIC_MESSAGE {
+            default_hook(info);
+        }
+    }));
 }

@@ -154,6 +154,11 @@ pub enum LocalSpawn {
         /// The call used.
         api: &'static str,
     },
+    /// The executor has no way to run a `!Send` future (a fact of its API's types).
+    Unsupported {
+        /// Why, in the API's terms.
+        reason: &'static str,
+    },
 }
 
 /// Everything observed about one runtime.
@@ -211,6 +216,8 @@ pub fn observe_all() -> Vec<Observation> {
         glommio::observe(),
         #[cfg(feature = "futures")]
         futures::observe(),
+        #[cfg(feature = "futures")]
+        futures::observe_thread_pool(),
     ]
 }
 
@@ -321,6 +328,7 @@ impl fmt::Display for LocalSpawn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LocalSpawn::Supported { api } => write!(f, "yes: `{api}`"),
+            LocalSpawn::Unsupported { reason } => write!(f, "no: {reason}"),
         }
     }
 }
