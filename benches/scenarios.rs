@@ -14,16 +14,20 @@
 //! apply and win: a name filter (`cargo bench --bench scenarios -- spawn_many`),
 //! `--sample-size`, `--measurement-time`, `--warm-up-time`, `--quick`.
 //!
-//! Long scenarios stay practical without a per-name list: every line takes 10 samples
-//! in criterion's automatic sampling mode, which switches to flat sampling when one run
-//! is long, so a line costs about `warm-up + max(measurement, 10 × one run)`.
+//! Long scenarios stay practical without a per-name list that would go stale: every
+//! line takes 10 samples in criterion's flat sampling mode (each sample the mean of
+//! equally many runs — we time whole runs ourselves, so there is no per-call overhead
+//! for linear sampling to remove), so a line costs about
+//! `warm-up + max(measurement, 10 × one run)`: ~5 s for a fast scenario at full size,
+//! ~11 s for one whose single run takes a second.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{
-    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
+    Throughput,
 };
 use rtbench_core::{
     Params, Runtime, RuntimeConfig, RuntimeVisitor, ScenarioError, ScenarioInfo, Size,
@@ -62,6 +66,7 @@ fn scenarios(c: &mut Criterion) {
         let params = Params::new(info.params, size);
         let mut group = c.benchmark_group(info.name);
         group.throughput(Throughput::Elements((info.elements)(&params)));
+        group.sampling_mode(SamplingMode::Flat);
         for runtime in rtbench_adapters::names() {
             let line = Line { group: &mut group, info, params: &params, size };
             if let Err(error) = rtbench_adapters::visit(runtime, &config, line) {
