@@ -222,6 +222,18 @@ pub fn observe_all() -> Vec<Observation> {
 }
 
 /// The native-semantics table, in markdown, generated from `observations`.
+///
+/// ```
+/// use rtbench_adapters::probes::{markdown_table, Observation};
+///
+/// let missing = Observation {
+///     runtime: "glommio",
+///     version: "glommio 0.9.0".to_owned(),
+///     findings: Err("io_uring is disabled".to_owned()),
+/// };
+/// let table = markdown_table(&[missing]);
+/// assert!(table.contains("| glommio | glommio 0.9.0 | unavailable: io_uring is disabled |"));
+/// ```
 pub fn markdown_table(observations: &[Observation]) -> String {
     const HEADER: [&str; 10] = [
         "runtime",
