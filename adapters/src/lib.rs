@@ -36,6 +36,7 @@ pub mod async_process_child;
 pub mod cancel_on_abort;
 #[cfg(any(feature = "smol", feature = "futures"))]
 mod current;
+pub mod probes;
 #[cfg(any(feature = "smol", feature = "futures"))]
 pub mod smol_stack;
 
