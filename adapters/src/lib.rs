@@ -36,6 +36,10 @@ pub mod async_process_child;
 pub mod cancel_on_abort;
 #[cfg(any(feature = "smol", feature = "futures"))]
 mod current;
+#[cfg(any(feature = "smol", feature = "futures", all(feature = "glommio", target_os = "linux")))]
+mod local_spawn;
+#[cfg(any(feature = "async-std", feature = "smol", feature = "futures"))]
+mod nodelay_listener;
 #[cfg(any(feature = "smol", feature = "futures"))]
 pub mod smol_stack;
 
