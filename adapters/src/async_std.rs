@@ -17,9 +17,11 @@
 //! - **spawn_local** is async-std's unstable `task::spawn_local`: it runs on the
 //!   thread-local executor that `block_on` drives.
 //!
-//! Everything else is async-std's own: `async_std::net` (futures-io natively),
+//! Everything else is async-std's own: `async_std::net` (futures-io natively; the
+//! listener turns Nagle's algorithm off on accepted streams, as every adapter does),
 //! `async_std::process` (a re-export of async-process), `async_std::fs` and
-//! `spawn_blocking` (the shared `blocking` pool).
+//! `spawn_blocking` (the shared `blocking` pool; async-std wraps each call in one extra
+//! async task on its executor, which awaits the pool's result).
 
 use std::future::Future;
 use std::net::SocketAddr;

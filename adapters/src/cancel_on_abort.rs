@@ -11,7 +11,9 @@
 //! future, which resolves only after the runtime dropped the task's future.
 //!
 //! Dropping the handle *detaches* the task ([`NativeTask::detach`]): async-std does that
-//! natively; async-task would cancel, so the smol adapter detaches explicitly.
+//! natively; async-task would cancel, so the smol adapter detaches explicitly. Both
+//! native handles are adapted by the same `native_task!` macro: they differ only in
+//! that detaching step.
 //!
 //! The boxed cancel future is `Send` for handles of `spawn` and need not be for handles
 //! of `spawn_local` (their output may be `!Send`): the handle is generic over the boxed
