@@ -1,10 +1,17 @@
 //! The contract's semantics, checked on every runtime flavour of this build: the same
 //! test body, instantiated per runtime by `contract_tests!`.
+//!
+//! Beyond the common paths, the join-handle normalisations the adapters add are checked
+//! here too: an aborted handle that is dropped instead of awaited, repeated or late
+//! aborts, and the panic of a detached task (the smol and `futures` adapters detach
+//! explicitly, and must not lose that panic).
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rtbench_core::task::unretrieved_panics;
 use rtbench_core::{Abort, Capability, JoinError, Runtime, RuntimeConfig};
 
 fn runtime<R: Runtime>() -> R {
@@ -17,6 +24,27 @@ struct DropFlag(Arc<AtomicBool>);
 impl Drop for DropFlag {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Polls `condition` every millisecond for up to ten seconds (generous: CI is loaded).
+async fn eventually<R: Runtime>(mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        R::sleep(Duration::from_millis(1)).await;
+    }
+    condition()
+}
+
+/// A task that only ends by being cancelled; `dropped` is set when its future is dropped.
+fn sleeper<R: Runtime>(dropped: &Arc<AtomicBool>) -> impl Future<Output = ()> + Send + 'static {
+    let flag = DropFlag(Arc::clone(dropped));
+    async move {
+        let _flag = flag;
+        R::sleep(Duration::from_secs(60)).await;
     }
 }
 
@@ -157,6 +185,47 @@ pub fn spawn_local_runs_non_send_futures<R: Runtime>() {
     assert_eq!(value, Ok(42));
 }
 
+pub fn abort_then_drop_still_cancels<R: Runtime>() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let task = sleeper::<R>(&dropped);
+    let flag = Arc::clone(&dropped);
+    let cancelled = runtime::<R>().run(async move {
+        let handle = R::spawn(task);
+        handle.abort();
+        drop(handle);
+        eventually::<R>(|| flag.load(Ordering::SeqCst)).await
+    });
+    assert!(cancelled, "aborting, then dropping the handle left the task running");
+}
+
+pub fn repeated_and_late_aborts_are_harmless<R: Runtime>() {
+    let dropped = Arc::new(AtomicBool::new(false));
+    let task = sleeper::<R>(&dropped);
+    let (twice, late) = runtime::<R>().run(async move {
+        let handle = R::spawn(task);
+        handle.abort();
+        handle.abort();
+        let twice = handle.await;
+        let mut finished = R::spawn(async { 5 });
+        let late = (&mut finished).await;
+        finished.abort();
+        (twice, late)
+    });
+    assert_eq!(twice, Err(JoinError::Cancelled));
+    assert_eq!(late, Ok(5));
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+pub fn detached_panic_is_recorded<R: Runtime>() {
+    let token = format!("detached-panic-on-{}", R::INFO.name);
+    let message = token.clone();
+    let recorded = runtime::<R>().run(async move {
+        drop(R::spawn(async move { panic!("{message}") }));
+        eventually::<R>(|| !unretrieved_panics::take_matching(&token).is_empty()).await
+    });
+    assert!(recorded, "the panic of a detached task was lost");
+}
+
 macro_rules! contract_tests {
     ($( $(#[$cfg:meta])* $module:ident => $runtime:ty ),* $(,)?) => {$(
         $(#[$cfg])*
@@ -171,6 +240,9 @@ macro_rules! contract_tests {
             #[test] fn yield_now_lets_others_run() { super::yield_now_lets_others_run::<R>() }
             #[test] fn spawn_blocking_does_not_block_the_executor() { super::spawn_blocking_does_not_block_the_executor::<R>() }
             #[test] fn spawn_local_runs_non_send_futures() { super::spawn_local_runs_non_send_futures::<R>() }
+            #[test] fn abort_then_drop_still_cancels() { super::abort_then_drop_still_cancels::<R>() }
+            #[test] fn repeated_and_late_aborts_are_harmless() { super::repeated_and_late_aborts_are_harmless::<R>() }
+            #[test] fn detached_panic_is_recorded() { super::detached_panic_is_recorded::<R>() }
         }
     )*};
 }

@@ -1,6 +1,8 @@
 //! Child processes through `async-process`: smol's process crate, which async-std
 //! re-exports as `async_std::process` and the `futures` adapters borrow. It reaps
-//! children with a SIGCHLD handler and its own thread, independently of the executor.
+//! children on its own background thread (`async-process`, started on first use),
+//! independently of the executor: on Linux it waits on each child's pidfd where the kernel
+//! has them (5.3 and later), and on SIGCHLD otherwise.
 
 use std::process::{Command, ExitStatus, Stdio};
 

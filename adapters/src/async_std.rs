@@ -17,25 +17,27 @@
 //! - **spawn_local** is async-std's unstable `task::spawn_local`: it runs on the
 //!   thread-local executor that `block_on` drives.
 //!
-//! Everything else is async-std's own: `async_std::net` (futures-io natively),
+//! Everything else is async-std's own: `async_std::net` (futures-io natively; the
+//! listener turns Nagle's algorithm off on accepted streams, as every adapter does),
 //! `async_std::process` (a re-export of async-process), `async_std::fs` and
-//! `spawn_blocking` (the shared `blocking` pool).
+//! `spawn_blocking` (the shared `blocking` pool; async-std wraps each call in one extra
+//! async task on its executor, which awaits the pool's result).
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::process::Command;
 use std::sync::Once;
 use std::time::Duration;
 
 use rtbench_core::task::{catch_panic, catch_panic_sync, join_result, Caught};
 use rtbench_core::{
-    io, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
+    Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };
 
 use crate::async_process_child::{self, AsyncProcessChild};
-use crate::cancel_on_abort::{CancelOnAbort, LocalCancel, NativeTask, SendCancel};
+use crate::cancel_on_abort::{native_task, CancelOnAbort, LocalCancel, SendCancel};
+use crate::nodelay_listener::nodelay_listener;
 
 /// The environment variable async-std reads its worker count from.
 const THREAD_COUNT_VAR: &str = "ASYNC_STD_THREAD_COUNT";
@@ -52,38 +54,12 @@ pub type AsyncStdJoinHandle<T> = CancelOnAbort<T, Native<T>, SendCancel<T>>;
 /// An async-std `spawn_local` task, with the contract's join semantics.
 pub type AsyncStdLocalJoinHandle<T> = CancelOnAbort<T, Native<T>, LocalCancel<T>>;
 
-impl<T: 'static> NativeTask<T> for Native<T> {
-    fn detach(self) {
-        // async-std's handle detaches when dropped.
-    }
+// async-std's handle detaches when dropped.
+native_task!(Native<T>, detach: drop);
 
-    fn cancel_send(self) -> Pin<Box<SendCancel<T>>>
-    where
-        T: Send,
-    {
-        Box::pin(self.cancel())
-    }
-
-    fn cancel_local(self) -> Pin<Box<LocalCancel<T>>> {
-        Box::pin(self.cancel())
-    }
-}
-
-/// An async-std TCP listener.
-pub struct AsyncStdListener(async_std::net::TcpListener);
-
-impl io::TcpListener for AsyncStdListener {
-    type Stream = async_std::net::TcpStream;
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.0.local_addr()
-    }
-
-    async fn accept(&self) -> std::io::Result<(Self::Stream, SocketAddr)> {
-        let (stream, peer) = self.0.accept().await?;
-        stream.set_nodelay(true)?;
-        Ok((stream, peer))
-    }
+nodelay_listener! {
+    /// An async-std TCP listener.
+    AsyncStdListener(async_std::net::TcpListener) -> async_std::net::TcpStream
 }
 
 /// Fixes the global executor's thread count (first call only) and returns the count in

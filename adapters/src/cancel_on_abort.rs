@@ -11,7 +11,9 @@
 //! future, which resolves only after the runtime dropped the task's future.
 //!
 //! Dropping the handle *detaches* the task ([`NativeTask::detach`]): async-std does that
-//! natively; async-task would cancel, so the smol adapter detaches explicitly.
+//! natively; async-task would cancel, so the smol adapter detaches explicitly. Both
+//! native handles are adapted by the same `native_task!` macro: they differ only in
+//! that detaching step.
 //!
 //! The boxed cancel future is `Send` for handles of `spawn` and need not be for handles
 //! of `spawn_local` (their output may be `!Send`): the handle is generic over the boxed
@@ -44,6 +46,31 @@ pub trait NativeTask<T>: Future<Output = Caught<T>> + Unpin + Sized + 'static {
     /// The native `cancel(self)`, boxed.
     fn cancel_local(self) -> Pin<Box<LocalCancel<T>>>;
 }
+
+/// Implements [`NativeTask`] for `$native`, a handle with an inherent
+/// `async fn cancel(self)`; `detach: $detach` is the function that lets its task run on
+/// (e.g. `drop` for a handle that detaches when dropped).
+macro_rules! native_task {
+    ($native:ty, detach: $detach:expr) => {
+        impl<T: 'static> $crate::cancel_on_abort::NativeTask<T> for $native {
+            fn detach(self) {
+                ($detach)(self)
+            }
+
+            fn cancel_send(self) -> ::std::pin::Pin<Box<$crate::cancel_on_abort::SendCancel<T>>>
+            where
+                T: Send,
+            {
+                Box::pin(self.cancel())
+            }
+
+            fn cancel_local(self) -> ::std::pin::Pin<Box<$crate::cancel_on_abort::LocalCancel<T>>> {
+                Box::pin(self.cancel())
+            }
+        }
+    };
+}
+pub(crate) use native_task;
 
 /// Boxes the native `cancel` future as `Self` ([`SendCancel`] or [`LocalCancel`]).
 pub trait StartCancel<T, N: NativeTask<T>>: Future<Output = Option<Caught<T>>> {

@@ -51,6 +51,7 @@ use rtbench_core::{
 };
 
 use crate::current;
+use crate::local_spawn::{no_spawn_local, spawn_all_local};
 use crate::smol_stack::smol_stack_items;
 
 /// A task on a `futures` executor, with the contract's join semantics.
@@ -166,21 +167,7 @@ impl Runtime for FuturesLocal {
         pool.run_until(future)
     }
 
-    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Self::spawn_here(future)
-    }
-
-    fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        Self::spawn_here(future)
-    }
+    spawn_all_local!(Self::spawn_here);
 }
 
 /// `futures-pool`: a [`ThreadPool`] of N threads; `block_on` only waits (the default
@@ -267,11 +254,5 @@ impl Runtime for FuturesPool {
         })
     }
 
-    fn spawn_local<F>(_: F) -> Self::LocalJoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        panic!("spawn_local: {}", Self::INFO.capabilities.local_spawn.detail())
-    }
+    no_spawn_local!();
 }

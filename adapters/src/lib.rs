@@ -10,8 +10,10 @@
 //! | `glommio` (Linux only) | `glommio` | [`glommio`](mod@crate::glommio) |
 //!
 //! Shared by several adapters: [`cancel_on_abort`] (join handles over an async native
-//! `cancel`), [`smol_stack`] (smol's I/O, timer and blocking crates) and
-//! [`async_process_child`].
+//! `cancel`), [`smol_stack`] (smol's I/O, timer and blocking crates),
+//! [`async_process_child`], and the private modules `current` (the "current executor"
+//! thread-local), `local_spawn` (`spawn`/`spawn_local` items written once) and
+//! `nodelay_listener` (the TCP listener over async-io based listeners).
 //!
 //! The registry ([`infos`], [`visit`]) is generated from one list, so adding a runtime
 //! is one module, one feature and one line here.
@@ -36,6 +38,10 @@ pub mod async_process_child;
 pub mod cancel_on_abort;
 #[cfg(any(feature = "smol", feature = "futures"))]
 mod current;
+#[cfg(any(feature = "smol", feature = "futures", all(feature = "glommio", target_os = "linux")))]
+mod local_spawn;
+#[cfg(any(feature = "async-std", feature = "smol", feature = "futures"))]
+mod nodelay_listener;
 pub mod probes;
 #[cfg(any(feature = "smol", feature = "futures"))]
 pub mod smol_stack;

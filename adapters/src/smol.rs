@@ -23,7 +23,6 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread;
@@ -34,8 +33,9 @@ use rtbench_core::{
     Capabilities, Class, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };
 
-use crate::cancel_on_abort::{CancelOnAbort, LocalCancel, NativeTask, SendCancel};
+use crate::cancel_on_abort::{native_task, CancelOnAbort, LocalCancel, SendCancel, StartCancel};
 use crate::current;
+use crate::local_spawn::{no_spawn_local, spawn_all_local};
 use crate::smol_stack::smol_stack_items;
 
 /// A smol task, with the contract's join semantics.
@@ -43,22 +43,7 @@ pub type SmolJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, SendCancel<T>>;
 /// A smol `spawn_local` task, with the contract's join semantics.
 pub type SmolLocalJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, LocalCancel<T>>;
 
-impl<T: 'static> NativeTask<T> for Task<Caught<T>> {
-    fn detach(self) {
-        Task::detach(self);
-    }
-
-    fn cancel_send(self) -> Pin<Box<SendCancel<T>>>
-    where
-        T: Send,
-    {
-        Box::pin(self.cancel())
-    }
-
-    fn cancel_local(self) -> Pin<Box<LocalCancel<T>>> {
-        Box::pin(self.cancel())
-    }
-}
+native_task!(Task<Caught<T>>, detach: Task::detach);
 
 thread_local! {
     /// `smol-1`'s executor, on the thread inside its `block_on`.
@@ -81,6 +66,21 @@ const CAPABILITIES: Capabilities = Capabilities {
 /// `smol-1`: one `LocalExecutor`, run by `block_on` on the calling thread.
 pub struct SmolSingleThread {
     executor: Rc<LocalExecutor<'static>>,
+}
+
+impl SmolSingleThread {
+    /// Spawns `future` on this thread's `LocalExecutor`; `C` is the handle's boxed cancel
+    /// future, [`SendCancel`] for `spawn` or [`LocalCancel`] for `spawn_local`.
+    fn spawn_here<F, C>(future: F) -> CancelOnAbort<F::Output, Task<Caught<F::Output>>, C>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+        C: ?Sized + StartCancel<F::Output, Task<Caught<F::Output>>>,
+    {
+        current::with(&LOCAL_EXECUTOR, Self::INFO.name, |executor| {
+            CancelOnAbort::new(executor.spawn(catch_panic(future)))
+        })
+    }
 }
 
 impl Runtime for SmolSingleThread {
@@ -110,25 +110,7 @@ impl Runtime for SmolSingleThread {
         async_io::block_on(self.executor.run(future))
     }
 
-    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        current::with(&LOCAL_EXECUTOR, Self::INFO.name, |executor| {
-            CancelOnAbort::new(executor.spawn(catch_panic(future)))
-        })
-    }
-
-    fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        current::with(&LOCAL_EXECUTOR, Self::INFO.name, |executor| {
-            CancelOnAbort::new(executor.spawn(catch_panic(future)))
-        })
-    }
+    spawn_all_local!(Self::spawn_here);
 
     fn yield_now() -> impl Future<Output = ()> + Send {
         futures_lite::future::yield_now()
@@ -217,13 +199,7 @@ impl Runtime for SmolMultiThread {
         })
     }
 
-    fn spawn_local<F>(_: F) -> Self::LocalJoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        panic!("spawn_local: {}", Self::INFO.capabilities.local_spawn.detail())
-    }
+    no_spawn_local!();
 
     fn yield_now() -> impl Future<Output = ()> + Send {
         futures_lite::future::yield_now()

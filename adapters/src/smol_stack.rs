@@ -16,25 +16,14 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures::FutureExt;
-use rtbench_core::io::TcpListener;
 use rtbench_core::task::{catch_panic_sync, join_result};
 use rtbench_core::JoinError;
 
-/// An async-net TCP listener.
-pub struct NetListener(pub(crate) async_net::TcpListener);
+use crate::nodelay_listener::nodelay_listener;
 
-impl TcpListener for NetListener {
-    type Stream = async_net::TcpStream;
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.0.local_addr()
-    }
-
-    async fn accept(&self) -> std::io::Result<(Self::Stream, SocketAddr)> {
-        let (stream, peer) = self.0.accept().await?;
-        stream.set_nodelay(true)?;
-        Ok((stream, peer))
-    }
+nodelay_listener! {
+    /// An async-net TCP listener.
+    NetListener(async_net::TcpListener) -> async_net::TcpStream
 }
 
 /// Runs `f` on the shared `blocking` pool, with its panic caught.

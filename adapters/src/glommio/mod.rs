@@ -63,6 +63,8 @@ use rtbench_core::{
 };
 use send_wrapper::SendWrapper;
 
+use crate::local_spawn::spawn_all_local;
+
 pub use self::io::{GlommioListener, GlommioTcpStream};
 pub use self::sleep::GlommioSleep;
 
@@ -146,21 +148,7 @@ impl Runtime for Glommio {
         }
     }
 
-    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        GlommioJoinHandle::spawn(future)
-    }
-
-    fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
-    where
-        F: Future + 'static,
-        F::Output: 'static,
-    {
-        GlommioJoinHandle::spawn(future)
-    }
+    spawn_all_local!(GlommioJoinHandle::spawn);
 
     fn spawn_blocking<F, T>(f: F) -> impl Future<Output = Result<T, JoinError>> + Send
     where
