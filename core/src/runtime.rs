@@ -12,10 +12,9 @@
 //! # Send-friendly, thread-per-core included
 //! [`spawn`](Runtime::spawn) requires `Send` futures (work-stealing runtimes move tasks
 //! between threads), so every associated type — join handles, TCP streams, the futures
-//! returned by `sleep` — is declared `Send`. Thread-per-core adapters (glommio, the
-//! `futures` local pool) wrap their `!Send` native values in a thread-affinity wrapper
-//! that panics if touched from another thread; since their `spawn` never moves a task,
-//! that never happens. See the project's design notes.
+//! returned by `sleep` — is declared `Send`. The thread-per-core adapter (glommio) wraps its
+//! `!Send` native values in a thread-affinity wrapper that panics if touched from
+//! another thread; since its `spawn` never moves a task, that never happens. See the project's design notes.
 //!
 //! # Static dispatch
 //! Everything is generic (associated types, `impl Future` returns); nothing on the hot
