@@ -10,6 +10,9 @@ use rtbench_core::{
     Outcome, Params, Runtime, RuntimeVisitor, Scenario, ScenarioError, ScenarioInfo,
 };
 
+pub mod measure;
+pub mod starvation;
+
 macro_rules! catalogue {
     ($( $module:ident :: $scenario:ident ),* $(,)?) => {
         $( pub mod $module; )*
@@ -38,6 +41,14 @@ macro_rules! catalogue {
 
 catalogue! {
     spawn_many::SpawnMany,
+    timers::Timers,
+    starvation_blocking::StarvationBlocking,
+    starvation_sliced::StarvationSliced,
+    starvation_offloaded::StarvationOffloaded,
+    producer_consumer::ProducerConsumer,
+    window::Window,
+    cancel::Cancel,
+    panics::Panics,
 }
 
 /// The scenario called `name`, or an error listing the valid names.

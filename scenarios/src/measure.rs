@@ -1,0 +1,85 @@
+//! Measurement helpers shared by the scheduler scenarios, so that every latency figure
+//! in the tables is computed the same way: durations go into an HDR histogram
+//! (`hdrhistogram`, 3 significant digits) and come out as percentile [`Metric`]s.
+//!
+//! ```
+//! use std::time::Duration;
+//! use rtbench_scenarios::measure::{Latencies, Unit};
+//!
+//! let mut latencies = Latencies::new();
+//! for micros in 1..=100 {
+//!     latencies.record(Duration::from_micros(micros));
+//! }
+//! assert_eq!(latencies.len(), 100);
+//! let p50 = latencies.percentile("p50 µs", 50.0, Unit::Micros);
+//! assert!((49.0..=51.0).contains(&p50.value));
+//! ```
+
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use rtbench_core::Metric;
+
+/// The unit a percentile is reported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Nanoseconds: for sub-microsecond costs (cancel, wake-ups).
+    Nanos,
+    /// Microseconds: for timer lateness.
+    Micros,
+}
+
+impl Unit {
+    fn of_nanos(self, nanos: u64) -> f64 {
+        match self {
+            Unit::Nanos => nanos as f64,
+            Unit::Micros => nanos as f64 / 1_000.0,
+        }
+    }
+}
+
+/// A distribution of durations, recorded in nanoseconds.
+#[derive(Clone, Debug)]
+pub struct Latencies {
+    histogram: Histogram<u64>,
+}
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Latencies {
+    /// An empty distribution (it grows to any range it is given).
+    pub fn new() -> Self {
+        let histogram = Histogram::new(3).expect("3 significant digits is a valid precision");
+        Latencies { histogram }
+    }
+
+    /// Adds one duration (durations beyond `u64` nanoseconds — 584 years — saturate).
+    pub fn record(&mut self, latency: Duration) {
+        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        self.histogram.saturating_record(nanos);
+    }
+
+    /// How many durations were recorded.
+    pub fn len(&self) -> u64 {
+        self.histogram.len()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `percentile` (0–100) as a lower-is-better metric called `name`.
+    pub fn percentile(&self, name: &'static str, percentile: f64, unit: Unit) -> Metric {
+        Metric::lower(name, unit.of_nanos(self.histogram.value_at_percentile(percentile)))
+    }
+}
+
+/// Milliseconds as a float, for metrics and messages.
+pub fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1_000.0
+}
