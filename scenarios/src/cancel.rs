@@ -27,7 +27,7 @@ impl Scenario for Cancel {
     const INFO: ScenarioInfo = ScenarioInfo {
         name: "cancel",
         lesson: "W8-S7",
-        summary: "abort a task parked in a long sleep: its Drop cleanup runs, its handle says cancelled",
+        summary: "abort a task parked in a sleep: its Drop cleanup runs, its handle says cancelled",
         params: &[ParamSpec {
             name: "cancels",
             help: "tasks started, parked and aborted, one after the other",
@@ -75,7 +75,7 @@ impl Scenario for Cancel {
             Ok::<_, ScenarioError>(latencies)
         })?;
         Ok(Outcome::checked(format!(
-            "{cancels} parked tasks aborted: each one's Drop cleanup ran and its handle said cancelled"
+            "{cancels} parked tasks aborted: each one's Drop cleanup ran, its handle said cancelled"
         ))
         .metric(latencies.percentile("cancel p50 ns", 50.0, Unit::Nanos))
         .metric(latencies.percentile("cancel p99 ns", 99.0, Unit::Nanos)))

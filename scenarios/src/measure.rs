@@ -7,12 +7,14 @@
 //! use rtbench_scenarios::measure::{Latencies, Unit};
 //!
 //! let mut latencies = Latencies::new();
-//! for micros in 1..=100 {
-//!     latencies.record(Duration::from_micros(micros));
+//! for millis in 1..=100 {
+//!     latencies.record(Duration::from_millis(millis));
 //! }
 //! assert_eq!(latencies.len(), 100);
 //! let p50 = latencies.percentile("p50 µs", 50.0, Unit::Micros);
-//! assert!((49.0..=51.0).contains(&p50.value));
+//! assert!((49_900.0..=50_100.0).contains(&p50.value), "{}", p50.value);
+//! let p99 = latencies.percentile("p99 ns", 99.0, Unit::Nanos);
+//! assert!((98_900_000.0..=99_100_000.0).contains(&p99.value), "{}", p99.value);
 //! ```
 
 use std::time::Duration;
@@ -38,6 +40,9 @@ impl Unit {
     }
 }
 
+/// The longest duration told apart, in nanoseconds: one hour.
+const LONGEST_NANOS: u64 = 3_600_000_000_000;
+
 /// A distribution of durations, recorded in nanoseconds.
 #[derive(Clone, Debug)]
 pub struct Latencies {
@@ -51,13 +56,14 @@ impl Default for Latencies {
 }
 
 impl Latencies {
-    /// An empty distribution (it grows to any range it is given).
+    /// An empty distribution of durations from 0 to an hour.
     pub fn new() -> Self {
-        let histogram = Histogram::new(3).expect("3 significant digits is a valid precision");
+        let histogram = Histogram::new_with_bounds(1, LONGEST_NANOS, 3)
+            .expect("1 ns to 1 h at 3 significant digits is a valid range");
         Latencies { histogram }
     }
 
-    /// Adds one duration (durations beyond `u64` nanoseconds — 584 years — saturate).
+    /// Adds one duration (durations beyond an hour are recorded as an hour).
     pub fn record(&mut self, latency: Duration) {
         let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
         self.histogram.saturating_record(nanos);

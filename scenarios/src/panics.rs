@@ -34,7 +34,7 @@ impl Scenario for Panics {
     const INFO: ScenarioInfo = ScenarioInfo {
         name: "panics",
         lesson: "W8-S7",
-        summary: "a panicking task's handle gives its message; siblings finish; a detached panic is reported",
+        summary: "a panic is returned by its handle; siblings finish; a detached one is reported",
         params: &[
             ParamSpec {
                 name: "panics",

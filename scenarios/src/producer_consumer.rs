@@ -73,7 +73,7 @@ impl Scenario for ProducerConsumer {
             Ok::<_, ScenarioError>((elapsed, received.map_err(ScenarioError::Check)?))
         })?;
         ScenarioError::ensure(received == items, || {
-            format!("the consumer received {received} items in order, then the queue closed; {items} were put")
+            format!("{received} items came out in order before the queue closed; {items} were put")
         })?;
         Ok(Outcome::checked(format!(
             "{items} items went through a bounded(1) queue in FIFO order, none lost or duplicated"

@@ -78,7 +78,7 @@ impl Scenario for Timers {
         });
         let overshoots = overshoots.map_err(|_| {
             let woken = woken.load(Ordering::Relaxed);
-            ScenarioError::Check(format!("only {woken} of {tasks} sleepers woke within {deadline:?}"))
+            ScenarioError::Check(format!("{woken} of {tasks} sleepers woke within {deadline:?}"))
         })??;
         let mut lateness = Latencies::new();
         for overshoot in overshoots {
