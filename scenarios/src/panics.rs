@@ -1,13 +1,13 @@
 //! `panics` (W8-S7 and W8-S9, "Task exception was never retrieved"): tasks panic
 //! beside siblings that are parked. Checked:
 //!
-//! - awaiting a panicked task's handle gives
-//!   [`JoinError::Panicked`](rtbench_core::JoinError::Panicked) with the panic's message;
+//! - awaiting a panicked task's handle gives [`JoinError::Panicked`] with the panic's
+//!   message;
 //! - the siblings are unaffected and all finish with their values;
 //! - a panic in a *detached* task (its handle dropped — asyncio's case of an exception
-//!   nobody reads) is recorded by the framework in
-//!   [`unretrieved_panics`](rtbench_core::task::unretrieved_panics): never lost, and it
-//!   does not stop the run. The run waits for it, bounded by a timeout.
+//!   nobody reads) is recorded by the framework in [`unretrieved_panics`]: never lost,
+//!   and it does not stop the run. The run waits for it, bounded by a timeout; the
+//!   awaited panics must not be recorded there.
 //!
 //! Every message carries a random token, so concurrent runs (tests) only see their own
 //! panics. Each panic is also printed by the panic hook on stderr; the counts stay small.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rtbench_core::{Capability, JoinError, Params, Runtime, ScenarioInfo};
 
-use crate::starvation::{block, Hog, Starvation, Window, BLOCK_MS, TICKS, TICK_MS};
+use crate::starvation::{block, Hog, Starvation, WorkSpan, BLOCK_MS, TICKS, TICK_MS};
 
 /// Blocking work offloaded with `spawn_blocking`.
 pub struct Offloaded;
@@ -28,7 +28,7 @@ impl Hog for Offloaded {
         block
     }
 
-    async fn hog<R: Runtime>(duration: Duration) -> Result<Window, JoinError> {
+    async fn hog<R: Runtime>(duration: Duration) -> Result<WorkSpan, JoinError> {
         R::spawn_blocking(move || block(duration)).await
     }
 }

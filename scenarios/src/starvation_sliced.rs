@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rtbench_core::{JoinError, ParamSpec, Params, Runtime, ScenarioInfo};
 
-use crate::starvation::{block, Hog, Starvation, Window, BLOCK_MS, TICKS, TICK_MS};
+use crate::starvation::{block, Hog, Starvation, WorkSpan, BLOCK_MS, TICKS, TICK_MS};
 
 /// Blocking work in slices, yielding between them.
 pub struct Sliced;
@@ -43,7 +43,7 @@ impl Hog for Sliced {
         Slices { count, each: Duration::from_nanos(u64::try_from(slice_nanos).unwrap_or(u64::MAX)) }
     }
 
-    async fn hog<R: Runtime>(slices: Slices) -> Result<Window, JoinError> {
+    async fn hog<R: Runtime>(slices: Slices) -> Result<WorkSpan, JoinError> {
         let first = block(slices.each);
         let mut last = first;
         for _ in 1..slices.count {
