@@ -10,7 +10,6 @@
 //! for millis in 1..=100 {
 //!     latencies.record(Duration::from_millis(millis));
 //! }
-//! assert_eq!(latencies.len(), 100);
 //! let p50 = latencies.percentile("p50 µs", 50.0, Unit::Micros);
 //! assert!((49_900.0..=50_100.0).contains(&p50.value), "{}", p50.value);
 //! let p99 = latencies.percentile("p99 ns", 99.0, Unit::Nanos);
@@ -67,16 +66,6 @@ impl Latencies {
     pub fn record(&mut self, latency: Duration) {
         let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
         self.histogram.saturating_record(nanos);
-    }
-
-    /// How many durations were recorded.
-    pub fn len(&self) -> u64 {
-        self.histogram.len()
-    }
-
-    /// Whether nothing was recorded.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The `percentile` (0–100) as a lower-is-better metric called `name`.

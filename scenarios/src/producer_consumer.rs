@@ -66,11 +66,11 @@ impl Scenario for ProducerConsumer {
                 }
                 Ok(expected)
             });
-            let produced = producer.await?;
-            let received = consumer.await?;
-            let elapsed = start.elapsed();
-            produced.map_err(|e| ScenarioError::Check(e.to_owned()))?;
-            Ok::<_, ScenarioError>((elapsed, received.map_err(ScenarioError::Check)?))
+            // The consumer first: if it stopped on a wrong item, that is the error to
+            // report, not the producer's closed queue that follows from it.
+            let received = consumer.await?.map_err(ScenarioError::Check)?;
+            producer.await?.map_err(|e| ScenarioError::Check(e.to_owned()))?;
+            Ok::<_, ScenarioError>((start.elapsed(), received))
         })?;
         ScenarioError::ensure(received == items, || {
             format!("{received} items came out in order before the queue closed; {items} were put")
