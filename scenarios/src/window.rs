@@ -1,7 +1,10 @@
 //! `window` (W8-S8, the course's "window of 4 slots"): jobs lasting 1, 2, 3, 1, 2, 3, …
 //! units (the course's seconds, scaled: `unit_ms`) run with at most W in flight — how
 //! one fetches 100 000 URLs with 100 requests at a time. A dispatcher takes a slot,
-//! starts the next job, and each job gives its slot back when it ends.
+//! starts the next job, and each job gives its slot back when it ends. (In the course
+//! every job takes its own slot; with many waiting jobs, which one gets a freed slot is
+//! then up to the scheduler, so no timeline could be predicted. The dispatcher grants
+//! slots in job order on every runtime.)
 //!
 //! Two ways of holding the slots are measured: the course's queue of size W (taking a
 //! slot is a `put`, releasing it a `get` — "counter-intuitive, but that is how a slot is
@@ -214,6 +217,7 @@ trait Slots: Send + Sync + Sized + 'static {
     /// What a running job holds.
     type Slot: Send + 'static;
 
+    /// `width` free slots.
     fn with_width(width: usize) -> Self;
 
     /// Waits for a free slot and takes it.
