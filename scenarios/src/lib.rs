@@ -11,6 +11,7 @@ use rtbench_core::{
 };
 
 pub mod measure;
+pub mod starvation;
 
 macro_rules! catalogue {
     ($( $module:ident :: $scenario:ident ),* $(,)?) => {
@@ -48,6 +49,14 @@ catalogue! {
     yield_many::YieldMany,
     ping_pong::PingPong,
     gather::Gather,
+    timers::Timers,
+    starvation_blocking::StarvationBlocking,
+    starvation_sliced::StarvationSliced,
+    starvation_offloaded::StarvationOffloaded,
+    producer_consumer::ProducerConsumer,
+    window::Window,
+    cancel::Cancel,
+    panics::Panics,
     tcp_echo::TcpEcho,
     http_fetch::HttpFetch,
     subprocess::Subprocess,
