@@ -38,7 +38,11 @@ macro_rules! catalogue {
 
 catalogue! {
     spawn_many::SpawnMany,
+    million_tasks::MillionTasks,
+    c10k::C10k,
 }
+
+mod scale;
 
 /// The scenario called `name`, or an error listing the valid names.
 pub fn info(name: &str) -> Result<ScenarioInfo, String> {
