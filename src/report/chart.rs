@@ -1,0 +1,139 @@
+//! One SVG bar chart per scenario (plotters, SVG backend only: text is written as SVG
+//! `<text>`, so no font files or system libraries are needed).
+//!
+//! Bars are the headline metric's median for each runtime, side by side, coloured by
+//! class; error bars span ± the median absolute deviation. A runtime without a figure
+//! gets its `n/a` or `FAILED` label in place of a bar, never a silent gap.
+
+use plotters::coord::ranged1d::SegmentValue;
+use plotters::prelude::*;
+
+use crate::results::{CellRecord, Status};
+
+/// Sub-directory of the results directory holding the charts.
+pub const DIR: &str = "charts";
+
+const SIZE: (u32, u32) = (900, 480);
+const SINGLE_THREAD: RGBColor = RGBColor(70, 120, 180);
+const MULTI_THREAD: RGBColor = RGBColor(230, 140, 40);
+
+/// The chart of `scenario`, or `None` when none of its cells has a figure.
+pub fn svg(scenario: &str, cells: &[&CellRecord]) -> Result<Option<String>, String> {
+    let Some(metric) = cells.iter().find_map(|cell| headline(cell).map(|(name, ..)| name)) else {
+        return Ok(None);
+    };
+    let figures: Vec<Option<(f64, f64)>> = cells
+        .iter()
+        .map(|cell| headline(cell).filter(|(name, ..)| *name == metric).map(|(_, m, d)| (m, d)))
+        .collect();
+    let top = figures.iter().flatten().map(|(median, mad)| median + mad).fold(0.0, f64::max);
+    let top = if top > 0.0 { top * 1.15 } else { 1.0 };
+    let better = match cells.iter().find_map(|cell| lower_is_better(cell)) {
+        Some(false) => "higher is better",
+        _ => "lower is better",
+    };
+    let mut svg = String::new();
+    draw(&mut svg, scenario, metric, better, cells, &figures, top).map_err(|e| e.to_string())?;
+    Ok(Some(svg))
+}
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+fn draw(
+    svg: &mut String,
+    scenario: &str,
+    metric: &str,
+    better: &str,
+    cells: &[&CellRecord],
+    figures: &[Option<(f64, f64)>],
+    top: f64,
+) -> DrawResult {
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    let slots = cells.len() as i32;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("{scenario}: {metric} ({better}; error bars ± MAD)"), ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d((0..slots).into_segmented(), 0.0..top)?;
+    let labels: Vec<&str> = cells.iter().map(|cell| cell.runtime.as_str()).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(cells.len())
+        .x_label_formatter(&|slot| match slot {
+            SegmentValue::CenterOf(i) => {
+                labels.get(*i as usize).map_or_else(String::new, |l| l.to_string())
+            }
+            _ => String::new(),
+        })
+        .y_desc(metric)
+        .draw()?;
+    for (single, color) in [(true, SINGLE_THREAD), (false, MULTI_THREAD)] {
+        let bars = (0..slots).filter_map(|i| {
+            let cell = cells[i as usize];
+            let (median, _) = figures[i as usize]?;
+            (is_single_thread(cell) == single).then(|| {
+                let mut bar = Rectangle::new(
+                    [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), median)],
+                    color.filled(),
+                );
+                bar.set_margin(0, 0, 12, 12);
+                bar
+            })
+        });
+        let label = if single { "1-thread".to_owned() } else { multi_thread_label(cells) };
+        chart
+            .draw_series(bars)?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
+    }
+    chart.draw_series((0..slots).filter_map(|i| {
+        let (median, mad) = figures[i as usize]?;
+        Some(ErrorBar::new_vertical(
+            SegmentValue::CenterOf(i),
+            (median - mad).max(0.0),
+            median,
+            median + mad,
+            BLACK.filled(),
+            10,
+        ))
+    }))?;
+    chart.draw_series((0..slots).filter(|&i| figures[i as usize].is_none()).map(|i| {
+        let text = match &cells[i as usize].status {
+            Status::Failed { .. } => "FAILED",
+            _ => "n/a",
+        };
+        Text::new(text, (SegmentValue::CenterOf(i), top * 0.03), ("sans-serif", 16).into_font())
+    }))?;
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// `(name, median, mad)` of a measured cell's headline metric.
+fn headline(cell: &CellRecord) -> Option<(&str, f64, f64)> {
+    match &cell.status {
+        Status::Ok { metrics, .. } => metrics.first().map(|m| (m.name.as_str(), m.median, m.mad)),
+        _ => None,
+    }
+}
+
+fn lower_is_better(cell: &CellRecord) -> Option<bool> {
+    match &cell.status {
+        Status::Ok { metrics, .. } => metrics.first().map(|m| m.lower_is_better),
+        _ => None,
+    }
+}
+
+fn is_single_thread(cell: &CellRecord) -> bool {
+    cell.class == rtbench_core::Class::SingleThread.label()
+}
+
+fn multi_thread_label(cells: &[&CellRecord]) -> String {
+    match cells.iter().find(|cell| !is_single_thread(cell)) {
+        Some(cell) => format!("N-thread ({} threads)", cell.threads_asked),
+        None => "N-thread".to_owned(),
+    }
+}
