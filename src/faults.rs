@@ -74,7 +74,7 @@ faults! {
         std::process::abort()
     };
     FaultHang "fault_hang" "test only: never finishes" => |runtime| {
-        runtime.run(R::sleep(Duration::from_secs(24 * 3600)));
+        runtime.run(async { R::sleep(Duration::from_secs(24 * 3600)).await });
         Ok(Outcome::checked("slept a day"))
     };
     FaultCheck "fault_check" "test only: gives a wrong answer" => |runtime| {
