@@ -25,6 +25,7 @@ mod run;
 mod stats;
 mod worker;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -38,7 +39,7 @@ const USAGE: u8 = 2;
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::List => {
-            list::print();
+            emit(&list::render());
             ExitCode::SUCCESS
         }
         Command::Run(args) => match run::run(&args) {
@@ -54,14 +55,11 @@ fn main() -> ExitCode {
         },
         Command::Report(args) => match report::write(&args.dir) {
             Ok(rendered) => {
-                print!(
-                    "{}",
-                    match args.format {
-                        Format::Md => rendered.markdown,
-                        Format::Csv => rendered.csv,
-                        Format::Json => rendered.json,
-                    }
-                );
+                emit(match args.format {
+                    Format::Md => &rendered.markdown,
+                    Format::Csv => &rendered.csv,
+                    Format::Json => &rendered.json,
+                });
                 ExitCode::SUCCESS
             }
             Err(error) => {
@@ -71,4 +69,10 @@ fn main() -> ExitCode {
         },
         Command::Worker(args) => worker::main(args),
     }
+}
+
+/// Writes `text` on stdout; a reader that went away early (`rtbench list | head`) is not
+/// an error worth a panic.
+fn emit(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

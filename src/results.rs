@@ -2,7 +2,7 @@
 //! as each cell finishes, so an interrupted run loses nothing that finished and
 //! `--resume` can skip it. Reports are rebuilt from this file alone.
 //!
-//! # Schema
+//! # Schema (also in `docs/results-schema.md`)
 //! Every line has a `"record"` field saying what it is.
 //!
 //! `"record": "environment"` — written when a `run` starts (a resumed run appends a new
@@ -17,8 +17,9 @@
 //! bytes, `io_uring_disabled`: the kernel's sysctl value, null where it does not exist).
 //!
 //! `"record": "cell"` — one (scenario, runtime) cell: `scenario`, `lesson`, `runtime`,
-//! `crate_name`, `crate_version`, `class` (`"1-thread"`/`"N-thread"`), `threads` (that
-//! actually ran tasks; null if the runtime could not be built), `params` (name → value),
+//! `crate_name`, `crate_version`, `class` (`"1-thread"`/`"N-thread"`), `threads_asked`
+//! (`--threads`), `threads` (that actually ran tasks; null if the runtime could not be
+//! built or the cell died before reporting), `params` (name → value),
 //! `wall_ms` (the child process's whole life), and `status`:
 //! - `"ok"`: `checked` (what the scenario verified), `notes`, `warmup` (runs before
 //!   sampling) and `metrics`, the headline first, each with `name` (which is also its
@@ -29,7 +30,7 @@
 //! - `"failed"`: `kind` (`check`, `io`, `panic`, `abort`, `out_of_memory`, `timeout`,
 //!   `signal`, `crash`) and `reason`.
 //!
-//! A cell is identified by (scenario, runtime, threads asked, params): the same cell
+//! A cell is identified by (scenario, runtime, threads_asked, params): the same cell
 //! appearing twice (a re-run) counts once, the later line winning.
 
 use std::collections::BTreeMap;

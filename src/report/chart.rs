@@ -27,7 +27,8 @@ pub fn svg(scenario: &str, cells: &[&CellRecord]) -> Result<Option<String>, Stri
         .map(|cell| headline(cell).filter(|(name, ..)| *name == metric).map(|(_, m, d)| (m, d)))
         .collect();
     let top = figures.iter().flatten().map(|(median, mad)| median + mad).fold(0.0, f64::max);
-    let top = if top > 0.0 { top * 1.15 } else { 1.0 };
+    // Headroom above the tallest error bar for the legend.
+    let top = if top > 0.0 { top * 1.3 } else { 1.0 };
     let better = match cells.iter().find_map(|cell| lower_is_better(cell)) {
         Some(false) => "higher is better",
         _ => "lower is better",
@@ -56,7 +57,8 @@ fn draw(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(80)
-        .build_cartesian_2d((0..slots).into_segmented(), 0.0..top)?;
+        // An integer range's segments include its end: `0..slots - 1` gives `slots` bars.
+        .build_cartesian_2d((0..slots - 1).into_segmented(), 0.0..top)?;
     let labels: Vec<&str> = cells.iter().map(|cell| cell.runtime.as_str()).collect();
     chart
         .configure_mesh()
@@ -68,6 +70,7 @@ fn draw(
             }
             _ => String::new(),
         })
+        .y_label_formatter(&|value| super::number(*value))
         .y_desc(metric)
         .draw()?;
     for (single, color) in [(true, SINGLE_THREAD), (false, MULTI_THREAD)] {
@@ -107,7 +110,12 @@ fn draw(
         };
         Text::new(text, (SegmentValue::CenterOf(i), top * 0.03), ("sans-serif", 16).into_font())
     }))?;
-    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
     root.present()?;
     Ok(())
 }
@@ -135,5 +143,57 @@ fn multi_thread_label(cells: &[&CellRecord]) -> String {
     match cells.iter().find(|cell| !is_single_thread(cell)) {
         Some(cell) => format!("N-thread ({} threads)", cell.threads_asked),
         None => "N-thread".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{FailureKind, MetricSummary};
+
+    fn cell(runtime: &str, class: &str, status: Status) -> CellRecord {
+        CellRecord {
+            scenario: "spawn_many".into(),
+            lesson: "W8-S6".into(),
+            runtime: runtime.into(),
+            crate_name: "tokio".into(),
+            crate_version: "1".into(),
+            class: class.into(),
+            threads_asked: 2,
+            threads: Some(1),
+            params: Default::default(),
+            wall_ms: 1,
+            status,
+        }
+    }
+
+    #[test]
+    fn bars_for_figures_and_labels_for_the_rest() {
+        let ok = Status::Ok {
+            checked: "ran".into(),
+            notes: vec![],
+            warmup: 1,
+            metrics: vec![MetricSummary {
+                name: "ns/spawn".into(),
+                lower_is_better: true,
+                median: 120.0,
+                mad: 4.0,
+                samples: vec![116.0, 120.0, 124.0],
+                outliers: vec![],
+            }],
+        };
+        let failed = Status::Failed { kind: FailureKind::Panic, reason: "boom".into() };
+        let na = Status::NotApplicable { reason: "no tcp".into() };
+        let cells = [
+            cell("fast-ct", "1-thread", ok),
+            cell("broken-mt", "N-thread", failed),
+            cell("other", "1-thread", na),
+        ];
+        let refs: Vec<&CellRecord> = cells.iter().collect();
+        let chart = svg("spawn_many", &refs).unwrap().expect("one cell has a figure");
+        for text in ["spawn_many: ns/spawn", "fast-ct", "broken-mt", "other", "FAILED", "n/a"] {
+            assert!(chart.contains(text), "`{text}` missing from the chart");
+        }
+        assert_eq!(svg("spawn_many", &refs[1..]).unwrap(), None, "no figure, no chart");
     }
 }
