@@ -6,7 +6,8 @@
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread::{self, JoinHandle};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::matrix::{Cell, Settings};
@@ -15,6 +16,8 @@ use crate::worker::WorkerOutput;
 
 /// How often the watchdog looks at the child.
 const POLL: Duration = Duration::from_millis(2);
+/// How long to wait for a dead child's pipes to be drained.
+const PIPE_GRACE: Duration = Duration::from_secs(1);
 /// How much of the child's stderr is kept for the failure reason.
 const STDERR_TAIL: usize = 16 * 1024;
 
@@ -77,11 +80,8 @@ fn spawn_and_wait(cell: &Cell, settings: &Settings) -> std::io::Result<Ended> {
     let stderr = read_in_background(child.stderr.take());
     let (exit, timed_out) = wait_with_watchdog(&mut child, settings.timeout)?;
     drop(parent_alive);
-    let text = |reader: JoinHandle<Vec<u8>>| {
-        String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned()
-    };
-    let stdout = text(stdout);
-    let mut stderr = text(stderr);
+    let stdout = collect(stdout);
+    let mut stderr = collect(stderr);
     if stderr.len() > STDERR_TAIL {
         let cut = (stderr.len() - STDERR_TAIL..).find(|&i| stderr.is_char_boundary(i));
         stderr.drain(..cut.unwrap_or(0));
@@ -89,14 +89,25 @@ fn spawn_and_wait(cell: &Cell, settings: &Settings) -> std::io::Result<Ended> {
     Ok(Ended { exit, timed_out, stdout, stderr })
 }
 
-fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
+/// Reads a pipe of the child to its end on another thread.
+fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> Receiver<Vec<u8>> {
+    let (sender, receiver) = mpsc::channel();
     thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
             let _ = pipe.read_to_end(&mut bytes);
         }
-        bytes
-    })
+        let _ = sender.send(bytes);
+    });
+    receiver
+}
+
+/// What was read from a pipe once the child has exited. A grandchild that inherited the
+/// pipe (a scenario's subprocess, orphaned by a watchdog kill) may keep it open: after
+/// [`PIPE_GRACE`] whatever that reader has is abandoned rather than waited for.
+fn collect(receiver: Receiver<Vec<u8>>) -> String {
+    let bytes = receiver.recv_timeout(PIPE_GRACE).unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Waits for the child; kills it once `timeout` has passed. Returns its exit status and

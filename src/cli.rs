@@ -47,7 +47,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub samples: Option<u32>,
     /// Directory for results.jsonl and the report.
-    #[arg(long, value_name = "DIR", default_value = "rtbench-results")]
+    #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
     /// Keep DIR/results.jsonl and skip the cells already in it.
     #[arg(long)]
@@ -64,7 +64,7 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Directory holding results.jsonl; the report is written there too.
-    #[arg(value_name = "DIR", default_value = "rtbench-results")]
+    #[arg(value_name = "DIR", default_value = "results")]
     pub dir: PathBuf,
     /// Format of the tables printed on stdout (all formats are written to DIR).
     #[arg(long, value_enum, default_value_t = Format::Md)]
