@@ -190,13 +190,14 @@ impl Ended {
         }
     }
 
-    /// The last line the child wrote on stderr, as `": <line>"`, or nothing.
+    /// The last line the child wrote on stderr (hints such as `note: run with
+    /// RUST_BACKTRACE=1` aside), as `": <line>"`, or nothing.
     fn last_words(&self) -> String {
         self.stderr
             .lines()
             .rev()
             .map(str::trim)
-            .find(|line| !line.is_empty())
+            .find(|line| !line.is_empty() && !line.starts_with("note:"))
             .map_or_else(String::new, |line| format!(": {line}"))
     }
 }

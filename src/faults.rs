@@ -10,6 +10,7 @@
 //! | `fault_abort` | aborts the process (`std::process::abort`) | `FAILED: aborted …` |
 //! | `fault_hang` | sleeps far past any watchdog | `FAILED: timed out …` |
 //! | `fault_check` | returns a wrong answer | `FAILED: check failed: …` |
+//! | `fault_oom` | asks for more memory than any address space holds | `FAILED: out of memory …` |
 //!
 //! Each cell runs in its own child process, so none of them may stop the run.
 
@@ -81,5 +82,11 @@ faults! {
         let answer = runtime.run(async { 6 * 7 + 1 });
         ScenarioError::ensure(answer == 42, || format!("6 × 7 gave {answer}, expected 42"))?;
         Ok(Outcome::checked("unreachable"))
+    };
+    FaultOom "fault_oom" "test only: an allocation no system can satisfy" => |_runtime| {
+        // isize::MAX bytes: a valid request that no allocator can serve, so the process
+        // dies the way it does when memory runs out, without using any.
+        let hoard: Vec<u8> = Vec::with_capacity(isize::MAX as usize);
+        Ok(Outcome::checked(format!("reserved {} bytes", hoard.capacity())))
     };
 }

@@ -146,7 +146,7 @@ fn faulty_cells_are_isolated_and_reported_while_the_others_complete() {
             "--timeout",
             "2",
             "--scenario",
-            "fault_panic,fault_abort,fault_hang,fault_check,spawn_many",
+            "fault_panic,fault_abort,fault_hang,fault_check,fault_oom,spawn_many",
             "--param",
             "spawn_many.tasks=100",
             "--out",
@@ -166,6 +166,9 @@ fn faulty_cells_are_isolated_and_reported_while_the_others_complete() {
     assert_eq!(kind, "panic");
     assert!(reason.contains("fault_panic: deliberate panic"), "{reason}");
     assert_eq!(failure("fault_abort").0, "abort");
+    let (kind, reason) = failure("fault_oom");
+    assert_eq!(kind, "out_of_memory");
+    assert!(reason.contains("memory allocation of"), "{reason}");
     let (kind, reason) = failure("fault_hang");
     assert_eq!(kind, "timeout");
     assert!(reason.contains("watchdog"), "{reason}");
