@@ -70,6 +70,8 @@ fn spawn_and_wait(cell: &Cell, settings: &Settings) -> std::io::Result<Ended> {
                 .iter()
                 .flat_map(|(name, value)| ["--param".to_owned(), format!("{name}={value}")]),
         )
+        // Failure reasons quote the child's last words, not a backtrace.
+        .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
