@@ -243,10 +243,12 @@ fn ensure_open_files(connections: usize) -> Result<(), ScenarioError> {
     {
         return Ok(());
     }
+    let fits = hard.saturating_sub(SPARE_DESCRIPTORS) / 2;
     Err(ScenarioError::Unsupported(format!(
         "open-file limit too low: {connections} connections need {needed} descriptors \
          (2 per connection + {SPARE_DESCRIPTORS}), soft limit {soft}, hard limit {hard}; \
-         raise it (ulimit -n {needed}) or lower c10k.connections"
+         raise the hard limit (ulimit -Hn {needed}, as root) or run with \
+         --param c10k.connections={fits}"
     )))
 }
 
