@@ -97,7 +97,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
     progress.finish_and_clear();
     report::write(dir).map_err(io_error("cannot write the report in"))?;
     eprintln!(
-        "rtbench: {total} cells, {failed} failed; report: {}",
+        "rtbench: {total} cells, {failed} failed, in {:.0?}; report: {}",
+        progress.elapsed(),
         dir.join(report::index::FILE_NAME).display()
     );
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
