@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Exit codes: 0 when every cell ran (measured or `n/a`), 1 when a cell failed or the
-//! results could not be written, 2 for usage errors.
+//! results could not be written, 2 for usage errors (bad names or values, no results in
+//! the directory given to `report`).
 
 mod catalogue;
 mod cell;
@@ -64,7 +65,11 @@ fn main() -> ExitCode {
             }
             Err(error) => {
                 eprintln!("error: {error}");
-                ExitCode::FAILURE
+                // No results where the user pointed is a bad DIR argument.
+                match error.kind() {
+                    std::io::ErrorKind::NotFound => ExitCode::from(USAGE),
+                    _ => ExitCode::FAILURE,
+                }
             }
         },
         Command::Worker(args) => worker::main(args),

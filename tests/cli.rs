@@ -257,6 +257,7 @@ fn bad_names_and_values_exit_2_and_say_what_is_valid() {
         ),
         (&["report", "--format", "xml"], &["--format", "md", "csv", "json"]),
         (&["bench"], &["unrecognized subcommand"]),
+        (&["report", "/nonexistent/rtbench"], &["no results in", "rtbench run --out"]),
     ];
     for (args, expected) in cases {
         let mut command = rtbench(args);
