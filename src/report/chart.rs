@@ -8,7 +8,7 @@
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 
-use crate::results::{CellRecord, Status};
+use crate::results::{CellRecord, MetricSummary, Status};
 
 /// Sub-directory of the results directory holding the charts.
 pub const DIR: &str = "charts";
@@ -19,20 +19,18 @@ const MULTI_THREAD: RGBColor = RGBColor(230, 140, 40);
 
 /// The chart of `scenario`, or `None` when none of its cells has a figure.
 pub fn svg(scenario: &str, cells: &[&CellRecord]) -> Result<Option<String>, String> {
-    let Some(metric) = cells.iter().find_map(|cell| headline(cell).map(|(name, ..)| name)) else {
+    let Some(first) = cells.iter().find_map(|cell| headline(cell)) else {
         return Ok(None);
     };
+    let metric = first.name.as_str();
     let figures: Vec<Option<(f64, f64)>> = cells
         .iter()
-        .map(|cell| headline(cell).filter(|(name, ..)| *name == metric).map(|(_, m, d)| (m, d)))
+        .map(|cell| headline(cell).filter(|m| m.name == metric).map(|m| (m.median, m.mad)))
         .collect();
     let top = figures.iter().flatten().map(|(median, mad)| median + mad).fold(0.0, f64::max);
     // Headroom above the tallest error bar for the legend.
     let top = if top > 0.0 { top * 1.3 } else { 1.0 };
-    let better = match cells.iter().find_map(|cell| lower_is_better(cell)) {
-        Some(false) => "higher is better",
-        _ => "lower is better",
-    };
+    let better = if first.lower_is_better { "lower is better" } else { "higher is better" };
     let mut svg = String::new();
     draw(&mut svg, scenario, metric, better, cells, &figures, top).map_err(|e| e.to_string())?;
     Ok(Some(svg))
@@ -120,17 +118,10 @@ fn draw(
     Ok(())
 }
 
-/// `(name, median, mad)` of a measured cell's headline metric.
-fn headline(cell: &CellRecord) -> Option<(&str, f64, f64)> {
+/// A measured cell's headline metric.
+fn headline(cell: &CellRecord) -> Option<&MetricSummary> {
     match &cell.status {
-        Status::Ok { metrics, .. } => metrics.first().map(|m| (m.name.as_str(), m.median, m.mad)),
-        _ => None,
-    }
-}
-
-fn lower_is_better(cell: &CellRecord) -> Option<bool> {
-    match &cell.status {
-        Status::Ok { metrics, .. } => metrics.first().map(|m| m.lower_is_better),
+        Status::Ok { metrics, .. } => metrics.first(),
         _ => None,
     }
 }
@@ -149,7 +140,7 @@ fn multi_thread_label(cells: &[&CellRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::{FailureKind, MetricSummary};
+    use crate::results::FailureKind;
 
     fn cell(runtime: &str, class: &str, status: Status) -> CellRecord {
         CellRecord {
