@@ -1,6 +1,7 @@
-//! `c10k` (W8-S1: one thread, thousands of waiting connections): C TCP connections
-//! (default 10 000) opened on loopback and held open at the same time, each pinging an
-//! echo server P times at a fixed interval.
+//! `c10k` (W8-S1: while a request waits for its answer "le processeur ne fait rien", so
+//! one thread can hold many of them): C TCP connections (default 10 000) opened on
+//! loopback and held open at the same time, each pinging an echo server P times at a
+//! fixed interval.
 //!
 //! Client and server live in this one process, so every connection costs two sockets,
 //! two tasks and two buffers; `bytes/conn` is the RSS growth (see [`crate::scale`])

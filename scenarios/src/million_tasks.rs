@@ -1,6 +1,6 @@
-//! `million_tasks` (W8-S1, "des dizaines, voire des centaines de milliers de requêtes en
-//! parallèle"): N tasks (default 1 000 000) alive at once, all parked on one shared
-//! [`Event`], then released together.
+//! `million_tasks` (W8-S1: coroutines let one "héberger des dizaines de milliers, voire
+//! des centaines de milliers, de requêtes en parallèle"): N tasks (default 1 000 000)
+//! alive at once, all parked on one shared [`Event`], then released together.
 //!
 //! What a task costs is measured from the outside, as a user would see it: the process's
 //! resident memory (RSS, from `/proc/self/status`) once every task is parked, minus the
