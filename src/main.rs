@@ -8,6 +8,9 @@
 //! rtbench report [DIR] [--format md|csv|json]
 //! ```
 //!
+//! Each cell runs in a child process, `rtbench worker …` (a hidden subcommand: see
+//! [`worker`] and [`cell`]); the test-only fault scenarios are described in [`faults`].
+//!
 //! Exit codes: 0 when every cell ran (measured or `n/a`), 1 when a cell failed or the
 //! results could not be written, 2 for usage errors (bad names or values, no results in
 //! the directory given to `report`).

@@ -44,6 +44,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
     log.append(&Record::Environment(Environment::capture(&settings)))
         .map_err(io_error("cannot write to"))?;
 
+    if cfg!(debug_assertions) {
+        eprintln!("rtbench: debug build: figures are not representative (use cargo run --release)");
+    }
     let total = cells.len();
     let skipped = cells.iter().filter(|cell| done.get(&cell.key(&settings)).is_some()).count();
     if skipped > 0 {
