@@ -40,6 +40,7 @@ macro_rules! catalogue {
 }
 
 pub mod io_support;
+mod scale;
 
 catalogue! {
     spawn_many::SpawnMany,
@@ -61,6 +62,8 @@ catalogue! {
     http_fetch::HttpFetch,
     subprocess::Subprocess,
     file_io::FileIo,
+    million_tasks::MillionTasks,
+    c10k::C10k,
 }
 
 /// The scenario called `name`, or an error listing the valid names.

@@ -1,0 +1,92 @@
+//! Deliberately failing scenarios, for testing the runner's isolation only.
+//!
+//! They are invisible unless the environment variable `RTBENCH_TEST_FAULTS=1` is set (the
+//! integration tests set it on the `rtbench` processes they start); then `list` shows
+//! them and `run --scenario fault_panic,…` runs them like any other scenario:
+//!
+//! | scenario | what the cell does | expected cell |
+//! |---|---|---|
+//! | `fault_panic` | panics in the scenario's root task | `FAILED: panicked: …` |
+//! | `fault_abort` | aborts the process (`std::process::abort`) | `FAILED: aborted …` |
+//! | `fault_hang` | sleeps far past any watchdog | `FAILED: timed out …` |
+//! | `fault_check` | returns a wrong answer | `FAILED: check failed: …` |
+//! | `fault_oom` | asks for more memory than any address space holds | `FAILED: out of memory …` |
+//!
+//! Each cell runs in its own child process, so none of them may stop the run.
+
+use std::time::Duration;
+
+use rtbench_core::scenario::run_checked;
+use rtbench_core::{Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo};
+
+/// The environment variable that makes the faults visible.
+pub const ENABLE_VAR: &str = "RTBENCH_TEST_FAULTS";
+
+/// Whether this process may run the faults.
+pub fn enabled() -> bool {
+    std::env::var_os(ENABLE_VAR).is_some_and(|value| value == "1")
+}
+
+/// One fault: its name, what it does, and the misbehaviour as a scenario body.
+macro_rules! faults {
+    ($( $type:ident $name:literal $summary:literal => |$runtime:ident| $body:expr ;)*) => {
+        $(
+            struct $type;
+
+            impl Scenario for $type {
+                const INFO: ScenarioInfo = ScenarioInfo {
+                    name: $name,
+                    lesson: "test",
+                    summary: $summary,
+                    params: &[ParamSpec { name: "unused", help: "no effect", default: 0, quick: 0, test: 0 }],
+                    requires: &[],
+                    elements: |_| 1,
+                };
+
+                fn run<R: Runtime>($runtime: &R, _: &Params) -> Result<Outcome, ScenarioError> {
+                    $body
+                }
+            }
+        )*
+
+        /// The faults' descriptions.
+        pub fn infos() -> Vec<ScenarioInfo> {
+            vec![$( <$type as Scenario>::INFO ),*]
+        }
+
+        /// Runs the fault called `name`; `None` if there is none.
+        pub fn run<R: Runtime>(name: &str, runtime: &R, params: &Params) -> Option<Result<Outcome, ScenarioError>> {
+            $( if name == $name { return Some(run_checked::<$type, R>(runtime, params)); } )*
+            None
+        }
+    };
+}
+
+faults! {
+    FaultPanic "fault_panic" "test only: panics in the root task" => |runtime| {
+        runtime.run(async {
+            if true {
+                panic!("fault_panic: deliberate panic");
+            }
+        });
+        Ok(Outcome::checked("unreachable"))
+    };
+    FaultAbort "fault_abort" "test only: aborts the process" => |_runtime| {
+        std::process::abort()
+    };
+    FaultHang "fault_hang" "test only: never finishes" => |runtime| {
+        runtime.run(async { R::sleep(Duration::from_secs(24 * 3600)).await });
+        Ok(Outcome::checked("slept a day"))
+    };
+    FaultCheck "fault_check" "test only: gives a wrong answer" => |runtime| {
+        let answer = runtime.run(async { 6 * 7 + 1 });
+        ScenarioError::ensure(answer == 42, || format!("6 × 7 gave {answer}, expected 42"))?;
+        Ok(Outcome::checked("unreachable"))
+    };
+    FaultOom "fault_oom" "test only: an allocation no system can satisfy" => |_runtime| {
+        // isize::MAX bytes: a valid request that no allocator can serve, so the process
+        // dies the way it does when memory runs out, without using any.
+        let hoard: Vec<u8> = Vec::with_capacity(isize::MAX as usize);
+        Ok(Outcome::checked(format!("reserved {} bytes", hoard.capacity())))
+    };
+}

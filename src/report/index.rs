@@ -1,0 +1,88 @@
+//! `index.md`: the entry page of a report, with the environment, links to the tables in
+//! each format and every scenario's chart.
+
+use std::fmt::Write;
+
+use crate::environment::Environment;
+use crate::results::{Results, FILE_NAME as RESULTS_FILE};
+
+use super::chart;
+
+/// The index's file name in the results directory.
+pub const FILE_NAME: &str = "index.md";
+
+/// The index page; `charts` names the scenarios that have a chart.
+pub fn markdown(results: &Results, charts: &[String]) -> String {
+    let mut out = String::from("# rtbench report\n\n");
+    let _ = writeln!(
+        out,
+        "{} cells from [`{RESULTS_FILE}`]({RESULTS_FILE}) (one JSON object per line; see \
+         `docs/results-schema.md` in the rtbench repository).\n",
+        results.cells.len()
+    );
+    out.push_str(
+        "Tables, one per class: [Markdown](results.md) · [CSV](results.csv) · [JSON](results.json)\n\n",
+    );
+    if let Some(environment) = &results.environment {
+        out.push_str("## Environment\n\n");
+        out.push_str(&environment_markdown(environment));
+    }
+    out.push_str("\n## Charts\n\n");
+    for (scenario, _) in super::by_scenario(results) {
+        if charts.iter().any(|c| c == scenario) {
+            let path = format!("{}/{scenario}.svg", chart::DIR);
+            let _ = writeln!(out, "### {scenario}\n\n[![{scenario}]({path})]({path})\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "### {scenario}\n\nNo figures: every cell is n/a or failed (see the tables).\n"
+            );
+        }
+    }
+    out
+}
+
+/// The environment as a Markdown list.
+pub fn environment_markdown(environment: &Environment) -> String {
+    let mut out = String::new();
+    let commit = match (&environment.git_commit, environment.git_dirty) {
+        (Some(commit), Some(true)) => format!("{commit} (with uncommitted changes)"),
+        (Some(commit), _) => commit.clone(),
+        (None, _) => "unknown".to_owned(),
+    };
+    let runtimes: Vec<String> = environment
+        .runtimes
+        .iter()
+        .map(|r| format!("{} ({} {}, {})", r.name, r.crate_name, r.crate_version, r.class))
+        .collect();
+    let lines = [
+        ("CPU", format!("{} ({} logical cores)", environment.cpu_model, environment.logical_cores)),
+        ("system", format!("{}, kernel {}", environment.os, environment.kernel)),
+        ("compiler", format!("{} ({} build)", environment.rustc, environment.build_profile)),
+        ("rtbench", format!("{} at commit {commit}", environment.rtbench_version)),
+        (
+            "settings",
+            format!(
+                "{} sizes, {} threads for multi-thread flavours, {} warm-up run(s), up to {} samples \
+                 per cell (sampling budget {} ms), watchdog {} s",
+                environment.size,
+                environment.threads,
+                environment.warmup,
+                environment.samples,
+                environment.budget_ms,
+                environment.timeout_s
+            ),
+        ),
+        ("limits", environment.limits.summary()),
+        ("runtimes", runtimes.join(", ")),
+    ];
+    for (name, value) in lines {
+        let _ = writeln!(out, "- **{name}**: {value}");
+    }
+    if environment.build_profile == "debug" {
+        out.push_str(
+            "\n> Debug build: figures are not representative; use `cargo run --release`.\n",
+        );
+    }
+    out
+}

@@ -1,0 +1,274 @@
+//! The `rtbench` binary end to end: listing, a small quick run with every output file,
+//! resuming after a killed run, failure isolation with the test-only fault scenarios
+//! (`RTBENCH_TEST_FAULTS=1`, see `src/faults.rs`), and usage errors.
+//!
+//! Subsets are small and watchdogs short so the file runs in seconds; nothing asserts
+//! speed.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const FAULTS_VAR: &str = "RTBENCH_TEST_FAULTS";
+
+fn rtbench(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rtbench"));
+    command.args(args).env_remove(FAULTS_VAR);
+    command
+}
+
+fn output(command: &mut Command) -> (Option<i32>, String, String) {
+    let Output { status, stdout, stderr } = command.output().expect("rtbench runs");
+    (
+        status.code(),
+        String::from_utf8_lossy(&stdout).into(),
+        String::from_utf8_lossy(&stderr).into(),
+    )
+}
+
+/// Every line of `dir/results.jsonl`, parsed.
+fn records(dir: &Path) -> Vec<Value> {
+    fs::read_to_string(dir.join("results.jsonl"))
+        .expect("results.jsonl exists")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect()
+}
+
+fn cells(dir: &Path) -> Vec<Value> {
+    records(dir).into_iter().filter(|r| r["record"] == "cell").collect()
+}
+
+fn cell<'a>(cells: &'a [Value], scenario: &str, runtime: &str) -> &'a Value {
+    cells
+        .iter()
+        .find(|c| c["scenario"] == scenario && c["runtime"] == runtime)
+        .unwrap_or_else(|| panic!("no cell {scenario} on {runtime} in {cells:#?}"))
+}
+
+#[test]
+fn list_shows_every_runtime_and_scenario_with_parameters() {
+    let (code, stdout, _) = output(&mut rtbench(&["list"]));
+    assert_eq!(code, Some(0));
+    for info in rtbench_adapters::infos() {
+        let line =
+            stdout.lines().find(|l| l.trim_start().starts_with(info.name)).unwrap_or_else(|| {
+                panic!("runtime {} missing from:\n{stdout}", info.name);
+            });
+        assert!(line.contains(info.crate_version), "{line}");
+        assert!(line.contains("available"), "no availability in {line}");
+    }
+    for info in rtbench_scenarios::infos() {
+        assert!(stdout.contains(info.name), "scenario {} missing", info.name);
+        for param in info.params {
+            let default = format!("{}.{} = {}", info.name, param.name, param.default);
+            assert!(stdout.contains(&default), "`{default}` missing");
+        }
+    }
+    assert!(stdout.contains("Limits: open files"));
+    assert!(!stdout.contains("fault_"), "test-only faults must stay hidden");
+}
+
+#[test]
+fn quick_run_writes_json_lines_csv_markdown_and_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out_arg = out.to_str().unwrap();
+    let (code, _, stderr) = output(&mut rtbench(&[
+        "run",
+        "--quick",
+        "--scenario",
+        "spawn_many",
+        "--runtime",
+        "tokio-ct,tokio-mt",
+        "--samples",
+        "2",
+        "--threads",
+        "2",
+        "--param",
+        "spawn_many.tasks=200",
+        "--out",
+        out_arg,
+    ]));
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let records = records(&out);
+    assert_eq!(records[0]["record"], "environment");
+    for field in ["cpu_model", "kernel", "rustc", "logical_cores", "limits", "runtimes"] {
+        assert!(!records[0][field].is_null(), "environment lacks {field}");
+    }
+    let cells = cells(&out);
+    assert_eq!(cells.len(), 2);
+    for runtime in ["tokio-ct", "tokio-mt"] {
+        let cell = cell(&cells, "spawn_many", runtime);
+        assert_eq!(cell["status"], "ok", "{cell}");
+        assert_eq!(cell["params"]["tasks"], 200);
+        let headline = &cell["metrics"][0];
+        assert_eq!(headline["name"], "ns/spawn");
+        assert_eq!(headline["samples"].as_array().unwrap().len(), 2);
+        assert!(headline["median"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(cell(&cells, "spawn_many", "tokio-mt")["threads"], 2);
+
+    let markdown = fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(markdown.contains("## 1-thread flavours"), "{markdown}");
+    assert!(markdown.contains("## N-thread flavours, 2 threads"), "{markdown}");
+    assert!(markdown.lines().any(|l| l.starts_with("| spawn_many |") && l.contains("ns/spawn")));
+    let csv = fs::read_to_string(out.join("results.csv")).unwrap();
+    assert!(csv.starts_with("scenario,lesson,runtime,"));
+    assert_eq!(csv.lines().filter(|l| l.starts_with("spawn_many,")).count(), 2);
+    assert!(fs::read_to_string(out.join("charts/spawn_many.svg")).unwrap().contains("<svg"));
+    assert!(fs::read_to_string(out.join("index.md")).unwrap().contains("charts/spawn_many.svg"));
+
+    let (code, stdout, _) = output(&mut rtbench(&["report", out_arg, "--format", "csv"]));
+    assert_eq!((code, stdout), (Some(0), csv));
+    let (code, stdout, _) = output(&mut rtbench(&["report", out_arg, "--format", "json"]));
+    assert_eq!(code, Some(0));
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["cells"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn faulty_cells_are_isolated_and_reported_while_the_others_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = output(
+        rtbench(&[
+            "run",
+            "--quick",
+            "--runtime",
+            "tokio-ct",
+            "--samples",
+            "1",
+            "--timeout",
+            "2",
+            "--scenario",
+            "fault_panic,fault_abort,fault_hang,fault_check,fault_oom,spawn_many",
+            "--param",
+            "spawn_many.tasks=100",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env(FAULTS_VAR, "1"),
+    );
+    assert_eq!(code, Some(1), "a failed cell makes the exit code 1\n{stderr}");
+    let cells = cells(&out);
+    let failure = |scenario: &str| {
+        let cell = cell(&cells, scenario, "tokio-ct");
+        assert_eq!(cell["status"], "failed", "{cell}");
+        assert!(cell.get("metrics").is_none(), "a failure has no figures: {cell}");
+        (cell["kind"].as_str().unwrap().to_owned(), cell["reason"].as_str().unwrap().to_owned())
+    };
+    let (kind, reason) = failure("fault_panic");
+    assert_eq!(kind, "panic");
+    assert!(reason.contains("fault_panic: deliberate panic"), "{reason}");
+    assert_eq!(failure("fault_abort").0, "abort");
+    let (kind, reason) = failure("fault_oom");
+    assert_eq!(kind, "out_of_memory");
+    assert!(reason.contains("memory allocation of"), "{reason}");
+    let (kind, reason) = failure("fault_hang");
+    assert_eq!(kind, "timeout");
+    assert!(reason.contains("watchdog"), "{reason}");
+    let (kind, reason) = failure("fault_check");
+    assert_eq!(kind, "check");
+    assert!(reason.contains("expected 42"), "{reason}");
+    assert_eq!(cell(&cells, "spawn_many", "tokio-ct")["status"], "ok");
+
+    let markdown = fs::read_to_string(out.join("results.md")).unwrap();
+    let row = |scenario: &str| {
+        markdown.lines().find(|l| l.starts_with(&format!("| {scenario} |"))).unwrap().to_owned()
+    };
+    assert!(row("fault_hang").contains("FAILED: timed out"), "{markdown}");
+    assert!(row("fault_check").contains("FAILED: check failed"), "{markdown}");
+    assert!(row("spawn_many").contains("ns/spawn"), "{markdown}");
+}
+
+#[test]
+fn resume_after_a_killed_run_keeps_the_finished_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out_arg = out.to_str().unwrap();
+    let args = [
+        "run",
+        "--quick",
+        "--runtime",
+        "tokio-ct,tokio-mt",
+        "--samples",
+        "1",
+        "--scenario",
+        "spawn_many,fault_hang",
+        "--param",
+        "spawn_many.tasks=100",
+        "--out",
+        out_arg,
+    ];
+    // The first run finishes both spawn_many cells, then hangs in fault_hang: kill it.
+    let mut first = rtbench(&args)
+        .args(["--timeout", "120"])
+        .env(FAULTS_VAR, "1")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while fs::read_to_string(out.join("results.jsonl")).map_or(0, |t| t.lines().count()) < 3 {
+        assert!(Instant::now() < deadline, "the first run never finished its first cells");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let before = fs::read_to_string(out.join("results.jsonl")).unwrap();
+    assert_eq!(cells(&out).len(), 2);
+
+    let (code, _, stderr) =
+        output(rtbench(&args).args(["--resume", "--timeout", "1"]).env(FAULTS_VAR, "1"));
+    assert_eq!(code, Some(1), "fault_hang fails on resume\n{stderr}");
+    assert!(stderr.contains("2 of 4 cells already"), "{stderr}");
+    let after = fs::read_to_string(out.join("results.jsonl")).unwrap();
+    assert!(after.starts_with(&before), "earlier lines were rewritten");
+    let cells = cells(&out);
+    assert_eq!(cells.len(), 4, "spawn_many must not run twice: {cells:#?}");
+    assert_eq!(cell(&cells, "spawn_many", "tokio-mt")["status"], "ok");
+    assert_eq!(cell(&cells, "fault_hang", "tokio-ct")["kind"], "timeout");
+    let markdown = fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(markdown.contains("ns/spawn") && markdown.contains("FAILED: timed out"));
+}
+
+#[test]
+fn bad_names_and_values_exit_2_and_say_what_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["run", "--runtime", "nope"], &["--runtime", "unknown runtime `nope`", "tokio-ct"]),
+        (&["run", "--scenario", "nope"], &["--scenario", "unknown scenario `nope`", "spawn_many"]),
+        (&["run", "--scenario", "fault_panic"], &["unknown scenario `fault_panic`"]),
+        (&["run", "--threads", "0"], &["--threads", "0 is not in 1..=1024"]),
+        (&["run", "--samples", "many"], &["--samples"]),
+        (&["run", "--timeout", "0"], &["--timeout", "seconds"]),
+        (&["run", "--param", "spawn_many.tasks=lots"], &["--param", "whole number"]),
+        (&["run", "--param", "tasks=5"], &["--param", "SCENARIO.NAME"]),
+        (&["run", "--param", "nope.tasks=5"], &["--param", "unknown scenario `nope`"]),
+        (&["run", "--param", "spawn_many.nope=5"], &["unknown parameter `nope`", "valid: tasks"]),
+        (
+            &["run", "--scenario", "c10k", "--param", "spawn_many.tasks=5"],
+            &["spawn_many", "not selected"],
+        ),
+        (&["report", "--format", "xml"], &["--format", "md", "csv", "json"]),
+        (&["bench"], &["unrecognized subcommand"]),
+        (&["report", "/nonexistent/rtbench"], &["no results in", "rtbench run --out"]),
+    ];
+    for (args, expected) in cases {
+        let mut command = rtbench(args);
+        if args[0] == "run" {
+            command.args(["--out", out.to_str().unwrap()]);
+        }
+        let (code, _, stderr) = output(&mut command);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        for needle in *expected {
+            assert!(stderr.contains(needle), "{args:?}: `{needle}` not in: {stderr}");
+        }
+    }
+    assert!(!out.exists(), "a usage error must not start a run");
+}
