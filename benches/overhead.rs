@@ -38,16 +38,13 @@ const WORKLOADS: [Workload; 3] = [
 ];
 
 /// Alternating runs per side for the interleaved ratio.
-const INTERLEAVED_RUNS: usize = 31;
+const INTERLEAVED_RUNS: usize = 101;
 
 fn overhead(c: &mut Criterion) {
     let config = RuntimeConfig::default();
     let core = TokioMultiThread::new(&config).expect("tokio-mt builds");
-    let native = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.threads)
-        .enable_all()
-        .build()
-        .expect("tokio builds");
+    // Both sides run on the same tokio runtime: same worker threads, same wake-up state.
+    let native = core.native();
     println!("overhead: tokio-mt, {} worker threads, core vs native", config.threads);
     for workload in &WORKLOADS {
         let params = match workload_params(workload) {
@@ -58,7 +55,7 @@ fn overhead(c: &mut Criterion) {
             }
         };
         let run_core = || check(rtbench_scenarios::run(workload.scenario, &core, &params));
-        let run_native = || check(Some((workload.native)(&native, &params)));
+        let run_native = || check(Some((workload.native)(native, &params)));
         let info = rtbench_scenarios::info(workload.scenario).expect("checked above");
         let mut group = c.benchmark_group(format!("overhead/{}", workload.scenario));
         group.throughput(Throughput::Elements((info.elements)(&params)));

@@ -2,8 +2,11 @@
 //! (multi-thread, work-stealing, N workers).
 //!
 //! tokio's native semantics already match the contract (drop detaches, `abort`, panics
-//! returned as errors); the adapter only adds [`catch_panic`] so that a panic in a
-//! detached task is recorded instead of silently dropped. `tokio-ct` runs its root inside
+//! returned as errors); the adapter only re-raises a task's panic with a guard payload
+//! ([`rethrow_as_guard`]) so that a panic in a detached task is recorded instead of
+//! silently dropped. Unlike wrapping every output in a `Result` (as the other adapters
+//! must), this keeps tokio's task layout unchanged: the `overhead` bench showed the wider
+//! output costing spawn_many tens of percent. `tokio-ct` runs its root inside
 //! a [`LocalSet`](tokio::task::LocalSet) so that `spawn_local` works; `tokio-mt` has no
 //! `!Send` tasks. I/O goes through mio (epoll); files and `spawn_blocking` use tokio's
 //! blocking pool. Streams are exposed to scenarios through `tokio_util::compat`.
@@ -17,7 +20,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use rtbench_core::task::{catch_panic, catch_panic_sync, join_result, payload_message, Caught};
+use rtbench_core::task::{catch_panic_sync, join_error_from_payload, rethrow_as_guard};
 use rtbench_core::{
     io, Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
     Unavailable,
@@ -37,16 +40,24 @@ pub struct Tokio<const MULTI: bool> {
 }
 
 /// A tokio task, with the contract's join semantics.
-pub struct TokioJoinHandle<T>(tokio::task::JoinHandle<Caught<T>>);
+pub struct TokioJoinHandle<T>(tokio::task::JoinHandle<T>);
+
+impl<const MULTI: bool> Tokio<MULTI> {
+    /// The tokio runtime underneath, so hand-written tokio code can run on the very same
+    /// worker threads as code going through the contract (the `overhead` bench).
+    pub fn native(&self) -> &tokio::runtime::Runtime {
+        &self.runtime
+    }
+}
 
 impl<T> Future for TokioJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Poll::Ready(match ready!(Pin::new(&mut self.0).poll(cx)) {
-            Ok(caught) => join_result(caught),
+            Ok(value) => Ok(value),
             Err(error) if error.is_cancelled() => Err(JoinError::Cancelled),
-            Err(error) => Err(JoinError::Panicked(payload_message(&*error.into_panic()))),
+            Err(error) => Err(join_error_from_payload(error.into_panic())),
         })
     }
 }
@@ -160,7 +171,7 @@ impl<const MULTI: bool> Runtime for Tokio<MULTI> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        TokioJoinHandle(tokio::spawn(catch_panic(future)))
+        TokioJoinHandle(tokio::spawn(rethrow_as_guard(future)))
     }
 
     fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
@@ -169,7 +180,7 @@ impl<const MULTI: bool> Runtime for Tokio<MULTI> {
         F::Output: 'static,
     {
         assert!(!MULTI, "spawn_local: {}", Self::INFO.capabilities.local_spawn.detail());
-        TokioJoinHandle(tokio::task::spawn_local(catch_panic(future)))
+        TokioJoinHandle(tokio::task::spawn_local(rethrow_as_guard(future)))
     }
 
     async fn spawn_blocking<F, T>(f: F) -> Result<T, JoinError>
@@ -177,7 +188,11 @@ impl<const MULTI: bool> Runtime for Tokio<MULTI> {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        TokioJoinHandle(tokio::task::spawn_blocking(move || catch_panic_sync(f))).await
+        let rethrow = |guard| std::panic::resume_unwind(Box::new(guard));
+        TokioJoinHandle(tokio::task::spawn_blocking(move || {
+            catch_panic_sync(f).unwrap_or_else(rethrow)
+        }))
+        .await
     }
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {

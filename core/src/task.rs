@@ -20,10 +20,10 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-
-use futures::FutureExt;
+use std::task::{Context, Poll};
 
 /// Why awaiting a join handle gave no value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -122,8 +122,70 @@ pub type Caught<T> = Result<T, Panic>;
 /// executor. Adapters spawn `catch_panic(future)` and turn the `Err` into
 /// [`JoinError::Panicked`] with [`Panic::into_join_error`] when the handle is awaited.
 /// Costs nothing unless the future panics.
-pub fn catch_panic<F: Future>(future: F) -> impl Future<Output = Caught<F::Output>> {
-    AssertUnwindSafe(future).catch_unwind().map(|result| result.map_err(Panic::from_payload))
+pub fn catch_panic<F: Future>(future: F) -> CatchPanic<F> {
+    CatchPanic { future }
+}
+
+pin_project_lite::pin_project! {
+    /// The future returned by [`catch_panic`]: exactly the size of the future it wraps
+    /// (no combinator state), so task cells grow only by the wider output.
+    pub struct CatchPanic<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Caught<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = self.project().future;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(poll) => poll.map(Ok),
+            Err(payload) => Poll::Ready(Err(Panic::from_payload(payload))),
+        }
+    }
+}
+
+/// For runtimes that already catch a task's panic and hand its payload to whoever awaits
+/// the task (tokio): wraps the future so that a panic is re-raised with a [`Panic`] guard
+/// as its payload. The task's output type stays `F::Output` — no wider result stored in
+/// every task — and if the runtime drops the payload because nobody awaited the task,
+/// the guard records the panic as unretrieved. The adapter turns the payload back into
+/// a [`JoinError`] with [`join_error_from_payload`].
+pub fn rethrow_as_guard<F: Future>(future: F) -> RethrowAsGuard<F> {
+    RethrowAsGuard { future }
+}
+
+pin_project_lite::pin_project! {
+    /// The future returned by [`rethrow_as_guard`]. Exactly the size of the future it
+    /// wraps: no extra state, so tokio's task cells do not grow (a combinator with its
+    /// own state measurably slowed spawn_many).
+    pub struct RethrowAsGuard<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for RethrowAsGuard<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let future = self.project().future;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => std::panic::resume_unwind(Box::new(Panic::from_payload(payload))),
+        }
+    }
+}
+
+/// The [`JoinError`] for a panic payload a runtime returned: a [`Panic`] guard (see
+/// [`rethrow_as_guard`]) is marked retrieved; any other payload gives its message.
+pub fn join_error_from_payload(payload: Box<dyn Any + Send>) -> JoinError {
+    match payload.downcast::<Panic>() {
+        Ok(guard) => guard.into_join_error(),
+        Err(other) => JoinError::Panicked(payload_message(other.as_ref())),
+    }
 }
 
 /// The same as [`catch_panic`], for a blocking closure.
@@ -189,6 +251,21 @@ mod tests {
         drop(catch_panic_sync(|| panic!("lost-{}", "c91e")));
         assert!(unretrieved_panics::count() > before);
         assert_eq!(unretrieved_panics::take_matching("lost-c91e"), ["lost-c91e"]);
+    }
+
+    #[test]
+    fn rethrown_guard_is_retrieved_or_recorded() {
+        let rethrow = || {
+            std::panic::catch_unwind(|| {
+                futures::executor::block_on(rethrow_as_guard(async { panic!("guard-5d2b") }))
+            })
+            .unwrap_err()
+        };
+        let retrieved = join_error_from_payload(rethrow());
+        assert_eq!(retrieved, JoinError::Panicked("guard-5d2b".into()));
+        assert!(unretrieved_panics::take_matching("guard-5d2b").is_empty());
+        drop(rethrow());
+        assert_eq!(unretrieved_panics::take_matching("guard-5d2b"), ["guard-5d2b"]);
     }
 
     #[test]
