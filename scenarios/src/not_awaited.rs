@@ -39,6 +39,7 @@ impl Scenario for NotAwaited {
             default: 100_000,
             quick: 100_000,
             test: 1_000,
+            min: 1,
         }],
         requires: &[],
         elements: |params| params.get("futures"),

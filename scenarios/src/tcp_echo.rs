@@ -38,6 +38,7 @@ impl Scenario for TcpEcho {
                 default: 100,
                 quick: 20,
                 test: 4,
+                min: 1,
             },
             ParamSpec {
                 name: "rounds",
@@ -45,6 +46,7 @@ impl Scenario for TcpEcho {
                 default: 1_000,
                 quick: 200,
                 test: 20,
+                min: 1,
             },
             ParamSpec {
                 name: "size",
@@ -52,6 +54,7 @@ impl Scenario for TcpEcho {
                 default: 64,
                 quick: 64,
                 test: 300,
+                min: 1,
             },
         ],
         requires: &[Capability::Tcp],

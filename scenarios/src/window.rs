@@ -55,6 +55,7 @@ impl Scenario for Window {
                 default: 10,
                 quick: 10,
                 test: 10,
+                min: 1,
             },
             ParamSpec {
                 name: "width",
@@ -62,6 +63,7 @@ impl Scenario for Window {
                 default: 4,
                 quick: 4,
                 test: 4,
+                min: 1,
             },
             ParamSpec {
                 name: "unit_ms",
@@ -69,6 +71,7 @@ impl Scenario for Window {
                 default: 10,
                 quick: 10,
                 test: 40,
+                min: 1,
             },
         ],
         requires: &[],

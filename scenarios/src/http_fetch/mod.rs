@@ -112,6 +112,7 @@ impl Scenario for HttpFetch {
                 default: 100,
                 quick: 20,
                 test: 10,
+                min: 1,
             },
             ParamSpec {
                 name: "delay",
@@ -119,6 +120,7 @@ impl Scenario for HttpFetch {
                 default: 20,
                 quick: 10,
                 test: 50,
+                min: 1,
             },
             ParamSpec {
                 name: "window",
@@ -126,6 +128,7 @@ impl Scenario for HttpFetch {
                 default: 10,
                 quick: 5,
                 test: 3,
+                min: 1,
             },
             ParamSpec {
                 name: "lines",
@@ -133,6 +136,7 @@ impl Scenario for HttpFetch {
                 default: 1_000,
                 quick: 200,
                 test: 50,
+                min: 1,
             },
         ],
         requires: &[Capability::Tcp],
