@@ -145,7 +145,10 @@ pub fn yield_now_lets_others_run<R: Runtime>() {
                 let flag = Arc::clone(&flag);
                 async move { flag.store(true, Ordering::SeqCst) }
             });
-            for _ in 0..1_000 {
+            // Bounded by time, not by a count of yields: on a loaded machine a
+            // multi-thread runtime's other worker may take a while to pick the task up.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
                 if flag.load(Ordering::SeqCst) {
                     return true;
                 }
