@@ -38,7 +38,7 @@ macro_rules! faults {
                     name: $name,
                     lesson: "test",
                     summary: $summary,
-                    params: &[ParamSpec { name: "unused", help: "no effect", default: 0, quick: 0, test: 0 }],
+                    params: &[ParamSpec { name: "unused", help: "no effect", default: 0, quick: 0, test: 0, min: 0 }],
                     requires: &[],
                     elements: |_| 1,
                 };

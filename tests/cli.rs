@@ -251,6 +251,7 @@ fn bad_names_and_values_exit_2_and_say_what_is_valid() {
         (&["run", "--param", "tasks=5"], &["--param", "SCENARIO.NAME"]),
         (&["run", "--param", "nope.tasks=5"], &["--param", "unknown scenario `nope`"]),
         (&["run", "--param", "spawn_many.nope=5"], &["unknown parameter `nope`", "valid: tasks"]),
+        (&["run", "--param", "spawn_many.tasks=0"], &["`tasks`=0", "below its minimum 1"]),
         (
             &["run", "--scenario", "c10k", "--param", "spawn_many.tasks=5"],
             &["spawn_many", "not selected"],

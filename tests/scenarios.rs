@@ -1,12 +1,20 @@
 //! Every registered scenario, at its test size, on every runtime flavour of this build:
-//! its own check must pass, or — only where the runtime declares the capability
-//! missing — it must say `n/a` with a reason.
+//! its own check must pass, or — only where the runtime declares a capability the
+//! scenario requires missing — it must say `n/a` with a reason. A runtime that cannot
+//! run on this machine at all (glommio under a low `RLIMIT_MEMLOCK`) is reported as
+//! `n/a` and skipped.
 
+use rtbench_adapters::AdapterError;
 use rtbench_core::{Params, RuntimeConfig, ScenarioError, Size};
 use rtbench_scenarios::RunScenario;
 
 fn check_every_scenario_on(runtime: &str) {
     let config = RuntimeConfig { threads: 2 };
+    let capabilities = rtbench_adapters::infos()
+        .into_iter()
+        .find(|info| info.name == runtime)
+        .unwrap_or_else(|| panic!("{runtime} is not compiled in"))
+        .capabilities;
     let mut failures = Vec::new();
     for info in rtbench_scenarios::infos() {
         let params = Params::new(info.params, Size::Test);
@@ -22,9 +30,19 @@ fn check_every_scenario_on(runtime: &str) {
                 );
             }
             Ok(Err(ScenarioError::Unsupported(reason))) => {
-                eprintln!("{runtime} / {}: n/a: {reason}", info.name)
+                match capabilities.first_missing(info.requires) {
+                    Some(_) => eprintln!("{runtime} / {}: n/a: {reason}", info.name),
+                    None => failures.push(format!(
+                        "{}: n/a ({reason}), yet {runtime} declares every capability it requires",
+                        info.name
+                    )),
+                }
             }
             Ok(Err(error)) => failures.push(format!("{}: {error}", info.name)),
+            Err(AdapterError::Unavailable(reason)) => {
+                eprintln!("{runtime}: n/a: {reason}");
+                return;
+            }
             Err(error) => failures.push(format!("{}: {error}", info.name)),
         }
     }

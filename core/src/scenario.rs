@@ -50,6 +50,9 @@ pub struct ParamSpec {
     pub quick: u64,
     /// The value for tests: small, but large enough for the check to mean something.
     pub test: u64,
+    /// The smallest value that makes sense (e.g. 1 task, 2 coroutines for a gather):
+    /// [`Params::set`] refuses anything below it.
+    pub min: u64,
 }
 
 /// Which of a parameter's sizes to use.
@@ -67,6 +70,8 @@ pub enum Size {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Params {
     values: Vec<(&'static str, u64)>,
+    /// Each value's [`ParamSpec::min`], in the same order.
+    mins: Vec<u64>,
 }
 
 impl Params {
@@ -83,21 +88,23 @@ impl Params {
                 (spec.name, value)
             })
             .collect();
-        Params { values }
+        let mins = specs.iter().map(|spec| spec.min).collect();
+        Params { values, mins }
     }
 
-    /// Overrides one value; an unknown name is an error that lists the valid ones.
+    /// Overrides one value; an unknown name, or a value below the parameter's
+    /// [`min`](ParamSpec::min), is an error that says what is valid.
     pub fn set(&mut self, name: &str, value: u64) -> Result<(), String> {
-        match self.values.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, v)) => {
-                *v = value;
-                Ok(())
-            }
-            None => Err(format!(
-                "unknown parameter `{name}`; valid: {}",
-                self.names().collect::<Vec<_>>().join(", ")
-            )),
+        let names = || self.names().collect::<Vec<_>>().join(", ");
+        let Some(index) = self.values.iter().position(|(n, _)| *n == name) else {
+            return Err(format!("unknown parameter `{name}`; valid: {}", names()));
+        };
+        let min = self.mins[index];
+        if value < min {
+            return Err(format!("parameter `{name}`={value} is below its minimum {min}"));
         }
+        self.values[index].1 = value;
+        Ok(())
     }
 
     /// The value of a declared parameter.
@@ -264,4 +271,41 @@ pub fn run_checked<S: Scenario, R: Runtime>(
         return Err(ScenarioError::Unsupported(format!("{capability}: {reason}")));
     }
     S::run(runtime, params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPECS: &[ParamSpec] = &[
+        ParamSpec { name: "tasks", help: "tasks", default: 100, quick: 10, test: 3, min: 1 },
+        ParamSpec { name: "pairs", help: "pairs", default: 8, quick: 4, test: 2, min: 2 },
+    ];
+
+    #[test]
+    fn set_accepts_the_minimum_and_above() {
+        let mut params = Params::new(SPECS, Size::Test);
+        params.set("tasks", 1).unwrap();
+        params.set("pairs", 5).unwrap();
+        assert_eq!(params.get("tasks"), 1);
+        assert_eq!(params.get("pairs"), 5);
+    }
+
+    #[test]
+    fn set_refuses_a_value_below_the_minimum_and_keeps_the_old_one() {
+        let mut params = Params::new(SPECS, Size::Test);
+        let error = params.set("tasks", 0).unwrap_err();
+        assert_eq!(error, "parameter `tasks`=0 is below its minimum 1");
+        let error = params.set("pairs", 1).unwrap_err();
+        assert!(error.contains("`pairs`") && error.contains("=1") && error.contains("minimum 2"));
+        assert_eq!(params.get("tasks"), 3);
+        assert_eq!(params.get("pairs"), 2);
+    }
+
+    #[test]
+    fn set_refuses_an_unknown_name_listing_the_valid_ones() {
+        let mut params = Params::new(SPECS, Size::Full);
+        let error = params.set("task", 5).unwrap_err();
+        assert!(error.contains("`task`") && error.contains("tasks, pairs"), "{error}");
+    }
 }

@@ -43,6 +43,7 @@ impl Scenario for Awaitable {
             default: 1_000,
             quick: 1_000,
             test: 50,
+            min: 1,
         }],
         requires: &[],
         elements: |params| expected_polls(params.get("steps")),

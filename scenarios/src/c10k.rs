@@ -67,6 +67,7 @@ impl Scenario for C10k {
                 default: 10_000,
                 quick: 2_000,
                 test: 50,
+                min: 1,
             },
             ParamSpec {
                 name: "pings",
@@ -74,6 +75,7 @@ impl Scenario for C10k {
                 default: 5,
                 quick: 2,
                 test: 2,
+                min: 1,
             },
             ParamSpec {
                 name: "interval_ms",
@@ -81,6 +83,7 @@ impl Scenario for C10k {
                 default: 20,
                 quick: 10,
                 test: 1,
+                min: 0,
             },
         ],
         requires: &[Capability::Tcp],

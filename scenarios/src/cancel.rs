@@ -33,6 +33,7 @@ impl Scenario for Cancel {
             default: 10_000,
             quick: 1_000,
             test: 100,
+            min: 1,
         }],
         requires: &[],
         elements: |params| params.get("cancels"),

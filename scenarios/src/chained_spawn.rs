@@ -33,6 +33,7 @@ impl Scenario for ChainedSpawn {
             default: 1_000,
             quick: 1_000,
             test: 200,
+            min: 1,
         }],
         requires: &[],
         elements: |params| params.get("depth"),

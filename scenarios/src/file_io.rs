@@ -36,6 +36,7 @@ impl Scenario for FileIo {
                 default: 64,
                 quick: 32,
                 test: 8,
+                min: 1,
             },
             ParamSpec {
                 name: "size",
@@ -43,6 +44,7 @@ impl Scenario for FileIo {
                 default: 1 << 20,
                 quick: 256 << 10,
                 test: 64 << 10,
+                min: 1,
             },
         ],
         requires: &[Capability::Files],

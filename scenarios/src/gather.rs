@@ -41,6 +41,7 @@ impl Scenario for Gather {
                 default: 4,
                 quick: 4,
                 test: 4,
+                min: 2,
             },
             ParamSpec {
                 name: "unit_ms",
@@ -48,6 +49,7 @@ impl Scenario for Gather {
                 default: 10,
                 quick: 10,
                 test: 25,
+                min: 1,
             },
         ],
         requires: &[],

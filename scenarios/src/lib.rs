@@ -92,3 +92,23 @@ impl RuntimeVisitor for RunScenario<'_> {
             .unwrap_or_else(|| panic!("{}", info(self.name).unwrap_err()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_size_of_every_parameter_respects_its_minimum() {
+        for info in super::infos() {
+            for spec in info.params {
+                for size in [spec.default, spec.quick, spec.test] {
+                    assert!(
+                        size >= spec.min,
+                        "{}.{}: {size} < min {}",
+                        info.name,
+                        spec.name,
+                        spec.min
+                    );
+                }
+            }
+        }
+    }
+}

@@ -64,6 +64,7 @@ impl Scenario for MillionTasks {
             default: 1_000_000,
             quick: 200_000,
             test: 10_000,
+            min: 1,
         }],
         requires: &[],
         elements: |params| params.get("tasks"),

@@ -42,6 +42,7 @@ impl Scenario for Panics {
                 default: 100,
                 quick: 100,
                 test: 5,
+                min: 1,
             },
             ParamSpec {
                 name: "siblings",
@@ -49,6 +50,7 @@ impl Scenario for Panics {
                 default: 100,
                 quick: 100,
                 test: 10,
+                min: 1,
             },
         ],
         requires: &[],

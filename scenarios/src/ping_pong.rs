@@ -32,6 +32,7 @@ impl Scenario for PingPong {
             default: 1_000,
             quick: 1_000,
             test: 100,
+            min: 1,
         }],
         requires: &[],
         elements: |params| params.get("rounds"),

@@ -28,6 +28,7 @@ impl Scenario for ProducerConsumer {
                 default: 100_000,
                 quick: 10_000,
                 test: 1_000,
+                min: 1,
             },
             ParamSpec {
                 name: "yield_every",
@@ -35,6 +36,7 @@ impl Scenario for ProducerConsumer {
                 default: 10,
                 quick: 10,
                 test: 10,
+                min: 0,
             },
         ],
         requires: &[],

@@ -21,6 +21,7 @@ impl Scenario for SpawnMany {
             default: 10_000,
             quick: 10_000,
             test: 1_000,
+            min: 1,
         }],
         requires: &[],
         elements: |params| params.get("tasks"),

@@ -39,11 +39,18 @@ pub const TICKS: ParamSpec = ParamSpec {
     default: 100,
     quick: 100,
     test: 20,
+    min: 1,
 };
 
 /// The ticker's period.
-pub const TICK_MS: ParamSpec =
-    ParamSpec { name: "tick_ms", help: "ticker period in ms", default: 1, quick: 1, test: 1 };
+pub const TICK_MS: ParamSpec = ParamSpec {
+    name: "tick_ms",
+    help: "ticker period in ms",
+    default: 1,
+    quick: 1,
+    test: 1,
+    min: 1,
+};
 
 /// How long the blocking work lasts.
 pub const BLOCK_MS: ParamSpec = ParamSpec {
@@ -52,6 +59,7 @@ pub const BLOCK_MS: ParamSpec = ParamSpec {
     default: 50,
     quick: 50,
     test: 50,
+    min: 1,
 };
 
 /// The ticker's ticks before the work starts, so that it is running when the work begins.

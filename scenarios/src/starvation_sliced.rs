@@ -28,6 +28,7 @@ impl Hog for Sliced {
                 default: 50,
                 quick: 50,
                 test: 50,
+                min: 1,
             },
         ],
         requires: &[],

@@ -42,6 +42,7 @@ impl Scenario for Subprocess {
                 default: 100,
                 quick: 20,
                 test: 4,
+                min: 1,
             },
             ParamSpec {
                 name: "lines",
@@ -49,6 +50,7 @@ impl Scenario for Subprocess {
                 default: 100,
                 quick: 100,
                 test: 50,
+                min: 1,
             },
         ],
         requires: &[Capability::Process],

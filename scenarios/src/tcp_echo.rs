@@ -3,7 +3,9 @@
 //! "The client sends a message to the server, which sends it back": a server task
 //! accepts C connections and echoes whatever it reads on each (one task per
 //! connection, until the client closes); C client tasks each do R round trips of S
-//! bytes. Every task — server, connections, clients — runs on the runtime under test,
+//! bytes. It runs twice: with one client (the bare round-trip cost: reactor wake-ups,
+//! no contention) and with C (the scheduler juggling many connections); both are
+//! reported, the C-client figure first. Every task — server, connections, clients — runs on the runtime under test,
 //! so what is measured is its reactor and scheduler, on 127.0.0.1 with an ephemeral
 //! port. Each message is a pattern derived from (client, round), so a byte lost,
 //! reordered or delivered to another client fails the check. The whole exchange runs
@@ -22,15 +24,31 @@ use rtbench_core::{
 
 use crate::io_support::{fill_pattern, first_mismatch, per_second, within, Latencies};
 
-/// C clients × R round trips of S bytes against an echo server, all on one runtime.
+/// 1, then C clients × R round trips of S bytes against an echo server, all on one
+/// runtime.
 pub struct TcpEcho;
+
+/// One phase of the scenario: how many clients, and the names its figures go by.
+#[derive(Clone, Copy)]
+struct Phase {
+    clients: usize,
+    rate: &'static str,
+    p50: &'static str,
+    p99: &'static str,
+}
+
+/// What one phase measured.
+struct PhaseRun {
+    elapsed: Duration,
+    latencies: Latencies,
+}
 
 impl Scenario for TcpEcho {
     const INFO: ScenarioInfo = ScenarioInfo {
         name: "tcp_echo",
         lesson: "W8-S1",
-        summary: "C clients each do R ping-pong round trips of S bytes with a loopback echo \
-                  server; every echoed byte is checked",
+        summary: "1, then C clients each do R ping-pong round trips of S bytes with a \
+                  loopback echo server; every echoed byte is checked",
         params: &[
             ParamSpec {
                 name: "clients",
@@ -38,6 +56,7 @@ impl Scenario for TcpEcho {
                 default: 100,
                 quick: 20,
                 test: 4,
+                min: 1,
             },
             ParamSpec {
                 name: "rounds",
@@ -45,43 +64,81 @@ impl Scenario for TcpEcho {
                 default: 1_000,
                 quick: 200,
                 test: 20,
+                min: 1,
             },
             ParamSpec {
                 name: "size",
-                help: "bytes per message (at least 1)",
+                help: "bytes per message",
                 default: 64,
                 quick: 64,
                 test: 300,
+                min: 1,
             },
         ],
         requires: &[Capability::Tcp],
-        elements: |params| params.get("clients") * params.get("rounds"),
+        elements: |params| (1 + params.get("clients")) * params.get("rounds"),
     };
 
     fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
         let (clients, rounds, size) =
             (params.count("clients"), params.count("rounds"), params.count("size"));
-        ScenarioError::ensure(size > 0, || "size must be at least 1 byte".to_owned())?;
-        let round_trips = (clients * rounds) as u64;
-        // Far beyond any healthy run: 30 s, plus 1 ms per round trip.
-        let limit = Duration::from_secs(30) + Duration::from_millis(round_trips);
-        let (elapsed, latencies) = runtime.run(within::<R, _>(
-            "the echo exchange",
-            limit,
-            exchange::<R>(clients, rounds, size),
-        ))?;
-        ScenarioError::ensure(latencies.count() == round_trips, || {
-            format!("{} round trips timed, expected {round_trips}", latencies.count())
+        let single = Phase {
+            clients: 1,
+            rate: "1-client round trips/s",
+            p50: "1-client latency p50 µs",
+            p99: "1-client latency p99 µs",
+        };
+        let concurrent = Phase {
+            clients,
+            rate: "round trips/s",
+            p50: "latency p50 µs",
+            p99: "latency p99 µs",
+        };
+        let (single_run, concurrent_run) = runtime.run(async move {
+            let single_run = run_phase::<R>(&single, rounds, size).await?;
+            let concurrent_run = run_phase::<R>(&concurrent, rounds, size).await?;
+            Ok::<_, ScenarioError>((single_run, concurrent_run))
         })?;
-        let [p50, p99] = latencies.percentile_metrics();
-        Ok(Outcome::checked(format!(
-            "{clients} clients × {rounds} round trips of {size} bytes, every byte echoed intact"
-        ))
-        .metric(Metric::higher("round trips/s", per_second(round_trips, elapsed)))
-        .metric(p50)
-        .metric(p99)
-        .note("round trips/s counts from before the clients connect to the last reply"))
+        let rate = |phase: &Phase, run: &PhaseRun| {
+            let round_trips = (phase.clients * rounds) as u64;
+            Metric::higher(phase.rate, per_second(round_trips, run.elapsed))
+        };
+        let percentiles = |phase: &Phase, run: &PhaseRun| {
+            let [p50, p99] = run.latencies.percentile_metrics();
+            [Metric { name: phase.p50, ..p50 }, Metric { name: phase.p99, ..p99 }]
+        };
+        let mut outcome = Outcome::checked(format!(
+            "1 client, then {clients} clients × {rounds} round trips of {size} bytes, every \
+             byte echoed intact"
+        ));
+        outcome.metrics.push(rate(&concurrent, &concurrent_run));
+        outcome.metrics.push(rate(&single, &single_run));
+        outcome.metrics.extend(percentiles(&concurrent, &concurrent_run));
+        outcome.metrics.extend(percentiles(&single, &single_run));
+        Ok(outcome.note("round trips/s counts from before the clients connect to the last reply"))
     }
+}
+
+/// Runs one phase under a deadline and checks every round trip was timed.
+async fn run_phase<R: Runtime>(
+    phase: &Phase,
+    rounds: usize,
+    size: usize,
+) -> Result<PhaseRun, ScenarioError> {
+    let round_trips = (phase.clients * rounds) as u64;
+    // Far beyond any healthy run: 30 s, plus 1 ms per round trip.
+    let limit = Duration::from_secs(30) + Duration::from_millis(round_trips);
+    let (elapsed, latencies) = within::<R, _>(
+        "the echo exchange",
+        limit,
+        exchange::<R>(phase.clients, rounds, size),
+    )
+    .await?;
+    ScenarioError::ensure(latencies.count() == round_trips, || {
+        let clients = phase.clients;
+        format!("{clients} clients: {} round trips timed, expected {round_trips}", latencies.count())
+    })?;
+    Ok(PhaseRun { elapsed, latencies })
 }
 
 /// Starts the server, runs every client, and checks the server echoed exactly what was

@@ -41,6 +41,7 @@ impl Scenario for Timers {
                 default: 100_000,
                 quick: 10_000,
                 test: 1_000,
+                min: 1,
             },
             ParamSpec {
                 name: "max_ms",
@@ -48,6 +49,7 @@ impl Scenario for Timers {
                 default: 100,
                 quick: 100,
                 test: 100,
+                min: 1,
             },
         ],
         requires: &[],

@@ -18,8 +18,10 @@
 //! - no job starts before its ideal time (sleeps never end early, so the real timeline
 //!   can only lag the ideal one — with W = 4 that ideal is the course's "4 jobs in the
 //!   first second, then one more each time a job ends");
-//! - each job starts within half a unit of the moment its slot was actually freed (the
-//!   window hands a freed slot on promptly).
+//! - each job starts within one unit (at least [`HANDOFF_FLOOR`]) of the moment its slot
+//!   was actually freed: the window hands a freed slot on, rather than waiting for more
+//!   jobs to end. The bound is generous because a loaded CI machine can delay any
+//!   wake-up by tens of ms; the worst hand-off itself is reported.
 //!
 //! Lateness is not asserted against the ideal timeline itself, since timer lateness
 //! accumulates along the chain of jobs (the `timers` scenario measures it); it shows in
@@ -43,6 +45,10 @@ use crate::measure::millis;
 /// Jobs through a window of W slots, held by a queue and by a semaphore.
 pub struct Window;
 
+/// The least hand-off delay the check tolerates, whatever the unit: on a loaded 2-core
+/// machine, a wake-up can come this late without the window being at fault.
+const HANDOFF_FLOOR: Duration = Duration::from_millis(50);
+
 impl Scenario for Window {
     const INFO: ScenarioInfo = ScenarioInfo {
         name: "window",
@@ -55,6 +61,7 @@ impl Scenario for Window {
                 default: 10,
                 quick: 10,
                 test: 10,
+                min: 1,
             },
             ParamSpec {
                 name: "width",
@@ -62,6 +69,7 @@ impl Scenario for Window {
                 default: 4,
                 quick: 4,
                 test: 4,
+                min: 1,
             },
             ParamSpec {
                 name: "unit_ms",
@@ -69,6 +77,7 @@ impl Scenario for Window {
                 default: 10,
                 quick: 10,
                 test: 40,
+                min: 1,
             },
         ],
         requires: &[],
@@ -125,7 +134,7 @@ impl Shape {
         let (jobs, width) = (self.jobs, self.width);
         let ideal_starts = greedy_slots(jobs, width, |index, slot| slot + durations[index]);
         let freed = greedy_slots(jobs, width, |index, _| run.jobs[index].end);
-        let tolerance = self.unit / 2;
+        let tolerance = self.unit.max(HANDOFF_FLOOR);
         let mut worst_handoff = Duration::ZERO;
         for (index, job) in run.jobs.iter().enumerate() {
             let (ideal, freed) = (ideal_starts[index], freed[index]);
@@ -135,7 +144,10 @@ impl Shape {
             })?;
             let handoff = start.saturating_sub(freed);
             ScenarioError::ensure(handoff <= tolerance, || {
-                format!("{variant}: job {index} started {handoff:?} after its slot was freed")
+                format!(
+                    "{variant}: job {index} started {handoff:?} after its slot was freed \
+                     (allowed {tolerance:?})"
+                )
             })?;
             worst_handoff = worst_handoff.max(handoff);
         }
@@ -316,5 +328,34 @@ mod tests {
         };
         let in_flight: Vec<usize> = (0..6).map(running_during).collect();
         assert_eq!(in_flight, [4, 4, 4, 4, 2, 1], "4 jobs a second, then the tail");
+    }
+
+    /// A run whose jobs start exactly when their slot frees, except job `late` which
+    /// starts `delay` later.
+    fn run_with_late_start(shape: &Shape, late: usize, delay: Duration) -> Timeline {
+        let durations = shape.durations();
+        let mut jobs: Vec<JobTimes> = Vec::new();
+        // The greedy rule hands out slots from the ends recorded here.
+        greedy_slots(shape.jobs, shape.width, |index, slot| {
+            let start = if index == late { slot + delay } else { slot };
+            jobs.push(JobTimes { start, end: start + durations[index] });
+            start + durations[index]
+        });
+        let makespan = jobs.iter().map(|job| job.end).max().unwrap_or_default();
+        Timeline { jobs, makespan, max_in_flight: shape.width }
+    }
+
+    #[test]
+    fn a_prompt_hand_off_passes_and_a_late_one_fails() {
+        let shape = Shape { jobs: 8, width: 2, unit: Duration::from_millis(100) };
+        let prompt = shape.check(run_with_late_start(&shape, 5, Duration::ZERO), "queue");
+        assert_eq!(prompt.unwrap().worst_handoff, Duration::ZERO);
+        let tolerated = run_with_late_start(&shape, 5, Duration::from_millis(90));
+        assert_eq!(shape.check(tolerated, "queue").unwrap().worst_handoff.as_millis(), 90);
+        let late = run_with_late_start(&shape, 5, Duration::from_millis(250));
+        match shape.check(late, "queue") {
+            Err(ScenarioError::Check(message)) => assert!(message.contains("job 5"), "{message}"),
+            _ => panic!("a hand-off 2.5 units late must fail the check"),
+        }
     }
 }

@@ -37,6 +37,7 @@ impl Scenario for YieldMany {
                 default: 200,
                 quick: 200,
                 test: 10,
+                min: 1,
             },
             ParamSpec {
                 name: "yields",
@@ -44,6 +45,7 @@ impl Scenario for YieldMany {
                 default: 1_000,
                 quick: 100,
                 test: 20,
+                min: 1,
             },
         ],
         requires: &[],

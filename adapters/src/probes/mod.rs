@@ -92,7 +92,7 @@ pub struct Cancel {
 pub enum Timer {
     /// The runtime has no timer of its own.
     None,
-    /// `sleep(1 µs)` observed [`TIMER_TRIES`] times through `api`.
+    /// `sleep(1 µs)` observed [`TIMER_TRIES`] times, back to back, through `api`.
     Observed {
         /// The sleep function used.
         api: &'static str,
@@ -100,29 +100,49 @@ pub enum Timer {
         median: Duration,
         /// Shortest observed duration.
         min: Duration,
+        /// Shortest sum of two consecutive durations: what [`Timer::resolution`]
+        /// classifies (see there why).
+        shortest_pair: Duration,
     },
 }
 
-/// How a timer's median `sleep(1 µs)` classifies.
+/// How a timer's `sleep(1 µs)` classifies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolution {
     /// Well under a millisecond: the deadline is kept to the microsecond scale.
     SubMillisecond,
-    /// Rounded to about a millisecond.
+    /// Rounded up to millisecond ticks.
     Millisecond,
-    /// Coarser than a few milliseconds.
+    /// Coarser than some 25 ms per sleep.
     Coarser,
 }
 
+/// Below this, two consecutive `sleep(1 µs)` cannot come from a millisecond-tick timer.
+const SUB_MILLISECOND_PAIR: Duration = Duration::from_micros(800);
+/// From this on, two consecutive sleeps are too long even for a millisecond-tick timer
+/// on a loaded machine.
+const COARSER_PAIR: Duration = Duration::from_millis(50);
+
 impl Timer {
-    /// The class of the median, or `None` when there is no timer.
+    /// The class of the shortest pair of consecutive sleeps, or `None` when there is no
+    /// timer.
+    ///
+    /// Why a pair, not the median or the minimum: load only ever delays wake-ups, so a
+    /// statistic must be one that load cannot push across a band in either direction.
+    /// The median of a precise timer rises above any band on a loaded machine; the
+    /// minimum of a millisecond-tick timer can fall under a millisecond (a sleep that
+    /// starts late, just before a tick, ends at that tick). But with ticks, a sleep that
+    /// started `x` past a tick lasts at least `1 ms − x`, and the one before it lasted at
+    /// least `x` (it was woken that late): every pair of consecutive sleeps sums to a
+    /// millisecond or more, whatever the load. A precise timer needs only one quick pair
+    /// among [`TIMER_TRIES`] to show.
     pub fn resolution(&self) -> Option<Resolution> {
         match *self {
             Timer::None => None,
-            Timer::Observed { median, .. } if median < Duration::from_micros(500) => {
+            Timer::Observed { shortest_pair, .. } if shortest_pair < SUB_MILLISECOND_PAIR => {
                 Some(Resolution::SubMillisecond)
             }
-            Timer::Observed { median, .. } if median < Duration::from_millis(5) => {
+            Timer::Observed { shortest_pair, .. } if shortest_pair < COARSER_PAIR => {
                 Some(Resolution::Millisecond)
             }
             Timer::Observed { .. } => Some(Resolution::Coarser),
@@ -322,7 +342,7 @@ impl fmt::Display for Timer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Timer::None => f.write_str("no timer of its own"),
-            Timer::Observed { api, median, min } => {
+            Timer::Observed { api, median, min, .. } => {
                 write!(f, "{} median, {} min (`{api}`)", micros(*median), micros(*min))
             }
         }
@@ -486,8 +506,19 @@ pub(crate) async fn timer_experiment<S: Future<Output = ()>>(
         sleep(Duration::from_micros(1)).await;
         samples.push(start.elapsed());
     }
+    let shortest_pair = shortest_pair(&samples);
     samples.sort();
-    Timer::Observed { api, median: samples[TIMER_TRIES / 2], min: samples[0] }
+    Timer::Observed {
+        api,
+        median: samples[TIMER_TRIES / 2],
+        min: samples[0],
+        shortest_pair: shortest_pair.expect("TIMER_TRIES is at least 2"),
+    }
+}
+
+/// The shortest sum of two consecutive `samples` (`None` with fewer than two).
+fn shortest_pair(samples: &[Duration]) -> Option<Duration> {
+    samples.windows(2).map(|pair| pair[0] + pair[1]).min()
 }
 
 /// Ticks of the starvation probe's ticker.
@@ -644,11 +675,42 @@ mod tests {
     }
 
     #[test]
-    fn timer_classes_follow_the_median() {
-        let timer = |median| Timer::Observed { api: "sleep", median, min: median };
-        assert_eq!(timer(Duration::from_micros(20)).resolution(), Some(Resolution::SubMillisecond));
-        assert_eq!(timer(Duration::from_micros(1100)).resolution(), Some(Resolution::Millisecond));
-        assert_eq!(timer(Duration::from_millis(15)).resolution(), Some(Resolution::Coarser));
+    fn timer_classes_follow_the_shortest_pair_of_consecutive_sleeps() {
+        let timer = |shortest_pair| Timer::Observed {
+            api: "sleep",
+            median: Duration::from_millis(7),
+            min: Duration::from_micros(10),
+            shortest_pair,
+        };
+        let class = |micros| timer(Duration::from_micros(micros)).resolution();
+        assert_eq!(class(40), Some(Resolution::SubMillisecond));
+        assert_eq!(class(799), Some(Resolution::SubMillisecond));
+        assert_eq!(class(1_000), Some(Resolution::Millisecond));
+        assert_eq!(class(30_000), Some(Resolution::Millisecond));
+        assert_eq!(class(60_000), Some(Resolution::Coarser));
         assert_eq!(Timer::None.resolution(), None);
+    }
+
+    /// What a loaded machine does to a millisecond-tick timer: wake-ups late by up to
+    /// 0.9 ms, so single sleeps as short as 0.1 ms — yet no pair under a millisecond.
+    #[test]
+    fn a_millisecond_tick_timer_classifies_as_such_under_load() {
+        let lateness_us = [900u64, 50, 700, 0, 850, 300, 10, 999, 1, 600, 20];
+        let mut now_us = 0u64;
+        let mut samples = Vec::new();
+        for late in lateness_us {
+            let tick = (now_us + 1).div_ceil(1_000) * 1_000;
+            let woken = tick + late;
+            samples.push(Duration::from_micros(woken - now_us));
+            now_us = woken;
+        }
+        assert!(samples.iter().any(|sample| *sample < Duration::from_micros(500)));
+        let timer = Timer::Observed {
+            api: "sleep",
+            median: samples[samples.len() / 2],
+            min: Duration::ZERO,
+            shortest_pair: shortest_pair(&samples).unwrap(),
+        };
+        assert_eq!(timer.resolution(), Some(Resolution::Millisecond), "{samples:?}");
     }
 }
