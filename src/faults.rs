@@ -11,12 +11,14 @@
 //! | `fault_hang` | sleeps far past any watchdog | `FAILED: timed out …` |
 //! | `fault_check` | returns a wrong answer | `FAILED: check failed: …` |
 //! | `fault_oom` | asks for more memory than any address space holds | `FAILED: out of memory …` |
+//! | `fault_detached_panic` | a detached task panics, nobody retrieves it | `ok`, with a note |
 //!
 //! Each cell runs in its own child process, so none of them may stop the run.
 
 use std::time::Duration;
 
 use rtbench_core::scenario::run_checked;
+use rtbench_core::task::unretrieved_panics;
 use rtbench_core::{Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo};
 
 /// The environment variable that makes the faults visible.
@@ -88,5 +90,19 @@ faults! {
         // dies the way it does when memory runs out, without using any.
         let hoard: Vec<u8> = Vec::with_capacity(isize::MAX as usize);
         Ok(Outcome::checked(format!("reserved {} bytes", hoard.capacity())))
+    };
+    FaultDetachedPanic "fault_detached_panic" "test only: a detached task panics unseen" => |runtime| {
+        let before = unretrieved_panics::count();
+        runtime.run(async move {
+            drop(R::spawn(async {
+                if true {
+                    panic!("fault_detached_panic: nobody awaits this");
+                }
+            }));
+            while unretrieved_panics::count() == before {
+                R::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        Ok(Outcome::checked("the detached task panicked"))
     };
 }

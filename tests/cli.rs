@@ -272,3 +272,43 @@ fn bad_names_and_values_exit_2_and_say_what_is_valid() {
     }
     assert!(!out.exists(), "a usage error must not start a run");
 }
+
+#[test]
+fn lost_task_panics_are_noted_but_those_a_scenario_consumes_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = output(
+        rtbench(&[
+            "run",
+            "--quick",
+            "--runtime",
+            "tokio-ct",
+            "--samples",
+            "1",
+            "--scenario",
+            "panics,fault_detached_panic",
+            "--param",
+            "panics.panics=5",
+            "--param",
+            "panics.siblings=5",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env(FAULTS_VAR, "1"),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let cells = cells(&out);
+    let notes = |scenario: &str| {
+        let cell = cell(&cells, scenario, "tokio-ct");
+        assert_eq!(cell["status"], "ok", "{cell}");
+        cell["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect()
+    };
+    let lost: Vec<String> = notes("fault_detached_panic");
+    assert!(
+        lost.iter().any(|n| n.starts_with("2 task panic(s) never retrieved")
+            && n.contains("fault_detached_panic: nobody awaits this")),
+        "warm-up and sample each lose one panic: {lost:?}"
+    );
+    let consumed: Vec<String> = notes("panics");
+    assert!(!consumed.iter().any(|n| n.contains("never retrieved")), "{consumed:?}");
+}
