@@ -1,7 +1,6 @@
 //! The environment a run happened in, recorded at the head of each results file so that
 //! figures are never separated from the machine, toolchain and settings behind them.
 
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -45,19 +44,6 @@ pub struct RuntimeEntry {
 impl Environment {
     /// Reads this machine and process; `settings` are the run's.
     pub fn capture(settings: &Settings) -> Self {
-        let git = |args: &[&str]| {
-            Command::new("git")
-                .arg("-C")
-                .arg(env!("CARGO_MANIFEST_DIR"))
-                .args(args)
-                .output()
-                .ok()
-                .filter(|output| output.status.success())
-                .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-        };
-        let git_commit = git(&["rev-parse", "HEAD"]);
-        let git_dirty =
-            git_commit.as_ref().and(git(&["status", "--porcelain"])).map(|s| !s.is_empty());
         Environment {
             rtbench_version: env!("CARGO_PKG_VERSION").to_owned(),
             started_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
@@ -68,8 +54,8 @@ impl Environment {
             os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
             rustc: env!("RTBENCH_RUSTC_VERSION").to_owned(),
             build_profile: if cfg!(debug_assertions) { "debug" } else { "release" }.to_owned(),
-            git_commit,
-            git_dirty,
+            git_commit: built_from(env!("RTBENCH_GIT_COMMIT")).map(str::to_owned),
+            git_dirty: built_from(env!("RTBENCH_GIT_DIRTY")).map(|dirty| dirty == "true"),
             size: settings.size_name().to_owned(),
             threads: settings.threads,
             samples: settings.samples,
@@ -88,6 +74,12 @@ impl Environment {
             limits: Limits::current(),
         }
     }
+}
+
+/// A fact `build.rs` recorded about the build, `None` when it was `unknown` (not built
+/// from a git checkout).
+fn built_from(recorded: &'static str) -> Option<&'static str> {
+    (recorded != "unknown").then_some(recorded)
 }
 
 fn read_trimmed(path: &str) -> Option<String> {

@@ -9,8 +9,8 @@
 //! one, so a file may hold several; the report shows the last):
 //! `rtbench_version`, `started_at` (Unix seconds), `command` (the arguments), `cpu_model`,
 //! `logical_cores`, `kernel`, `os`, `rustc`, `build_profile` (`"release"`/`"debug"`),
-//! `git_commit` and `git_dirty` (null outside a git checkout), `size` (`"quick"` or
-//! `"full"`), `threads` (asked for multi-thread flavours), `samples`, `warmup`,
+//! `git_commit` and `git_dirty` (of the build, null when not built from git), `size`
+//! (`"quick"` or `"full"`), `threads` (asked for multi-thread flavours), `samples`, `warmup`,
 //! `budget_ms` (sampling time after which a cell stops taking samples), `timeout_s` (the
 //! watchdog), `runtimes` (`name`, `crate_name`, `crate_version`, `class` for each
 //! compiled-in flavour), `limits` (`open_files_soft`/`_hard`, `memlock_soft`/`_hard` in

@@ -312,3 +312,38 @@ fn lost_task_panics_are_noted_but_those_a_scenario_consumes_are_not() {
     let consumed: Vec<String> = notes("panics");
     assert!(!consumed.iter().any(|n| n.contains("never retrieved")), "{consumed:?}");
 }
+
+#[test]
+fn the_commit_recorded_is_the_one_built_not_read_at_run_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = output(
+        rtbench(&[
+            "run",
+            "--quick",
+            "--runtime",
+            "tokio-ct",
+            "--samples",
+            "1",
+            "--scenario",
+            "spawn_many",
+            "--param",
+            "spawn_many.tasks=100",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        // No git to run, and not in the checkout: the commit must come from the build.
+        .env("PATH", "/nonexistent")
+        .current_dir(dir.path()),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let environment = &records(&out)[0];
+    match env!("RTBENCH_GIT_COMMIT") {
+        "unknown" => assert!(environment["git_commit"].is_null(), "{environment}"),
+        commit => {
+            assert_eq!(commit.len(), 40, "{commit}");
+            assert_eq!(environment["git_commit"], commit);
+            assert!(environment["git_dirty"].is_boolean(), "{environment}");
+        }
+    }
+}
