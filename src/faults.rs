@@ -11,6 +11,7 @@
 //! | `fault_hang` | sleeps far past any watchdog | `FAILED: timed out …` |
 //! | `fault_check` | returns a wrong answer | `FAILED: check failed: …` |
 //! | `fault_oom` | asks for more memory than any address space holds | `FAILED: out of memory …` |
+//! | `fault_hang_child` | hangs after starting a subprocess (pid in `$RTBENCH_TEST_PID_FILE`) | `FAILED: timed out …`, both killed |
 //! | `fault_detached_panic` | a detached task panics, nobody retrieves it | `ok`, with a note |
 //!
 //! Each cell runs in its own child process, so none of them may stop the run.
@@ -23,6 +24,9 @@ use rtbench_core::{Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
 
 /// The environment variable that makes the faults visible.
 pub const ENABLE_VAR: &str = "RTBENCH_TEST_FAULTS";
+
+/// Where `fault_hang_child` writes its subprocess's pid, when set.
+pub const PID_FILE_VAR: &str = "RTBENCH_TEST_PID_FILE";
 
 /// Whether this process may run the faults.
 pub fn enabled() -> bool {
@@ -77,6 +81,14 @@ faults! {
         std::process::abort()
     };
     FaultHang "fault_hang" "test only: never finishes" => |runtime| {
+        runtime.run(async { R::sleep(Duration::from_secs(24 * 3600)).await });
+        Ok(Outcome::checked("slept a day"))
+    };
+    FaultHangChild "fault_hang_child" "test only: starts a subprocess, then never finishes" => |runtime| {
+        let child = std::process::Command::new("sleep").arg("86400").spawn()?;
+        if let Some(path) = std::env::var_os(PID_FILE_VAR) {
+            std::fs::write(path, child.id().to_string())?;
+        }
         runtime.run(async { R::sleep(Duration::from_secs(24 * 3600)).await });
         Ok(Outcome::checked("slept a day"))
     };

@@ -347,3 +347,39 @@ fn the_commit_recorded_is_the_one_built_not_read_at_run_time() {
         }
     }
 }
+
+#[test]
+fn the_watchdog_kills_the_subprocesses_of_a_hung_cell_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("grandchild.pid");
+    let (code, _, stderr) = output(
+        rtbench(&[
+            "run",
+            "--quick",
+            "--runtime",
+            "tokio-ct",
+            "--samples",
+            "1",
+            "--timeout",
+            "1",
+            "--scenario",
+            "fault_hang_child",
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+        ])
+        .env(FAULTS_VAR, "1")
+        .env("RTBENCH_TEST_PID_FILE", &pid_file),
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    let pid = fs::read_to_string(&pid_file).expect("the fault started its subprocess");
+    let alive = || {
+        fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
+            !stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z'))
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive() {
+        assert!(Instant::now() < deadline, "subprocess {pid} outlived its killed worker");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
