@@ -92,6 +92,7 @@ impl Cell {
         CellKey {
             scenario: self.scenario.name.to_owned(),
             runtime: self.runtime.name.to_owned(),
+            size: settings.size_name().to_owned(),
             threads_asked: settings.threads,
             params: self.param_map(),
         }

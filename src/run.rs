@@ -72,6 +72,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
                     crate_name: cell.runtime.crate_name.to_owned(),
                     crate_version: cell.runtime.crate_version.to_owned(),
                     class: cell.runtime.class.label().to_owned(),
+                    size: settings.size_name().to_owned(),
                     threads_asked: settings.threads,
                     threads: outcome.threads,
                     params: cell.param_map(),

@@ -383,3 +383,24 @@ fn the_watchdog_kills_the_subprocesses_of_a_hung_cell_too() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn resume_never_reuses_a_cell_from_the_other_size_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |mode: &[&str]| {
+        let mut command = rtbench(&["run", "--runtime", "tokio-ct", "--samples", "1"]);
+        command.args(["--scenario", "spawn_many", "--param", "spawn_many.tasks=100"]);
+        command.args(["--resume", "--out", out.to_str().unwrap()]).args(mode);
+        output(&mut command)
+    };
+    let (code, _, stderr) = run(&["--quick"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, _, stderr) = run(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("already in"), "the quick cell was reused: {stderr}");
+    let sizes: Vec<Value> = cells(&out).iter().map(|cell| cell["size"].clone()).collect();
+    assert_eq!(sizes, ["quick", "full"]);
+    let (_, _, stderr) = run(&["--quick"]);
+    assert!(stderr.contains("1 of 1 cells already"), "{stderr}");
+}

@@ -150,6 +150,7 @@ mod tests {
             crate_name: "tokio".into(),
             crate_version: "1".into(),
             class: class.into(),
+            size: "quick".into(),
             threads_asked: 2,
             threads: Some(1),
             params: Default::default(),
