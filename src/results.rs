@@ -237,7 +237,7 @@ impl Results {
             match serde_json::from_str(&line) {
                 Ok(Record::Environment(environment)) => results.environment = Some(environment),
                 Ok(Record::Cell(cell)) => results.insert(cell),
-                Err(error) => eprintln!(
+                Err(error) => say!(
                     "rtbench: {}:{}: skipping unreadable line: {error}",
                     path.display(),
                     number + 1

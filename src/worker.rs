@@ -43,7 +43,7 @@ pub fn main(args: WorkerArgs) -> ExitCode {
     let params = match resolve_params(&args) {
         Ok(params) => params,
         Err(message) => {
-            eprintln!("rtbench worker: {message}");
+            say!("rtbench worker: {message}");
             return ExitCode::from(2);
         }
     };
@@ -65,7 +65,7 @@ pub fn main(args: WorkerArgs) -> ExitCode {
             status: Status::NotApplicable { reason: format!("runtime unavailable here: {reason}") },
         },
         Err(unknown @ AdapterError::Unknown { .. }) => {
-            eprintln!("rtbench worker: {unknown}");
+            say!("rtbench worker: {unknown}");
             return ExitCode::from(2);
         }
     };

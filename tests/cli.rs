@@ -404,3 +404,33 @@ fn resume_never_reuses_a_cell_from_the_other_size_mode() {
     let (_, _, stderr) = run(&["--quick"]);
     assert!(stderr.contains("1 of 1 cells already"), "{stderr}");
 }
+
+#[test]
+fn a_reader_that_goes_away_does_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut run = rtbench(&[
+        "run",
+        "--quick",
+        "--runtime",
+        "tokio-ct,tokio-mt",
+        "--samples",
+        "1",
+        "--scenario",
+        "spawn_many",
+        "--param",
+        "spawn_many.tasks=100",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // As `rtbench run … 2>&1 | head -0` does: the reader closes before any line.
+    drop(run.stdout.take());
+    drop(run.stderr.take());
+    assert_eq!(run.wait().unwrap().code(), Some(0), "a closed pipe made rtbench fail");
+    assert_eq!(cells(&out).len(), 2);
+    assert!(out.join("results.md").exists());
+}
