@@ -3,6 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use rtbench_core::RuntimeInfo;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::Limits;
@@ -39,6 +40,16 @@ pub struct RuntimeEntry {
     pub crate_name: String,
     pub crate_version: String,
     pub class: String,
+    /// See [`is_legacy`].
+    #[serde(default)]
+    pub legacy: bool,
+}
+
+/// Whether a runtime is kept for comparison only (discontinued upstream, such as
+/// async-std): its adapter's description says so by starting with `legacy`, and reports
+/// label it `(legacy)` wherever its name appears.
+pub fn is_legacy(info: &RuntimeInfo) -> bool {
+    info.description.starts_with("legacy")
 }
 
 impl Environment {
@@ -69,6 +80,7 @@ impl Environment {
                     crate_name: info.crate_name.to_owned(),
                     crate_version: info.crate_version.to_owned(),
                     class: info.class.label().to_owned(),
+                    legacy: is_legacy(&info),
                 })
                 .collect(),
             limits: Limits::current(),

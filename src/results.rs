@@ -12,12 +12,13 @@
 //! `git_commit` and `git_dirty` (of the build, null when not built from git), `size`
 //! (`"quick"` or `"full"`), `threads` (asked for multi-thread flavours), `samples`, `warmup`,
 //! `budget_ms` (sampling time after which a cell stops taking samples), `timeout_s` (the
-//! watchdog), `runtimes` (`name`, `crate_name`, `crate_version`, `class` for each
-//! compiled-in flavour), `limits` (`open_files_soft`/`_hard`, `memlock_soft`/`_hard` in
+//! watchdog), `runtimes` (`name`, `crate_name`, `crate_version`, `class`, `legacy` for
+//! each compiled-in flavour), `limits` (`open_files_soft`/`_hard`, `memlock_soft`/`_hard` in
 //! bytes, `io_uring_disabled`: the kernel's sysctl value, null where it does not exist).
 //!
 //! `"record": "cell"` — one (scenario, runtime) cell: `scenario`, `lesson`, `runtime`,
-//! `crate_name`, `crate_version`, `class` (`"1-thread"`/`"N-thread"`), `size`
+//! `crate_name`, `crate_version`, `class` (`"1-thread"`/`"N-thread"`), `legacy` (a
+//! runtime kept for comparison only, labelled `(legacy)` in reports), `size`
 //! (`"quick"`/`"full"`, the mode its parameters and sampling came from; empty in files
 //! written before it was recorded), `threads_asked` (`--threads`), `threads` (that actually ran tasks; null if the runtime could not be
 //! built or the cell died before reporting), `params` (name → value),
@@ -73,6 +74,9 @@ pub struct CellRecord {
     pub crate_version: String,
     /// `"1-thread"` or `"N-thread"`.
     pub class: String,
+    /// A legacy runtime, kept for comparison only (see [`crate::environment::is_legacy`]).
+    #[serde(default)]
+    pub legacy: bool,
     /// `"quick"` or `"full"`: the mode the cell ran in (empty if not recorded).
     #[serde(default)]
     pub size: String,

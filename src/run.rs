@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cell;
 use crate::cli::RunArgs;
-use crate::environment::Environment;
+use crate::environment::{self, Environment};
 use crate::matrix::{self, Plan, UsageError};
 use crate::report;
 use crate::results::{CellRecord, Record, Results, ResultsLog, Status, FILE_NAME};
@@ -72,6 +72,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
                     crate_name: cell.runtime.crate_name.to_owned(),
                     crate_version: cell.runtime.crate_version.to_owned(),
                     class: cell.runtime.class.label().to_owned(),
+                    legacy: environment::is_legacy(&cell.runtime),
                     size: settings.size_name().to_owned(),
                     threads_asked: settings.threads,
                     threads: outcome.threads,

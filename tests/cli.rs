@@ -434,3 +434,32 @@ fn a_reader_that_goes_away_does_not_stop_the_run() {
     assert_eq!(cells(&out).len(), 2);
     assert!(out.join("results.md").exists());
 }
+
+#[test]
+fn legacy_runtimes_are_labelled_in_tables_and_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = output(&mut rtbench(&[
+        "run",
+        "--quick",
+        "--runtime",
+        "tokio-ct,async-std",
+        "--samples",
+        "1",
+        "--scenario",
+        "spawn_many",
+        "--param",
+        "spawn_many.tasks=100",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(code, Some(0), "{stderr}");
+    let cells = cells(&out);
+    assert_eq!(cell(&cells, "spawn_many", "async-std")["legacy"], true);
+    assert_eq!(cell(&cells, "spawn_many", "tokio-ct")["legacy"], false);
+    let markdown = fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(markdown.contains("| async-std (legacy) ("), "{markdown}");
+    assert!(!markdown.contains("tokio-ct (legacy)"), "{markdown}");
+    let chart = fs::read_to_string(out.join("charts/spawn_many.svg")).unwrap();
+    assert!(chart.contains("async-std (legacy)") && !chart.contains("tokio-ct (legacy)"));
+}
