@@ -7,7 +7,10 @@
 //!   aborts the bench: a wrong answer is never a number);
 //! - multi-thread flavours all get the same thread count (the machine's cores), printed
 //!   with every line together with the parameters and the comparison class;
-//! - a runtime that cannot run a scenario prints `n/a: <reason>` for that line.
+//! - a runtime that cannot run a scenario prints `n/a: <reason>` for that line, whether
+//!   a capability says so up front or the line's first (unmeasured) run returns
+//!   `ScenarioError::Unsupported` (e.g. `c10k` under too low an open-file limit); the
+//!   bench goes on with the next line.
 //!
 //! Sizes: `RTBENCH_BENCH_SIZE=full|quick|test` (default `full`) picks the scenarios'
 //! parameter sizes and criterion's time budget per line. Criterion's own options still
@@ -22,6 +25,7 @@
 //! ~11 s for one whose single run takes a second.
 
 use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
@@ -97,38 +101,84 @@ impl RuntimeVisitor for Line<'_, '_, '_> {
         }
         let announced = Cell::new(false);
         let id = BenchmarkId::new(runtime_info.name, params);
-        group.bench_function(id, |bencher| {
-            if !announced.replace(true) {
-                println!(
-                    "{}/{}: {params} ({size:?} size) on {} {} {}, {} thread(s)",
-                    info.name,
-                    runtime_info.name,
-                    runtime_info.crate_name,
-                    runtime_info.crate_version,
-                    runtime_info.class.label(),
-                    runtime.threads(),
-                );
-            }
-            bencher.iter_custom(|iterations| {
-                let start = Instant::now();
-                for _ in 0..iterations {
-                    run_checked_once(info, runtime, params);
-                }
-                start.elapsed()
+        let benched = panic::catch_unwind(AssertUnwindSafe(|| {
+            group.bench_function(id, |bencher| {
+                line_routine(bencher, info, runtime, params, size, &announced)
             });
-        });
+        }));
+        if let Err(payload) = benched {
+            match payload.downcast::<NotApplicable>() {
+                Ok(not_applicable) => {
+                    println!("{}/{}: n/a: {}", info.name, runtime_info.name, not_applicable.0)
+                }
+                Err(other) => panic::resume_unwind(other),
+            }
+        }
     }
 }
 
-/// One run of the scenario; any failure — a wrong answer above all — stops the bench.
+/// Why a line's first run found the scenario `n/a` here. Criterion insists that a
+/// routine iterates, so the line is left by unwinding with this payload (no panic hook,
+/// no message) and [`Line::visit`] prints it as the line's `n/a`.
+struct NotApplicable(String);
+
+/// What criterion calls for a line: the first call makes one unmeasured run (it announces
+/// the line, and leaves it as [`NotApplicable`] if the scenario cannot run here), then
+/// every call times whole runs.
+fn line_routine<R: Runtime>(
+    bencher: &mut criterion::Bencher<'_, WallTime>,
+    info: ScenarioInfo,
+    runtime: &R,
+    params: &Params,
+    size: Size,
+    announced: &Cell<bool>,
+) {
+    let runtime_info = R::INFO;
+    if !announced.replace(true) {
+        match run_once(info, runtime, params) {
+            Err(ScenarioError::Unsupported(reason)) => {
+                panic::resume_unwind(Box::new(NotApplicable(reason)))
+            }
+            Err(error) => panic!("{} on {}: {error}", info.name, runtime_info.name),
+            Ok(()) => {}
+        }
+        println!(
+            "{}/{}: {params} ({size:?} size) on {} {} {}, {} thread(s)",
+            info.name,
+            runtime_info.name,
+            runtime_info.crate_name,
+            runtime_info.crate_version,
+            runtime_info.class.label(),
+            runtime.threads(),
+        );
+    }
+    bencher.iter_custom(|iterations| {
+        let start = Instant::now();
+        for _ in 0..iterations {
+            run_checked_once(info, runtime, params);
+        }
+        start.elapsed()
+    });
+}
+
+/// One run of the scenario.
+fn run_once<R: Runtime>(
+    info: ScenarioInfo,
+    runtime: &R,
+    params: &Params,
+) -> Result<(), ScenarioError> {
+    rtbench_scenarios::run(info.name, runtime, params)
+        .unwrap_or_else(|| panic!("scenario `{}` is not registered", info.name))
+        .map(drop)
+}
+
+/// One timed run of the scenario; any failure — a wrong answer above all — stops the
+/// bench.
 fn run_checked_once<R: Runtime>(info: ScenarioInfo, runtime: &R, params: &Params) {
-    let outcome = rtbench_scenarios::run(info.name, runtime, params)
-        .unwrap_or_else(|| panic!("scenario `{}` is not registered", info.name));
-    match outcome {
-        Ok(_) => {}
+    match run_once(info, runtime, params) {
+        Ok(()) => {}
         Err(ScenarioError::Unsupported(reason)) => panic!(
-            "{} on {}: n/a at run time ({reason}); declare it as a missing capability so the \
-             line is reported before it is benched",
+            "{} on {}: n/a after its first run succeeded ({reason})",
             info.name,
             R::INFO.name
         ),

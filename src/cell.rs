@@ -3,6 +3,11 @@
 //!
 //! Isolation is the point: a panic, an abort, a hang or an out-of-memory kill ends that
 //! child only, and becomes that cell's `FAILED: <reason>` while the run goes on.
+//!
+//! The worker leads a process group of its own, and the watchdog kills the whole group:
+//! a subprocess a scenario started (`subprocess`) dies with a hung worker instead of
+//! living on as an orphan. (Being in its own group also keeps the terminal's Ctrl-C from
+//! the worker; it exits anyway when `rtbench` goes, see [`crate::worker`].)
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -75,6 +80,7 @@ fn spawn_and_wait(cell: &Cell, settings: &Settings) -> std::io::Result<Ended> {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    in_own_process_group(&mut command);
     let mut child = command.spawn()?;
     // Held open while the child runs: the worker exits when it reads end of input.
     let parent_alive = child.stdin.take();
@@ -105,8 +111,8 @@ fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> Receiver<Vec<
 }
 
 /// What was read from a pipe once the child has exited. A grandchild that inherited the
-/// pipe (a scenario's subprocess, orphaned by a watchdog kill) may keep it open: after
-/// [`PIPE_GRACE`] whatever that reader has is abandoned rather than waited for.
+/// pipe and left the worker's process group may keep it open: after [`PIPE_GRACE`]
+/// whatever that reader has is abandoned rather than waited for.
 fn collect(receiver: Receiver<Vec<u8>>) -> String {
     let bytes = receiver.recv_timeout(PIPE_GRACE).unwrap_or_default();
     String::from_utf8_lossy(&bytes).into_owned()
@@ -121,7 +127,7 @@ fn wait_with_watchdog(child: &mut Child, timeout: Duration) -> std::io::Result<(
             return Ok((exit, false));
         }
         if Instant::now() >= deadline {
-            child.kill()?;
+            kill_process_group(child)?;
             return Ok((child.wait()?, true));
         }
         thread::sleep(POLL);
@@ -202,6 +208,34 @@ impl Ended {
             .find(|line| !line.is_empty() && !line.starts_with("note:"))
             .map_or_else(String::new, |line| format!(": {line}"))
     }
+}
+
+/// Makes the child the leader of a new process group (its id is the child's pid).
+#[cfg(unix)]
+fn in_own_process_group(command: &mut Command) {
+    std::os::unix::process::CommandExt::process_group(command, 0);
+}
+
+#[cfg(not(unix))]
+fn in_own_process_group(_: &mut Command) {}
+
+/// Kills the child and every process of its group.
+#[cfg(unix)]
+fn kill_process_group(child: &mut Child) -> std::io::Result<()> {
+    let group = libc::pid_t::try_from(child.id()).map_err(std::io::Error::other)?;
+    // SAFETY: `killpg` only sends a signal; the group is the child's own (see
+    // `in_own_process_group`), and the child is not reaped yet, so its id is not reused.
+    if unsafe { libc::killpg(group, libc::SIGKILL) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Without process groups, the child alone.
+#[cfg(not(unix))]
+fn kill_process_group(child: &mut Child) -> std::io::Result<()> {
+    child.kill()
 }
 
 const SIGABRT: i32 = 6;

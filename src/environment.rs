@@ -1,9 +1,9 @@
 //! The environment a run happened in, recorded at the head of each results file so that
 //! figures are never separated from the machine, toolchain and settings behind them.
 
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use rtbench_core::RuntimeInfo;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::Limits;
@@ -40,24 +40,21 @@ pub struct RuntimeEntry {
     pub crate_name: String,
     pub crate_version: String,
     pub class: String,
+    /// See [`is_legacy`].
+    #[serde(default)]
+    pub legacy: bool,
+}
+
+/// Whether a runtime is kept for comparison only (discontinued upstream, such as
+/// async-std): its adapter's description says so by starting with `legacy`, and reports
+/// label it `(legacy)` wherever its name appears.
+pub fn is_legacy(info: &RuntimeInfo) -> bool {
+    info.description.starts_with("legacy")
 }
 
 impl Environment {
     /// Reads this machine and process; `settings` are the run's.
     pub fn capture(settings: &Settings) -> Self {
-        let git = |args: &[&str]| {
-            Command::new("git")
-                .arg("-C")
-                .arg(env!("CARGO_MANIFEST_DIR"))
-                .args(args)
-                .output()
-                .ok()
-                .filter(|output| output.status.success())
-                .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
-        };
-        let git_commit = git(&["rev-parse", "HEAD"]);
-        let git_dirty =
-            git_commit.as_ref().and(git(&["status", "--porcelain"])).map(|s| !s.is_empty());
         Environment {
             rtbench_version: env!("CARGO_PKG_VERSION").to_owned(),
             started_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
@@ -68,8 +65,8 @@ impl Environment {
             os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
             rustc: env!("RTBENCH_RUSTC_VERSION").to_owned(),
             build_profile: if cfg!(debug_assertions) { "debug" } else { "release" }.to_owned(),
-            git_commit,
-            git_dirty,
+            git_commit: built_from(env!("RTBENCH_GIT_COMMIT")).map(str::to_owned),
+            git_dirty: built_from(env!("RTBENCH_GIT_DIRTY")).map(|dirty| dirty == "true"),
             size: settings.size_name().to_owned(),
             threads: settings.threads,
             samples: settings.samples,
@@ -83,11 +80,18 @@ impl Environment {
                     crate_name: info.crate_name.to_owned(),
                     crate_version: info.crate_version.to_owned(),
                     class: info.class.label().to_owned(),
+                    legacy: is_legacy(&info),
                 })
                 .collect(),
             limits: Limits::current(),
         }
     }
+}
+
+/// A fact `build.rs` recorded about the build, `None` when it was `unknown` (not built
+/// from a git checkout).
+fn built_from(recorded: &'static str) -> Option<&'static str> {
+    (recorded != "unknown").then_some(recorded)
 }
 
 fn read_trimmed(path: &str) -> Option<String> {

@@ -11,16 +11,22 @@
 //! | `fault_hang` | sleeps far past any watchdog | `FAILED: timed out …` |
 //! | `fault_check` | returns a wrong answer | `FAILED: check failed: …` |
 //! | `fault_oom` | asks for more memory than any address space holds | `FAILED: out of memory …` |
+//! | `fault_hang_child` | hangs after starting a subprocess (pid in `$RTBENCH_TEST_PID_FILE`) | `FAILED: timed out …`, both killed |
+//! | `fault_detached_panic` | a detached task panics, nobody retrieves it | `ok`, with a note |
 //!
 //! Each cell runs in its own child process, so none of them may stop the run.
 
 use std::time::Duration;
 
 use rtbench_core::scenario::run_checked;
+use rtbench_core::task::unretrieved_panics;
 use rtbench_core::{Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo};
 
 /// The environment variable that makes the faults visible.
 pub const ENABLE_VAR: &str = "RTBENCH_TEST_FAULTS";
+
+/// Where `fault_hang_child` writes its subprocess's pid, when set.
+pub const PID_FILE_VAR: &str = "RTBENCH_TEST_PID_FILE";
 
 /// Whether this process may run the faults.
 pub fn enabled() -> bool {
@@ -78,6 +84,14 @@ faults! {
         runtime.run(async { R::sleep(Duration::from_secs(24 * 3600)).await });
         Ok(Outcome::checked("slept a day"))
     };
+    FaultHangChild "fault_hang_child" "test only: starts a subprocess, then never finishes" => |runtime| {
+        let child = std::process::Command::new("sleep").arg("86400").spawn()?;
+        if let Some(path) = std::env::var_os(PID_FILE_VAR) {
+            std::fs::write(path, child.id().to_string())?;
+        }
+        runtime.run(async { R::sleep(Duration::from_secs(24 * 3600)).await });
+        Ok(Outcome::checked("slept a day"))
+    };
     FaultCheck "fault_check" "test only: gives a wrong answer" => |runtime| {
         let answer = runtime.run(async { 6 * 7 + 1 });
         ScenarioError::ensure(answer == 42, || format!("6 × 7 gave {answer}, expected 42"))?;
@@ -88,5 +102,19 @@ faults! {
         // dies the way it does when memory runs out, without using any.
         let hoard: Vec<u8> = Vec::with_capacity(isize::MAX as usize);
         Ok(Outcome::checked(format!("reserved {} bytes", hoard.capacity())))
+    };
+    FaultDetachedPanic "fault_detached_panic" "test only: a detached task panics unseen" => |runtime| {
+        let before = unretrieved_panics::count();
+        runtime.run(async move {
+            drop(R::spawn(async {
+                if true {
+                    panic!("fault_detached_panic: nobody awaits this");
+                }
+            }));
+            while unretrieved_panics::count() == before {
+                R::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        Ok(Outcome::checked("the detached task panicked"))
     };
 }

@@ -15,6 +15,16 @@
 //! results could not be written, 2 for usage errors (bad names or values, no results in
 //! the directory given to `report`).
 
+/// `eprintln!` for messages and progress, minus its panic when stderr is gone: with
+/// `rtbench run … 2>&1 | head`, the reader leaving must not kill the run (exit 101)
+/// halfway through writing results. What cannot be said is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod catalogue;
 mod cell;
 mod cli;
@@ -49,11 +59,11 @@ fn main() -> ExitCode {
         Command::Run(args) => match run::run(&args) {
             Ok(code) => code,
             Err(RunError::Usage(error)) => {
-                eprintln!("error: {}\n\nFor more information, try 'rtbench run --help'.", error.0);
+                say!("error: {}\n\nFor more information, try 'rtbench run --help'.", error.0);
                 ExitCode::from(USAGE)
             }
             Err(RunError::Io(what, error)) => {
-                eprintln!("error: {what}: {error}");
+                say!("error: {what}: {error}");
                 ExitCode::FAILURE
             }
         },
@@ -67,7 +77,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(error) => {
-                eprintln!("error: {error}");
+                say!("error: {error}");
                 // No results where the user pointed is a bad DIR argument.
                 match error.kind() {
                     std::io::ErrorKind::NotFound => ExitCode::from(USAGE),

@@ -45,7 +45,9 @@ struct Defaults {
 /// Quick mode runs the whole matrix (8 runtimes × ~22 scenarios) in under 3 minutes on
 /// 2 cores: about one second per cell, the child process's start included. Hence few
 /// samples and a short sampling budget; a cell whose runs are slow still gets warm-up
-/// plus 3 samples.
+/// plus 3 samples. The scale scenarios run at scale (a million tasks, 5 000
+/// connections): their runs outlast the budget, so they take those 3 samples, 2 to 7 s
+/// a cell; the whole quick matrix took 92 s on a shared 2-core machine.
 const QUICK: Defaults =
     Defaults { samples: 5, budget: Duration::from_millis(300), timeout: Duration::from_secs(30) };
 
@@ -90,6 +92,7 @@ impl Cell {
         CellKey {
             scenario: self.scenario.name.to_owned(),
             runtime: self.runtime.name.to_owned(),
+            size: settings.size_name().to_owned(),
             threads_asked: settings.threads,
             params: self.param_map(),
         }

@@ -9,16 +9,18 @@
 //! one, so a file may hold several; the report shows the last):
 //! `rtbench_version`, `started_at` (Unix seconds), `command` (the arguments), `cpu_model`,
 //! `logical_cores`, `kernel`, `os`, `rustc`, `build_profile` (`"release"`/`"debug"`),
-//! `git_commit` and `git_dirty` (null outside a git checkout), `size` (`"quick"` or
-//! `"full"`), `threads` (asked for multi-thread flavours), `samples`, `warmup`,
+//! `git_commit` and `git_dirty` (of the build, null when not built from git), `size`
+//! (`"quick"` or `"full"`), `threads` (asked for multi-thread flavours), `samples`, `warmup`,
 //! `budget_ms` (sampling time after which a cell stops taking samples), `timeout_s` (the
-//! watchdog), `runtimes` (`name`, `crate_name`, `crate_version`, `class` for each
-//! compiled-in flavour), `limits` (`open_files_soft`/`_hard`, `memlock_soft`/`_hard` in
+//! watchdog), `runtimes` (`name`, `crate_name`, `crate_version`, `class`, `legacy` for
+//! each compiled-in flavour), `limits` (`open_files_soft`/`_hard`, `memlock_soft`/`_hard` in
 //! bytes, `io_uring_disabled`: the kernel's sysctl value, null where it does not exist).
 //!
 //! `"record": "cell"` — one (scenario, runtime) cell: `scenario`, `lesson`, `runtime`,
-//! `crate_name`, `crate_version`, `class` (`"1-thread"`/`"N-thread"`), `threads_asked`
-//! (`--threads`), `threads` (that actually ran tasks; null if the runtime could not be
+//! `crate_name`, `crate_version`, `class` (`"1-thread"`/`"N-thread"`), `legacy` (a
+//! runtime kept for comparison only, labelled `(legacy)` in reports), `size`
+//! (`"quick"`/`"full"`, the mode its parameters and sampling came from; empty in files
+//! written before it was recorded), `threads_asked` (`--threads`), `threads` (that actually ran tasks; null if the runtime could not be
 //! built or the cell died before reporting), `params` (name → value),
 //! `wall_ms` (the child process's whole life), and `status`:
 //! - `"ok"`: `checked` (what the scenario verified), `notes`, `warmup` (runs before
@@ -30,8 +32,10 @@
 //! - `"failed"`: `kind` (`check`, `io`, `panic`, `abort`, `out_of_memory`, `timeout`,
 //!   `signal`, `crash`) and `reason`.
 //!
-//! A cell is identified by (scenario, runtime, threads_asked, params): the same cell
-//! appearing twice (a re-run) counts once, the later line winning.
+//! A cell is identified by (scenario, runtime, size, threads_asked, params): the same
+//! cell appearing twice (a re-run) counts once, the later line winning. The size is part
+//! of it because a quick cell's few samples must never stand in for a full one's, even
+//! where the parameters coincide; a cell without one matches no run's and is re-run.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -70,6 +74,12 @@ pub struct CellRecord {
     pub crate_version: String,
     /// `"1-thread"` or `"N-thread"`.
     pub class: String,
+    /// A legacy runtime, kept for comparison only (see [`crate::environment::is_legacy`]).
+    #[serde(default)]
+    pub legacy: bool,
+    /// `"quick"` or `"full"`: the mode the cell ran in (empty if not recorded).
+    #[serde(default)]
+    pub size: String,
     /// Threads asked for (multi-thread flavours use it).
     pub threads_asked: usize,
     /// Threads that ran tasks; `None` when the runtime could not be built.
@@ -89,19 +99,22 @@ impl CellRecord {
         CellKey {
             scenario: self.scenario.clone(),
             runtime: self.runtime.clone(),
+            size: self.size.clone(),
             threads_asked: self.threads_asked,
             params: self.params.clone(),
         }
     }
 }
 
-/// Identity of a cell: same scenario, runtime, thread count and parameters.
+/// Identity of a cell: same scenario, runtime, size mode, thread count and parameters.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CellKey {
     /// Scenario name.
     pub scenario: String,
     /// Runtime flavour name.
     pub runtime: String,
+    /// `"quick"` or `"full"`.
+    pub size: String,
     /// Threads asked for.
     pub threads_asked: usize,
     /// Parameter values.
@@ -228,7 +241,7 @@ impl Results {
             match serde_json::from_str(&line) {
                 Ok(Record::Environment(environment)) => results.environment = Some(environment),
                 Ok(Record::Cell(cell)) => results.insert(cell),
-                Err(error) => eprintln!(
+                Err(error) => say!(
                     "rtbench: {}:{}: skipping unreadable line: {error}",
                     path.display(),
                     number + 1

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cell;
 use crate::cli::RunArgs;
-use crate::environment::Environment;
+use crate::environment::{self, Environment};
 use crate::matrix::{self, Plan, UsageError};
 use crate::report;
 use crate::results::{CellRecord, Record, Results, ResultsLog, Status, FILE_NAME};
@@ -45,12 +45,12 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
         .map_err(io_error("cannot write to"))?;
 
     if cfg!(debug_assertions) {
-        eprintln!("rtbench: debug build: figures are not representative (use cargo run --release)");
+        say!("rtbench: debug build: figures are not representative (use cargo run --release)");
     }
     let total = cells.len();
     let skipped = cells.iter().filter(|cell| done.get(&cell.key(&settings)).is_some()).count();
     if skipped > 0 {
-        eprintln!("rtbench: resuming: {skipped} of {total} cells already in {}", path.display());
+        say!("rtbench: resuming: {skipped} of {total} cells already in {}", path.display());
     }
     let progress = ProgressBar::new(total as u64).with_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
@@ -72,6 +72,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
                     crate_name: cell.runtime.crate_name.to_owned(),
                     crate_version: cell.runtime.crate_version.to_owned(),
                     class: cell.runtime.class.label().to_owned(),
+                    legacy: environment::is_legacy(&cell.runtime),
+                    size: settings.size_name().to_owned(),
                     threads_asked: settings.threads,
                     threads: outcome.threads,
                     params: cell.param_map(),
@@ -80,7 +82,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
                 };
                 log.append(&Record::Cell(record.clone())).map_err(io_error("cannot write to"))?;
                 progress.suspend(|| {
-                    eprintln!(
+                    say!(
                         "[{}/{total}] {:<18} {:<14} {}",
                         index + 1,
                         record.scenario,
@@ -99,7 +101,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
     }
     progress.finish_and_clear();
     report::write(dir).map_err(io_error("cannot write the report in"))?;
-    eprintln!(
+    say!(
         "rtbench: {total} cells, {failed} failed, in {:.0?}; report: {}",
         progress.elapsed(),
         dir.join(report::index::FILE_NAME).display()

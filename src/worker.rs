@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use rtbench_adapters::AdapterError;
+use rtbench_core::task::unretrieved_panics;
 use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, RuntimeVisitor, ScenarioError, Size};
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +43,7 @@ pub fn main(args: WorkerArgs) -> ExitCode {
     let params = match resolve_params(&args) {
         Ok(params) => params,
         Err(message) => {
-            eprintln!("rtbench worker: {message}");
+            say!("rtbench worker: {message}");
             return ExitCode::from(2);
         }
     };
@@ -64,7 +65,7 @@ pub fn main(args: WorkerArgs) -> ExitCode {
             status: Status::NotApplicable { reason: format!("runtime unavailable here: {reason}") },
         },
         Err(unknown @ AdapterError::Unknown { .. }) => {
-            eprintln!("rtbench worker: {unknown}");
+            say!("rtbench worker: {unknown}");
             return ExitCode::from(2);
         }
     };
@@ -131,8 +132,27 @@ impl Sampler<'_> {
                 break;
             }
         }
-        summarize(outcomes, self.warmup)
+        let mut status = summarize(outcomes, self.warmup);
+        if let (Status::Ok { notes, .. }, Some(note)) = (&mut status, unretrieved_note()) {
+            notes.push(note);
+        }
+        status
     }
+}
+
+/// A note on the panics of detached tasks that nobody retrieved during the cell (its
+/// warm-up included), or `None` if there were none.
+///
+/// The core records each such panic twice: a process-wide counter, and a message in a
+/// list (the newest 1024 kept). A scenario that panics a detached task on purpose (such
+/// as `panics`) consumes its message with `take_matching` but cannot lower the counter,
+/// so the counter cannot tell its panics from lost ones. The message list can: whatever
+/// is still in it after the samples was never consumed. The worker runs one cell per
+/// process, so the list starts empty and everything left belongs to this cell.
+fn unretrieved_note() -> Option<String> {
+    let lost = unretrieved_panics::take_matching("");
+    let first = lost.first()?;
+    Some(format!("{} task panic(s) never retrieved (first: {first})", lost.len()))
 }
 
 /// Hands the heap memory freed by the previous run back to the operating system, so that

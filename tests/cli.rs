@@ -273,3 +273,194 @@ fn bad_names_and_values_exit_2_and_say_what_is_valid() {
     }
     assert!(!out.exists(), "a usage error must not start a run");
 }
+
+#[test]
+fn lost_task_panics_are_noted_but_those_a_scenario_consumes_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = output(
+        rtbench(&[
+            "run",
+            "--quick",
+            "--runtime",
+            "tokio-ct",
+            "--samples",
+            "1",
+            "--scenario",
+            "panics,fault_detached_panic",
+            "--param",
+            "panics.panics=5",
+            "--param",
+            "panics.siblings=5",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .env(FAULTS_VAR, "1"),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let cells = cells(&out);
+    let notes = |scenario: &str| {
+        let cell = cell(&cells, scenario, "tokio-ct");
+        assert_eq!(cell["status"], "ok", "{cell}");
+        cell["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect()
+    };
+    let lost: Vec<String> = notes("fault_detached_panic");
+    assert!(
+        lost.iter().any(|n| n.starts_with("2 task panic(s) never retrieved")
+            && n.contains("fault_detached_panic: nobody awaits this")),
+        "warm-up and sample each lose one panic: {lost:?}"
+    );
+    let consumed: Vec<String> = notes("panics");
+    assert!(!consumed.iter().any(|n| n.contains("never retrieved")), "{consumed:?}");
+}
+
+#[test]
+fn the_commit_recorded_is_the_one_built_not_read_at_run_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = output(
+        rtbench(&[
+            "run",
+            "--quick",
+            "--runtime",
+            "tokio-ct",
+            "--samples",
+            "1",
+            "--scenario",
+            "spawn_many",
+            "--param",
+            "spawn_many.tasks=100",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        // No git to run, and not in the checkout: the commit must come from the build.
+        .env("PATH", "/nonexistent")
+        .current_dir(dir.path()),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let environment = &records(&out)[0];
+    match env!("RTBENCH_GIT_COMMIT") {
+        "unknown" => assert!(environment["git_commit"].is_null(), "{environment}"),
+        commit => {
+            assert_eq!(commit.len(), 40, "{commit}");
+            assert_eq!(environment["git_commit"], commit);
+            assert!(environment["git_dirty"].is_boolean(), "{environment}");
+        }
+    }
+}
+
+#[test]
+fn the_watchdog_kills_the_subprocesses_of_a_hung_cell_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("grandchild.pid");
+    let (code, _, stderr) = output(
+        rtbench(&[
+            "run",
+            "--quick",
+            "--runtime",
+            "tokio-ct",
+            "--samples",
+            "1",
+            "--timeout",
+            "1",
+            "--scenario",
+            "fault_hang_child",
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+        ])
+        .env(FAULTS_VAR, "1")
+        .env("RTBENCH_TEST_PID_FILE", &pid_file),
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    let pid = fs::read_to_string(&pid_file).expect("the fault started its subprocess");
+    let alive = || {
+        fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
+            !stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z'))
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while alive() {
+        assert!(Instant::now() < deadline, "subprocess {pid} outlived its killed worker");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn resume_never_reuses_a_cell_from_the_other_size_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |mode: &[&str]| {
+        let mut command = rtbench(&["run", "--runtime", "tokio-ct", "--samples", "1"]);
+        command.args(["--scenario", "spawn_many", "--param", "spawn_many.tasks=100"]);
+        command.args(["--resume", "--out", out.to_str().unwrap()]).args(mode);
+        output(&mut command)
+    };
+    let (code, _, stderr) = run(&["--quick"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, _, stderr) = run(&[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("already in"), "the quick cell was reused: {stderr}");
+    let sizes: Vec<Value> = cells(&out).iter().map(|cell| cell["size"].clone()).collect();
+    assert_eq!(sizes, ["quick", "full"]);
+    let (_, _, stderr) = run(&["--quick"]);
+    assert!(stderr.contains("1 of 1 cells already"), "{stderr}");
+}
+
+#[test]
+fn a_reader_that_goes_away_does_not_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut run = rtbench(&[
+        "run",
+        "--quick",
+        "--runtime",
+        "tokio-ct,tokio-mt",
+        "--samples",
+        "1",
+        "--scenario",
+        "spawn_many",
+        "--param",
+        "spawn_many.tasks=100",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // As `rtbench run … 2>&1 | head -0` does: the reader closes before any line.
+    drop(run.stdout.take());
+    drop(run.stderr.take());
+    assert_eq!(run.wait().unwrap().code(), Some(0), "a closed pipe made rtbench fail");
+    assert_eq!(cells(&out).len(), 2);
+    assert!(out.join("results.md").exists());
+}
+
+#[test]
+fn legacy_runtimes_are_labelled_in_tables_and_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = output(&mut rtbench(&[
+        "run",
+        "--quick",
+        "--runtime",
+        "tokio-ct,async-std",
+        "--samples",
+        "1",
+        "--scenario",
+        "spawn_many",
+        "--param",
+        "spawn_many.tasks=100",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(code, Some(0), "{stderr}");
+    let cells = cells(&out);
+    assert_eq!(cell(&cells, "spawn_many", "async-std")["legacy"], true);
+    assert_eq!(cell(&cells, "spawn_many", "tokio-ct")["legacy"], false);
+    let markdown = fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(markdown.contains("| async-std (legacy) ("), "{markdown}");
+    assert!(!markdown.contains("tokio-ct (legacy)"), "{markdown}");
+    let chart = fs::read_to_string(out.join("charts/spawn_many.svg")).unwrap();
+    assert!(chart.contains("async-std (legacy)") && !chart.contains("tokio-ct (legacy)"));
+}

@@ -65,7 +65,7 @@ impl Scenario for C10k {
                 name: "connections",
                 help: "TCP connections open at the same time",
                 default: 10_000,
-                quick: 2_000,
+                quick: 5_000,
                 test: 50,
                 min: 1,
             },

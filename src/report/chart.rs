@@ -57,15 +57,14 @@ fn draw(
         .y_label_area_size(80)
         // An integer range's segments include its end: `0..slots - 1` gives `slots` bars.
         .build_cartesian_2d((0..slots - 1).into_segmented(), 0.0..top)?;
-    let labels: Vec<&str> = cells.iter().map(|cell| cell.runtime.as_str()).collect();
+    let labels: Vec<String> =
+        cells.iter().map(|cell| super::runtime_label(&cell.runtime, cell.legacy)).collect();
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(cells.len())
         .x_label_formatter(&|slot| match slot {
-            SegmentValue::CenterOf(i) => {
-                labels.get(*i as usize).map_or_else(String::new, |l| l.to_string())
-            }
+            SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
             _ => String::new(),
         })
         .y_label_formatter(&|value| super::number(*value))
@@ -150,6 +149,8 @@ mod tests {
             crate_name: "tokio".into(),
             crate_version: "1".into(),
             class: class.into(),
+            legacy: runtime == "broken-mt",
+            size: "quick".into(),
             threads_asked: 2,
             threads: Some(1),
             params: Default::default(),
@@ -182,9 +183,12 @@ mod tests {
         ];
         let refs: Vec<&CellRecord> = cells.iter().collect();
         let chart = svg("spawn_many", &refs).unwrap().expect("one cell has a figure");
-        for text in ["spawn_many: ns/spawn", "fast-ct", "broken-mt", "other", "FAILED", "n/a"] {
+        for text in
+            ["spawn_many: ns/spawn", "fast-ct", "broken-mt (legacy)", "other", "FAILED", "n/a"]
+        {
             assert!(chart.contains(text), "`{text}` missing from the chart");
         }
+        assert!(!chart.contains("fast-ct (legacy)"));
         assert_eq!(svg("spawn_many", &refs[1..]).unwrap(), None, "no figure, no chart");
     }
 }

@@ -53,7 +53,10 @@ pub fn environment_markdown(environment: &Environment) -> String {
     let runtimes: Vec<String> = environment
         .runtimes
         .iter()
-        .map(|r| format!("{} ({} {}, {})", r.name, r.crate_name, r.crate_version, r.class))
+        .map(|r| {
+            let name = super::runtime_label(&r.name, r.legacy);
+            format!("{name} ({} {}, {})", r.crate_name, r.crate_version, r.class)
+        })
         .collect();
     let lines = [
         ("CPU", format!("{} ({} logical cores)", environment.cpu_model, environment.logical_cores)),

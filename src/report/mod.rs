@@ -67,6 +67,15 @@ pub fn by_scenario(results: &Results) -> Vec<(&str, Vec<&CellRecord>)> {
     groups
 }
 
+/// A runtime's name as tables and charts show it: `(legacy)` after a legacy one's.
+pub fn runtime_label(name: &str, legacy: bool) -> String {
+    if legacy {
+        format!("{name} (legacy)")
+    } else {
+        name.to_owned()
+    }
+}
+
 /// A cell as shown in tables and progress lines: `"median ± MAD unit"` of its headline
 /// metric, `"n/a: reason"` or `"FAILED: reason"`.
 pub fn cell_text(cell: &CellRecord) -> String {

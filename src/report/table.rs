@@ -9,7 +9,7 @@ use std::io;
 
 use serde_json::json;
 
-use super::{by_scenario, cell_text, index};
+use super::{by_scenario, cell_text, index, runtime_label};
 use crate::results::{CellRecord, Results, Status};
 
 /// A comparison class: its label and, for multi-thread flavours, the thread count.
@@ -52,15 +52,17 @@ pub fn markdown(results: &Results) -> String {
         let _ = write!(out, "\n## {}\n\n", group.title());
         let in_group: Vec<&CellRecord> =
             results.cells.iter().filter(|cell| Group::of(cell) == group).collect();
-        let mut runtimes: Vec<(&str, &str)> = Vec::new();
+        // Each runtime once, as its first cell describes it.
+        let mut runtimes: Vec<&CellRecord> = Vec::new();
         for cell in &in_group {
-            if !runtimes.iter().any(|(name, _)| *name == cell.runtime) {
-                runtimes.push((&cell.runtime, &cell.crate_version));
+            if !runtimes.iter().any(|seen| seen.runtime == cell.runtime) {
+                runtimes.push(cell);
             }
         }
         out.push_str("| scenario |");
-        for (runtime, version) in &runtimes {
-            let _ = write!(out, " {runtime} ({version}) |");
+        for runtime in &runtimes {
+            let label = runtime_label(&runtime.runtime, runtime.legacy);
+            let _ = write!(out, " {label} ({}) |", runtime.crate_version);
         }
         out.push_str("\n|---|");
         out.push_str(&"---|".repeat(runtimes.len()));
@@ -68,10 +70,10 @@ pub fn markdown(results: &Results) -> String {
         let grouped = Results { environment: None, cells: in_group.into_iter().cloned().collect() };
         for (scenario, cells) in by_scenario(&grouped) {
             let _ = write!(out, "| {scenario} |");
-            for (runtime, _) in &runtimes {
+            for runtime in &runtimes {
                 let text = cells
                     .iter()
-                    .find(|cell| cell.runtime == *runtime)
+                    .find(|cell| cell.runtime == runtime.runtime)
                     .map_or_else(|| "not run".to_owned(), |cell| cell_text(cell));
                 let _ = write!(out, " {} |", escape(&text));
             }
