@@ -20,6 +20,14 @@ fn rtbench(args: &[&str]) -> Command {
     command
 }
 
+/// `rtbench run --quick` on `runtimes` × `scenarios`, one sample per cell, into `out`;
+/// each test adds its own flags (`--param`, `--timeout`, …).
+fn quick_run(runtimes: &str, scenarios: &str, out: &Path) -> Command {
+    let mut command = rtbench(&["run", "--quick", "--runtime", runtimes, "--samples", "1"]);
+    command.args(["--scenario", scenarios, "--out", out.to_str().unwrap()]);
+    command
+}
+
 fn output(command: &mut Command) -> (Option<i32>, String, String) {
     let Output { status, stdout, stderr } = command.output().expect("rtbench runs");
     (
@@ -136,22 +144,12 @@ fn faulty_cells_are_isolated_and_reported_while_the_others_complete() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let (code, _, stderr) = output(
-        rtbench(&[
-            "run",
-            "--quick",
-            "--runtime",
+        quick_run(
             "tokio-ct",
-            "--samples",
-            "1",
-            "--timeout",
-            "2",
-            "--scenario",
             "fault_panic,fault_abort,fault_hang,fault_check,fault_oom,spawn_many",
-            "--param",
-            "spawn_many.tasks=100",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+            &out,
+        )
+        .args(["--timeout", "2", "--param", "spawn_many.tasks=100"])
         .env(FAULTS_VAR, "1"),
     );
     assert_eq!(code, Some(1), "a failed cell makes the exit code 1\n{stderr}");
@@ -190,28 +188,13 @@ fn faulty_cells_are_isolated_and_reported_while_the_others_complete() {
 fn resume_after_a_killed_run_keeps_the_finished_cells() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let out_arg = out.to_str().unwrap();
-    let args = [
-        "run",
-        "--quick",
-        "--runtime",
-        "tokio-ct,tokio-mt",
-        "--samples",
-        "1",
-        "--scenario",
-        "spawn_many,fault_hang",
-        "--param",
-        "spawn_many.tasks=100",
-        "--out",
-        out_arg,
-    ];
+    let run = || {
+        let mut command = quick_run("tokio-ct,tokio-mt", "spawn_many,fault_hang", &out);
+        command.args(["--param", "spawn_many.tasks=100"]).env(FAULTS_VAR, "1");
+        command
+    };
     // The first run finishes both spawn_many cells, then hangs in fault_hang: kill it.
-    let mut first = rtbench(&args)
-        .args(["--timeout", "120"])
-        .env(FAULTS_VAR, "1")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut first = run().args(["--timeout", "120"]).stderr(Stdio::null()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     while fs::read_to_string(out.join("results.jsonl")).map_or(0, |t| t.lines().count()) < 3 {
         assert!(Instant::now() < deadline, "the first run never finished its first cells");
@@ -222,8 +205,7 @@ fn resume_after_a_killed_run_keeps_the_finished_cells() {
     let before = fs::read_to_string(out.join("results.jsonl")).unwrap();
     assert_eq!(cells(&out).len(), 2);
 
-    let (code, _, stderr) =
-        output(rtbench(&args).args(["--resume", "--timeout", "1"]).env(FAULTS_VAR, "1"));
+    let (code, _, stderr) = output(run().args(["--resume", "--timeout", "1"]));
     assert_eq!(code, Some(1), "fault_hang fails on resume\n{stderr}");
     assert!(stderr.contains("2 of 4 cells already"), "{stderr}");
     let after = fs::read_to_string(out.join("results.jsonl")).unwrap();
@@ -279,23 +261,9 @@ fn lost_task_panics_are_noted_but_those_a_scenario_consumes_are_not() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let (code, _, stderr) = output(
-        rtbench(&[
-            "run",
-            "--quick",
-            "--runtime",
-            "tokio-ct",
-            "--samples",
-            "1",
-            "--scenario",
-            "panics,fault_detached_panic",
-            "--param",
-            "panics.panics=5",
-            "--param",
-            "panics.siblings=5",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .env(FAULTS_VAR, "1"),
+        quick_run("tokio-ct", "panics,fault_detached_panic", &out)
+            .args(["--param", "panics.panics=5", "--param", "panics.siblings=5"])
+            .env(FAULTS_VAR, "1"),
     );
     assert_eq!(code, Some(0), "{stderr}");
     let cells = cells(&out);
@@ -319,23 +287,11 @@ fn the_commit_recorded_is_the_one_built_not_read_at_run_time() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let (code, _, stderr) = output(
-        rtbench(&[
-            "run",
-            "--quick",
-            "--runtime",
-            "tokio-ct",
-            "--samples",
-            "1",
-            "--scenario",
-            "spawn_many",
-            "--param",
-            "spawn_many.tasks=100",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        // No git to run, and not in the checkout: the commit must come from the build.
-        .env("PATH", "/nonexistent")
-        .current_dir(dir.path()),
+        quick_run("tokio-ct", "spawn_many", &out)
+            .args(["--param", "spawn_many.tasks=100"])
+            // No git to run, and not in the checkout: the commit must come from the build.
+            .env("PATH", "/nonexistent")
+            .current_dir(dir.path()),
     );
     assert_eq!(code, Some(0), "{stderr}");
     let environment = &records(&out)[0];
@@ -354,22 +310,10 @@ fn the_watchdog_kills_the_subprocesses_of_a_hung_cell_too() {
     let dir = tempfile::tempdir().unwrap();
     let pid_file = dir.path().join("grandchild.pid");
     let (code, _, stderr) = output(
-        rtbench(&[
-            "run",
-            "--quick",
-            "--runtime",
-            "tokio-ct",
-            "--samples",
-            "1",
-            "--timeout",
-            "1",
-            "--scenario",
-            "fault_hang_child",
-            "--out",
-            dir.path().join("out").to_str().unwrap(),
-        ])
-        .env(FAULTS_VAR, "1")
-        .env("RTBENCH_TEST_PID_FILE", &pid_file),
+        quick_run("tokio-ct", "fault_hang_child", &dir.path().join("out"))
+            .args(["--timeout", "1"])
+            .env(FAULTS_VAR, "1")
+            .env("RTBENCH_TEST_PID_FILE", &pid_file),
     );
     assert_eq!(code, Some(1), "{stderr}");
     let pid = fs::read_to_string(&pid_file).expect("the fault started its subprocess");
@@ -410,24 +354,12 @@ fn resume_never_reuses_a_cell_from_the_other_size_mode() {
 fn a_reader_that_goes_away_does_not_stop_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut run = rtbench(&[
-        "run",
-        "--quick",
-        "--runtime",
-        "tokio-ct,tokio-mt",
-        "--samples",
-        "1",
-        "--scenario",
-        "spawn_many",
-        "--param",
-        "spawn_many.tasks=100",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut run = quick_run("tokio-ct,tokio-mt", "spawn_many", &out)
+        .args(["--param", "spawn_many.tasks=100"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // As `rtbench run … 2>&1 | head -0` does: the reader closes before any line.
     drop(run.stdout.take());
     drop(run.stderr.take());
@@ -440,20 +372,10 @@ fn a_reader_that_goes_away_does_not_stop_the_run() {
 fn legacy_runtimes_are_labelled_in_tables_and_charts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let (code, _, stderr) = output(&mut rtbench(&[
-        "run",
-        "--quick",
-        "--runtime",
-        "tokio-ct,async-std",
-        "--samples",
-        "1",
-        "--scenario",
-        "spawn_many",
-        "--param",
-        "spawn_many.tasks=100",
-        "--out",
-        out.to_str().unwrap(),
-    ]));
+    let (code, _, stderr) = output(
+        quick_run("tokio-ct,async-std", "spawn_many", &out)
+            .args(["--param", "spawn_many.tasks=100"]),
+    );
     assert_eq!(code, Some(0), "{stderr}");
     let cells = cells(&out);
     assert_eq!(cell(&cells, "spawn_many", "async-std")["legacy"], true);
