@@ -1,80 +1,98 @@
-//! The parent side of a cell: starts `rtbench worker` for one (scenario, runtime) pair,
+//! The parent side of a cell: starts `rtbench worker` for one round of a [`CellSpec`],
 //! guards it with a watchdog, and turns however the child ended into a [`Status`].
 //!
 //! Isolation is the point: a panic, an abort, a hang or an out-of-memory kill ends that
-//! child only, and becomes that cell's `FAILED: <reason>` while the run goes on.
+//! child only, and becomes that cell's `FAILED: <reason>` while the run goes on. The
+//! watchdog also enforces the memory limit: a worker whose resident memory passes it is
+//! killed before it can take the machine's memory (and every other process) with it.
 //!
 //! The worker leads a process group of its own, and the watchdog kills the whole group:
 //! a subprocess a scenario started (`subprocess`) dies with a hung worker instead of
 //! living on as an orphan. (Being in its own group also keeps the terminal's Ctrl-C from
 //! the worker; it exits anyway when `rtbench` goes, see [`crate::worker`].)
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::matrix::{Cell, Settings};
-use crate::results::{FailureKind, Status};
+use crate::results::{FailureKind, MetricSamples, Status, Usage};
+use crate::spec::CellSpec;
 use crate::worker::WorkerOutput;
 
-/// How often the watchdog looks at the child.
-const POLL: Duration = Duration::from_millis(2);
+/// How often the watchdog looks at the child: rarely enough that its own CPU time does
+/// not disturb the measurement on a small machine.
+const POLL: Duration = Duration::from_millis(5);
 /// How long to wait for a dead child's pipes to be drained.
 const PIPE_GRACE: Duration = Duration::from_secs(1);
 /// How much of the child's stderr is kept for the failure reason.
 const STDERR_TAIL: usize = 16 * 1024;
 
-/// How a cell's child process ended.
+/// The limits a worker runs under.
+#[derive(Clone, Copy, Debug)]
+pub struct Guard {
+    /// Killed after this long.
+    pub timeout: Duration,
+    /// Killed when its resident memory passes this many bytes.
+    pub memory_limit: Option<u64>,
+}
+
+/// How a worker process ended.
 #[derive(Debug)]
-pub struct CellRun {
+pub struct RoundRun {
     /// Threads that ran tasks, when the worker reported.
     pub threads: Option<usize>,
+    /// Its resource usage while sampling, when it reported.
+    pub usage: Option<Usage>,
     /// The result.
-    pub status: Status,
+    pub status: Status<MetricSamples>,
     /// How long the child lived.
     pub wall: Duration,
 }
 
-/// Runs `cell` in a child process under the watchdog.
-pub fn run(cell: &Cell, settings: &Settings) -> CellRun {
+/// Runs one round of `cell` in a child process under the watchdog.
+pub fn run(cell: &CellSpec, guard: Guard) -> RoundRun {
     let start = Instant::now();
-    let (threads, status) = match spawn_and_wait(cell, settings) {
-        Ok(ended) => ended.classify(settings.timeout),
-        Err(error) => (
-            None,
-            Status::Failed {
-                kind: FailureKind::Crash,
-                reason: format!("could not run the worker process: {error}"),
-            },
-        ),
+    let output = match spawn_and_wait(cell, guard) {
+        Ok(ended) => ended.classify(guard),
+        Err(error) => {
+            failed(FailureKind::Crash, format!("could not run the worker process: {error}"))
+        }
     };
-    CellRun { threads, status, wall: start.elapsed() }
+    RoundRun {
+        threads: output.threads,
+        usage: output.usage,
+        status: output.status,
+        wall: start.elapsed(),
+    }
+}
+
+fn failed(kind: FailureKind, reason: String) -> WorkerOutput {
+    WorkerOutput { threads: None, usage: None, status: Status::Failed { kind, reason } }
+}
+
+/// Why the watchdog killed a child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Killed {
+    /// It ran past the timeout.
+    Timeout,
+    /// Its resident memory passed the limit (bytes seen).
+    Memory(u64),
 }
 
 /// What the child left behind.
 struct Ended {
     exit: ExitStatus,
-    timed_out: bool,
+    killed: Option<Killed>,
     stdout: String,
     stderr: String,
 }
 
-fn spawn_and_wait(cell: &Cell, settings: &Settings) -> std::io::Result<Ended> {
+fn spawn_and_wait(cell: &CellSpec, guard: Guard) -> std::io::Result<Ended> {
     let mut command = Command::new(std::env::current_exe()?);
     command
         .arg("worker")
-        .args(["--scenario", cell.scenario.name, "--runtime", cell.runtime.name])
-        .args(["--threads", &settings.threads.to_string()])
-        .args(["--warmup", &settings.warmup.to_string()])
-        .args(["--samples", &settings.samples.to_string()])
-        .args(["--budget-ms", &settings.budget.as_millis().to_string()])
-        .args(
-            cell.params
-                .iter()
-                .flat_map(|(name, value)| ["--param".to_owned(), format!("{name}={value}")]),
-        )
         // Failure reasons quote the child's last words, not a backtrace.
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::piped())
@@ -82,11 +100,18 @@ fn spawn_and_wait(cell: &Cell, settings: &Settings) -> std::io::Result<Ended> {
         .stderr(Stdio::piped());
     in_own_process_group(&mut command);
     let mut child = command.spawn()?;
-    // Held open while the child runs: the worker exits when it reads end of input.
-    let parent_alive = child.stdin.take();
+    // The cell on the first line, then held open while the child runs: the worker exits
+    // when it reads end of input.
+    let mut parent_alive = child.stdin.take();
+    if let Some(stdin) = &mut parent_alive {
+        let mut line = serde_json::to_vec(cell).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        // A worker that died at once closed its end: how it ended says more than EPIPE.
+        let _ = stdin.write_all(&line);
+    }
     let stdout = read_in_background(child.stdout.take());
     let stderr = read_in_background(child.stderr.take());
-    let (exit, timed_out) = wait_with_watchdog(&mut child, settings.timeout)?;
+    let (exit, killed) = wait_with_watchdog(&mut child, guard)?;
     drop(parent_alive);
     let stdout = collect(stdout);
     let mut stderr = collect(stderr);
@@ -94,7 +119,7 @@ fn spawn_and_wait(cell: &Cell, settings: &Settings) -> std::io::Result<Ended> {
         let cut = (stderr.len() - STDERR_TAIL..).find(|&i| stderr.is_char_boundary(i));
         stderr.drain(..cut.unwrap_or(0));
     }
-    Ok(Ended { exit, timed_out, stdout, stderr })
+    Ok(Ended { exit, killed, stdout, stderr })
 }
 
 /// Reads a pipe of the child to its end on another thread.
@@ -118,33 +143,73 @@ fn collect(receiver: Receiver<Vec<u8>>) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// Waits for the child; kills it once `timeout` has passed. Returns its exit status and
-/// whether the watchdog fired.
-fn wait_with_watchdog(child: &mut Child, timeout: Duration) -> std::io::Result<(ExitStatus, bool)> {
-    let deadline = Instant::now() + timeout;
+/// Waits for the child; kills it (and its process group) once the timeout has passed or
+/// its resident memory is over the limit. Returns its exit status and why it was killed.
+fn wait_with_watchdog(
+    child: &mut Child,
+    guard: Guard,
+) -> std::io::Result<(ExitStatus, Option<Killed>)> {
+    let deadline = Instant::now() + guard.timeout;
     loop {
         if let Some(exit) = child.try_wait()? {
-            return Ok((exit, false));
+            return Ok((exit, None));
         }
-        if Instant::now() >= deadline {
+        let over_memory = guard
+            .memory_limit
+            .and_then(|limit| resident_bytes(child.id()).filter(|&rss| rss > limit));
+        let killed = match over_memory {
+            Some(rss) => Some(Killed::Memory(rss)),
+            None if Instant::now() >= deadline => Some(Killed::Timeout),
+            None => None,
+        };
+        if killed.is_some() {
             kill_process_group(child)?;
-            return Ok((child.wait()?, true));
+            return Ok((child.wait()?, killed));
         }
         thread::sleep(POLL);
     }
 }
 
+/// The resident memory of process `pid`, from `/proc/PID/statm` (in pages).
+#[cfg(target_os = "linux")]
+fn resident_bytes(pid: u32) -> Option<u64> {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: `sysconf` only reads a configuration value.
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page_size).ok()?)
+}
+
+/// Elsewhere the limit is not enforced (the kernel's own limits still apply).
+#[cfg(not(target_os = "linux"))]
+fn resident_bytes(_: u32) -> Option<u64> {
+    None
+}
+
 impl Ended {
-    fn classify(self, timeout: Duration) -> (Option<usize>, Status) {
-        let failed = |kind, reason: String| (None, Status::Failed { kind, reason });
-        if self.timed_out {
-            return failed(
-                FailureKind::Timeout,
-                format!(
-                    "timed out: no result after {} s, killed by the watchdog",
-                    timeout.as_secs_f64()
-                ),
-            );
+    fn classify(self, guard: Guard) -> WorkerOutput {
+        match self.killed {
+            Some(Killed::Timeout) => {
+                return failed(
+                    FailureKind::Timeout,
+                    format!(
+                        "timed out: no result after {} s, killed by the watchdog",
+                        guard.timeout.as_secs_f64()
+                    ),
+                )
+            }
+            Some(Killed::Memory(rss)) => {
+                return failed(
+                    FailureKind::OutOfMemory,
+                    format!(
+                        "out of memory: resident memory reached {} MiB, over the limit of {} \
+                         MiB (--memory-limit), killed by the watchdog",
+                        rss >> 20,
+                        guard.memory_limit.unwrap_or(0) >> 20
+                    ),
+                )
+            }
+            None => {}
         }
         if self.exit.success() {
             return match self
@@ -153,7 +218,7 @@ impl Ended {
                 .rev()
                 .find_map(|line| serde_json::from_str::<WorkerOutput>(line).ok())
             {
-                Some(output) => (output.threads, output.status),
+                Some(output) => output,
                 None => failed(
                     FailureKind::Crash,
                     format!("the worker exited without a result{}", self.last_words()),

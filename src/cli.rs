@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::request::ParamOverride;
+
 /// Compare async executors honestly: one scenario, every runtime.
 #[derive(Debug, Parser)]
 #[command(name = "rtbench", version, about)]
@@ -23,9 +25,10 @@ pub enum Command {
     Run(RunArgs),
     /// Write tables, charts and an index from saved results.
     Report(ReportArgs),
-    /// Runs one cell and prints its result as one JSON line (used by `run`).
+    /// Runs the cell given as JSON on stdin and prints its result as one JSON line (used
+    /// by `run`).
     #[command(hide = true)]
-    Worker(WorkerArgs),
+    Worker,
 }
 
 #[derive(Debug, Args)]
@@ -49,9 +52,17 @@ pub struct RunArgs {
     /// Directory for results.jsonl and the report.
     #[arg(long, value_name = "DIR", default_value = "results")]
     pub out: PathBuf,
-    /// Keep DIR/results.jsonl and skip the cells already in it.
-    #[arg(long)]
+    /// Worker processes per cell [default: 1]. With `--resume`, more rounds add to a cell.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub rounds: Option<u32>,
+    /// Go on with the run recorded in DIR/results.jsonl, with its settings: keep its
+    /// measured and n/a cells, retry the failed ones, run the rest.
+    #[arg(long, conflicts_with = "force")]
     pub resume: bool,
+    /// Start afresh even though DIR/results.jsonl holds results: the old file is kept
+    /// aside as DIR/results-replaced-<time>.jsonl.
+    #[arg(long)]
+    pub force: bool,
     /// Override a scenario parameter, e.g. `spawn_many.tasks=500` (repeatable).
     #[arg(long = "param", value_name = "SCENARIO.NAME=VALUE", value_parser = parse_override)]
     pub params: Vec<ParamOverride>,
@@ -59,7 +70,15 @@ pub struct RunArgs {
     /// [default: 30 quick, 300 full].
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
+    /// A worker whose resident memory grows past SIZE (e.g. 512M, 4G) is killed and its
+    /// cell marked out of memory; `none` for no limit [default: half the machine's memory].
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
+    pub memory_limit: Option<MemoryLimit>,
 }
+
+/// `--memory-limit`: bytes, or `None` for no limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryLimit(pub Option<u64>);
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -82,33 +101,6 @@ pub enum Format {
     Json,
 }
 
-#[derive(Debug, Args)]
-pub struct WorkerArgs {
-    #[arg(long)]
-    pub scenario: String,
-    #[arg(long)]
-    pub runtime: String,
-    #[arg(long)]
-    pub threads: usize,
-    #[arg(long)]
-    pub warmup: u32,
-    #[arg(long)]
-    pub samples: u32,
-    #[arg(long)]
-    pub budget_ms: u64,
-    /// Every parameter value, as `name=value`.
-    #[arg(long = "param", value_parser = parse_assignment)]
-    pub params: Vec<(String, u64)>,
-}
-
-/// `--param scenario.name=value`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParamOverride {
-    pub scenario: String,
-    pub name: String,
-    pub value: u64,
-}
-
 fn parse_override(text: &str) -> Result<ParamOverride, String> {
     let (path, value) = parse_assignment(text)?;
     let (scenario, name) = path
@@ -121,12 +113,43 @@ fn parse_override(text: &str) -> Result<ParamOverride, String> {
 fn parse_assignment(text: &str) -> Result<(String, u64), String> {
     let (name, value) =
         text.split_once('=').ok_or_else(|| format!("`{text}` has no `=`: expected NAME=VALUE"))?;
-    let value = value
-        .trim()
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("`{value}` is not a whole number ≥ 0"))?;
-    Ok((name.trim().to_owned(), value))
+    Ok((name.trim().to_owned(), parse_whole(value)?))
+}
+
+/// A whole number ≥ 0 that fits in 64 bits (`_` separators allowed).
+fn parse_whole(text: &str) -> Result<u64, String> {
+    use std::num::IntErrorKind;
+    text.trim().replace('_', "").parse().map_err(|error: std::num::ParseIntError| {
+        match error.kind() {
+            IntErrorKind::PosOverflow => format!("`{text}` is too large (max {})", u64::MAX),
+            _ => format!("`{text}` is not a whole number ≥ 0"),
+        }
+    })
+}
+
+/// `none`, or bytes with an optional binary suffix: `K`, `M`, `G`, `T` (`KiB`… too).
+fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(MemoryLimit(None));
+    }
+    let upper = text.trim().to_ascii_uppercase();
+    let digits = upper.trim_end_matches("IB").trim_end_matches('B');
+    let (number, shift) = match digits.chars().last() {
+        Some('K') => (&digits[..digits.len() - 1], 10),
+        Some('M') => (&digits[..digits.len() - 1], 20),
+        Some('G') => (&digits[..digits.len() - 1], 30),
+        Some('T') => (&digits[..digits.len() - 1], 40),
+        _ => (digits, 0),
+    };
+    let invalid = || format!("`{text}` is not a size such as 512M or 4G, or `none`");
+    let value: u64 = parse_whole(number).map_err(|_| invalid())?;
+    match value.checked_mul(1 << shift) {
+        Some(0) => Err(format!(
+            "`{text}`: a limit of 0 bytes leaves no room to run; use `none` for no limit"
+        )),
+        Some(bytes) => Ok(MemoryLimit(Some(bytes))),
+        None => Err(format!("`{text}` is too large")),
+    }
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -149,6 +172,22 @@ mod tests {
         assert!(parse_override("tasks=5").unwrap_err().contains("SCENARIO.NAME"));
         assert!(parse_override("a.b=-1").unwrap_err().contains("whole number"));
         assert!(parse_override("a.b").unwrap_err().contains("no `=`"));
+    }
+
+    #[test]
+    fn values_too_large_for_64_bits_say_so() {
+        let error = parse_override("spawn_many.tasks=99999999999999999999").unwrap_err();
+        assert!(error.contains("too large (max 18446744073709551615)"), "{error}");
+    }
+
+    #[test]
+    fn memory_limits_take_binary_suffixes_or_none() {
+        assert_eq!(parse_memory_limit("512M"), Ok(MemoryLimit(Some(512 << 20))));
+        assert_eq!(parse_memory_limit("4GiB"), Ok(MemoryLimit(Some(4 << 30))));
+        assert_eq!(parse_memory_limit("1000"), Ok(MemoryLimit(Some(1000))));
+        assert_eq!(parse_memory_limit("none"), Ok(MemoryLimit(None)));
+        assert!(parse_memory_limit("lots").unwrap_err().contains("512M"));
+        assert!(parse_memory_limit("0").unwrap_err().contains("none"));
     }
 
     #[test]

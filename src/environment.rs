@@ -3,15 +3,18 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rtbench_core::RuntimeInfo;
+use rtbench_core::{Class, RuntimeInfo};
 use serde::{Deserialize, Serialize};
 
 use crate::limits::Limits;
-use crate::matrix::Settings;
+use crate::request::RunRequest;
+use crate::results::SCHEMA;
 
-/// See the schema in [`crate::results`].
+/// See the schema in `docs/results-schema.md`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Environment {
+    /// The results file's layout version ([`SCHEMA`]).
+    pub schema: u32,
     pub rtbench_version: String,
     pub started_at: u64,
     pub command: Vec<String>,
@@ -23,12 +26,8 @@ pub struct Environment {
     pub build_profile: String,
     pub git_commit: Option<String>,
     pub git_dirty: Option<bool>,
-    pub size: String,
-    pub threads: usize,
-    pub samples: u32,
-    pub warmup: u32,
-    pub budget_ms: u64,
-    pub timeout_s: u64,
+    /// What the run was asked to do, defaults applied: `--resume` repeats it.
+    pub request: RunRequest,
     pub runtimes: Vec<RuntimeEntry>,
     pub limits: Limits,
 }
@@ -39,7 +38,7 @@ pub struct RuntimeEntry {
     pub name: String,
     pub crate_name: String,
     pub crate_version: String,
-    pub class: String,
+    pub class: Class,
     /// See [`is_legacy`].
     #[serde(default)]
     pub legacy: bool,
@@ -53,9 +52,10 @@ pub fn is_legacy(info: &RuntimeInfo) -> bool {
 }
 
 impl Environment {
-    /// Reads this machine and process; `settings` are the run's.
-    pub fn capture(settings: &Settings) -> Self {
+    /// Reads this machine and process; `request` is the run's.
+    pub fn capture(request: &RunRequest) -> Self {
         Environment {
+            schema: SCHEMA,
             rtbench_version: env!("CARGO_PKG_VERSION").to_owned(),
             started_at: SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             command: std::env::args().skip(1).collect(),
@@ -67,24 +67,33 @@ impl Environment {
             build_profile: if cfg!(debug_assertions) { "debug" } else { "release" }.to_owned(),
             git_commit: built_from(env!("RTBENCH_GIT_COMMIT")).map(str::to_owned),
             git_dirty: built_from(env!("RTBENCH_GIT_DIRTY")).map(|dirty| dirty == "true"),
-            size: settings.size_name().to_owned(),
-            threads: settings.threads,
-            samples: settings.samples,
-            warmup: settings.warmup,
-            budget_ms: settings.budget.as_millis() as u64,
-            timeout_s: settings.timeout.as_secs(),
+            request: request.clone(),
             runtimes: rtbench_adapters::infos()
                 .into_iter()
                 .map(|info| RuntimeEntry {
                     name: info.name.to_owned(),
                     crate_name: info.crate_name.to_owned(),
                     crate_version: info.crate_version.to_owned(),
-                    class: info.class.label().to_owned(),
+                    class: info.class,
                     legacy: is_legacy(&info),
                 })
                 .collect(),
             limits: Limits::current(),
         }
+    }
+}
+
+#[cfg(test)]
+impl Environment {
+    /// An environment as a quick run of this build records it, for tests.
+    pub fn test_value() -> Self {
+        use clap::Parser;
+        let crate::cli::Command::Run(args) =
+            crate::cli::Cli::parse_from(["rtbench", "run", "--quick"]).command
+        else {
+            unreachable!("a run command line")
+        };
+        Environment::capture(&RunRequest::from_args(&args))
     }
 }
 

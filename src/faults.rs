@@ -13,6 +13,8 @@
 //! | `fault_oom` | asks for more memory than any address space holds | `FAILED: out of memory …` |
 //! | `fault_hang_child` | hangs after starting a subprocess (pid in `$RTBENCH_TEST_PID_FILE`) | `FAILED: timed out …`, both killed |
 //! | `fault_detached_panic` | a detached task panics, nobody retrieves it | `ok`, with a note |
+//! | `fault_broken_while` | a wrong answer while `$RTBENCH_TEST_BROKEN` is `1`, right otherwise | `FAILED: check failed …`, then `ok` |
+//! | `fault_grow` | touches 16 MiB more memory every 10 ms, up to 64 GiB | `FAILED: out of memory …` under `--memory-limit` |
 //!
 //! Each cell runs in its own child process, so none of them may stop the run.
 
@@ -27,6 +29,9 @@ pub const ENABLE_VAR: &str = "RTBENCH_TEST_FAULTS";
 
 /// Where `fault_hang_child` writes its subprocess's pid, when set.
 pub const PID_FILE_VAR: &str = "RTBENCH_TEST_PID_FILE";
+
+/// While this is `1`, `fault_broken_while` gives a wrong answer.
+pub const BROKEN_VAR: &str = "RTBENCH_TEST_BROKEN";
 
 /// Whether this process may run the faults.
 pub fn enabled() -> bool {
@@ -97,11 +102,30 @@ faults! {
         ScenarioError::ensure(answer == 42, || format!("6 × 7 gave {answer}, expected 42"))?;
         Ok(Outcome::checked("unreachable"))
     };
+    FaultBrokenWhile "fault_broken_while" "test only: wrong while RTBENCH_TEST_BROKEN=1" => |runtime| {
+        let broken = std::env::var_os(BROKEN_VAR).is_some_and(|value| value == "1");
+        let answer = runtime.run(async move { 6 * 7 + u64::from(broken) });
+        ScenarioError::ensure(answer == 42, || format!("6 × 7 gave {answer}, expected 42"))?;
+        Ok(Outcome::checked("6 × 7 gave 42"))
+    };
     FaultOom "fault_oom" "test only: an allocation no system can satisfy" => |_runtime| {
         // isize::MAX bytes: a valid request that no allocator can serve, so the process
         // dies the way it does when memory runs out, without using any.
         let hoard: Vec<u8> = Vec::with_capacity(isize::MAX as usize);
         Ok(Outcome::checked(format!("reserved {} bytes", hoard.capacity())))
+    };
+    FaultGrow "fault_grow" "test only: memory grows until the limit stops it" => |runtime| {
+        runtime.run(async {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            // Bounded, so that a watchdog that failed to act cannot take a test machine
+            // down with it: the allocation fails first on any machine with less.
+            while hoard.len() < 64 * 64 {
+                hoard.push(vec![1u8; 16 << 20]);
+                R::sleep(Duration::from_millis(10)).await;
+            }
+            hoard.len()
+        });
+        Ok(Outcome::checked("grew without being stopped"))
     };
     FaultDetachedPanic "fault_detached_panic" "test only: a detached task panics unseen" => |runtime| {
         let before = unretrieved_panics::count();

@@ -4,16 +4,19 @@
 //! ```text
 //! rtbench list
 //! rtbench run [--runtime NAME…] [--scenario NAME…] [--quick] [--threads N] [--samples N]
-//!             [--out DIR] [--resume] [--param SCENARIO.NAME=VALUE…] [--timeout SECS]
+//!             [--rounds N] [--out DIR] [--resume | --force] [--param SCENARIO.NAME=VALUE…]
+//!             [--timeout SECS] [--memory-limit SIZE]
 //! rtbench report [DIR] [--format md|csv|json]
 //! ```
 //!
-//! Each cell runs in a child process, `rtbench worker …` (a hidden subcommand: see
-//! [`worker`] and [`cell`]); the test-only fault scenarios are described in [`faults`].
+//! Each round of each cell runs in a child process, `rtbench worker` (a hidden
+//! subcommand that reads its [`spec::CellSpec`] on stdin: see [`worker`] and [`cell`]);
+//! the test-only fault scenarios are described in [`faults`].
 //!
-//! Exit codes: 0 when every cell ran (measured or `n/a`), 1 when a cell failed or the
-//! results could not be written, 2 for usage errors (bad names or values, no results in
-//! the directory given to `report`).
+//! Exit codes: 0 when every cell ran (measured or `n/a`), 1 when a cell failed or output
+//! could not be written, 2 for usage errors (bad names or values, a results directory in
+//! use or holding results a plain run would replace, no results in the directory given
+//! to `report`).
 
 /// `eprintln!` for messages and progress, minus its panic when stderr is gone: with
 /// `rtbench run … 2>&1 | head`, the reader leaving must not kill the run (exit 101)
@@ -33,18 +36,24 @@ mod faults;
 mod limits;
 mod list;
 mod matrix;
+mod outdir;
 mod report;
+mod request;
 mod results;
 mod run;
+mod spec;
 mod stats;
+mod summary;
 mod worker;
 
-use std::io::Write;
+use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command, Format};
+use crate::outdir::{OutDir, OutDirError};
 use crate::run::RunError;
 
 /// Exit code for usage errors, as clap uses.
@@ -52,10 +61,7 @@ const USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::List => {
-            emit(&list::render());
-            ExitCode::SUCCESS
-        }
+        Command::List => emit(&list::render()),
         Command::Run(args) => match run::run(&args) {
             Ok(code) => code,
             Err(RunError::Usage(error)) => {
@@ -67,30 +73,49 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Report(args) => match report::write(&args.dir) {
-            Ok(rendered) => {
-                emit(match args.format {
-                    Format::Md => &rendered.markdown,
-                    Format::Csv => &rendered.csv,
-                    Format::Json => &rendered.json,
-                });
-                ExitCode::SUCCESS
-            }
+        Command::Report(args) => match report(&args.dir) {
+            Ok(rendered) => emit(match args.format {
+                Format::Md => &rendered.markdown,
+                Format::Csv => &rendered.csv,
+                Format::Json => &rendered.json,
+            }),
             Err(error) => {
                 say!("error: {error}");
-                // No results where the user pointed is a bad DIR argument.
+                // No results where the user pointed, or a directory in use: a bad DIR.
                 match error.kind() {
-                    std::io::ErrorKind::NotFound => ExitCode::from(USAGE),
+                    io::ErrorKind::NotFound | io::ErrorKind::WouldBlock => ExitCode::from(USAGE),
                     _ => ExitCode::FAILURE,
                 }
             }
         },
-        Command::Worker(args) => worker::main(args),
+        Command::Worker => worker::main(),
     }
 }
 
-/// Writes `text` on stdout; a reader that went away early (`rtbench list | head`) is not
-/// an error worth a panic.
-fn emit(text: &str) {
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+/// `rtbench report DIR`: the report files, written under the directory's lock (a run in
+/// progress there is refused, not raced).
+fn report(dir: &Path) -> io::Result<report::Rendered> {
+    if !dir.exists() {
+        // Says there are no results there, and how to make some.
+        report::Report::load(dir)?;
+    }
+    let _held = OutDir::lock(dir).map_err(|error| match error {
+        OutDirError::InUse(message) => io::Error::new(io::ErrorKind::WouldBlock, message),
+        OutDirError::Io(what, error) => io::Error::new(error.kind(), format!("{what}: {error}")),
+    })?;
+    report::write(dir)
+}
+
+/// Writes `text` on stdout. A reader that went away early (`rtbench list | head`) is not
+/// an error; any other failure (a full disk) is, with exit code 1.
+fn emit(text: &str) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => {
+            say!("error: cannot write to standard output: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

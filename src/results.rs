@@ -1,130 +1,111 @@
-//! The results file, `DIR/results.jsonl`: one JSON object per line, appended and flushed
-//! as each cell finishes, so an interrupted run loses nothing that finished and
-//! `--resume` can skip it. Reports are rebuilt from this file alone.
+//! The results file, `DIR/results.jsonl`: one JSON object per line, one line per worker
+//! process (a cell's *round*), appended as each one ends, so an interrupted run loses
+//! nothing that finished and `--resume` can go on from there. Reports are rebuilt from
+//! this file alone (see [`crate::summary`]). The schema is in `docs/results-schema.md`.
 //!
-//! # Schema (also in `docs/results-schema.md`)
-//! Every line has a `"record"` field saying what it is.
-//!
-//! `"record": "environment"` — written when a `run` starts (a resumed run appends a new
-//! one, so a file may hold several; the report shows the last):
-//! `rtbench_version`, `started_at` (Unix seconds), `command` (the arguments), `cpu_model`,
-//! `logical_cores`, `kernel`, `os`, `rustc`, `build_profile` (`"release"`/`"debug"`),
-//! `git_commit` and `git_dirty` (of the build, null when not built from git), `size`
-//! (`"quick"` or `"full"`), `threads` (asked for multi-thread flavours), `samples`, `warmup`,
-//! `budget_ms` (sampling time after which a cell stops taking samples), `timeout_s` (the
-//! watchdog), `runtimes` (`name`, `crate_name`, `crate_version`, `class`, `legacy` for
-//! each compiled-in flavour), `limits` (`open_files_soft`/`_hard`, `memlock_soft`/`_hard` in
-//! bytes, `io_uring_disabled`: the kernel's sysctl value, null where it does not exist).
-//!
-//! `"record": "cell"` — one (scenario, runtime) cell: `scenario`, `lesson`, `runtime`,
-//! `crate_name`, `crate_version`, `class` (`"1-thread"`/`"N-thread"`), `legacy` (a
-//! runtime kept for comparison only, labelled `(legacy)` in reports), `size`
-//! (`"quick"`/`"full"`, the mode its parameters and sampling came from; empty in files
-//! written before it was recorded), `threads_asked` (`--threads`), `threads` (that actually ran tasks; null if the runtime could not be
-//! built or the cell died before reporting), `params` (name → value),
-//! `wall_ms` (the child process's whole life), and `status`:
-//! - `"ok"`: `checked` (what the scenario verified), `notes`, `warmup` (runs before
-//!   sampling) and `metrics`, the headline first, each with `name` (which is also its
-//!   unit, e.g. `"ns/spawn"`), `lower_is_better`, `median`, `mad` (median absolute
-//!   deviation), `samples` (every value, in order) and `outliers` (indices of samples
-//!   whose modified z-score exceeds 3.5);
-//! - `"n/a"`: `reason` (a missing capability, a runtime that cannot run here, a limit);
-//! - `"failed"`: `kind` (`check`, `io`, `panic`, `abort`, `out_of_memory`, `timeout`,
-//!   `signal`, `crash`) and `reason`.
-//!
-//! A cell is identified by (scenario, runtime, size, threads_asked, params): the same
-//! cell appearing twice (a re-run) counts once, the later line winning. The size is part
-//! of it because a quick cell's few samples must never stand in for a full one's, even
-//! where the parameters coincide; a cell without one matches no run's and is re-run.
+//! The file is read defensively: a line that is cut, corrupt or not UTF-8 is skipped
+//! with its `file:line`, and every other line still counts; a file from another schema
+//! version is refused with a message, never misread. The writer repairs a cut last line
+//! before appending, so one bad write never takes the next record with it.
 
-use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
-use std::path::Path;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 
+use rtbench_core::Class;
 use serde::{Deserialize, Serialize};
 
 use crate::environment::Environment;
+use crate::spec::CellSpec;
 
 /// The file name inside the output directory.
 pub const FILE_NAME: &str = "results.jsonl";
+
+/// The version of the record layout this build writes and reads. Version 1 (no
+/// `schema` field) kept one line per cell with its settings spread over the line.
+pub const SCHEMA: u32 = 2;
 
 /// One line of the results file.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
 pub enum Record {
-    /// The machine and settings of a run.
+    /// The machine and settings of a run (written when it starts).
     Environment(Environment),
-    /// One finished cell.
-    Cell(CellRecord),
+    /// One worker process's result for one cell.
+    Round(RoundRecord),
 }
 
-/// One (scenario, runtime) cell.
+/// One worker process's result: round `round` of `cell`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CellRecord {
-    /// Scenario name.
-    pub scenario: String,
-    /// The course lesson it comes from.
+pub struct RoundRecord {
+    /// The cell: its identity.
+    pub cell: CellSpec,
+    /// Which round (0-based); a later line for the same cell and round replaces it.
+    pub round: u32,
+    /// The scenario's course lesson.
     pub lesson: String,
-    /// Runtime flavour name.
-    pub runtime: String,
     /// The crate behind the flavour.
     pub crate_name: String,
     /// Its resolved version.
     pub crate_version: String,
-    /// `"1-thread"` or `"N-thread"`.
-    pub class: String,
+    /// The flavour's comparison class.
+    pub class: Class,
     /// A legacy runtime, kept for comparison only (see [`crate::environment::is_legacy`]).
-    #[serde(default)]
     pub legacy: bool,
-    /// `"quick"` or `"full"`: the mode the cell ran in (empty if not recorded).
-    #[serde(default)]
-    pub size: String,
-    /// Threads asked for (multi-thread flavours use it).
-    pub threads_asked: usize,
-    /// Threads that ran tasks; `None` when the runtime could not be built.
-    pub threads: Option<usize>,
-    /// Parameter values.
-    pub params: BTreeMap<String, u64>,
-    /// Milliseconds the child process lived.
+    /// Threads that ran tasks; `None` when the runtime could not be built or the worker
+    /// died before reporting.
+    pub threads_used: Option<usize>,
+    /// Milliseconds the worker process lived.
     pub wall_ms: u64,
+    /// What the worker measured of itself while sampling; `None` if it did not report.
+    pub usage: Option<Usage>,
     /// What happened.
     #[serde(flatten)]
-    pub status: Status,
+    pub status: Status<MetricSamples>,
 }
 
-impl CellRecord {
-    /// What identifies the cell for `--resume` and de-duplication.
-    pub fn key(&self) -> CellKey {
-        CellKey {
-            scenario: self.scenario.clone(),
-            runtime: self.runtime.clone(),
-            size: self.size.clone(),
-            threads_asked: self.threads_asked,
-            params: self.params.clone(),
-        }
+/// A worker's resource usage over its sampling phase (warm-up excluded), from
+/// `getrusage(RUSAGE_SELF)`: every thread of the process counts.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// User CPU time, milliseconds.
+    pub user_ms: f64,
+    /// System CPU time, milliseconds.
+    pub system_ms: f64,
+    /// Wall-clock time of the sampling phase, milliseconds.
+    pub wall_ms: f64,
+    /// Scenario elements (tasks, yields, messages…) processed while sampling.
+    pub elements: u64,
+    /// The process's peak resident memory, KiB (warm-up and start included).
+    pub peak_rss_kib: u64,
+    /// Voluntary context switches while sampling (waiting).
+    pub voluntary_switches: u64,
+    /// Involuntary context switches while sampling (preempted).
+    pub involuntary_switches: u64,
+}
+
+impl Usage {
+    /// User plus system CPU time, milliseconds.
+    pub fn cpu_ms(&self) -> f64 {
+        self.user_ms + self.system_ms
+    }
+
+    /// CPU time over wall time over `threads`: 1.0 when every thread was busy all along;
+    /// idle workers that spin show as a high figure on a light workload.
+    pub fn utilisation(&self, threads: usize) -> Option<f64> {
+        (self.wall_ms > 0.0).then(|| self.cpu_ms() / self.wall_ms / threads.max(1) as f64)
+    }
+
+    /// CPU nanoseconds per scenario element.
+    pub fn cpu_ns_per_element(&self) -> Option<f64> {
+        (self.elements > 0).then(|| self.cpu_ms() * 1e6 / self.elements as f64)
     }
 }
 
-/// Identity of a cell: same scenario, runtime, size mode, thread count and parameters.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CellKey {
-    /// Scenario name.
-    pub scenario: String,
-    /// Runtime flavour name.
-    pub runtime: String,
-    /// `"quick"` or `"full"`.
-    pub size: String,
-    /// Threads asked for.
-    pub threads_asked: usize,
-    /// Parameter values.
-    pub params: BTreeMap<String, u64>,
-}
-
-/// The result of a cell.
+/// The result of a round (`M` = [`MetricSamples`]) or of a whole cell (`M` = a summary).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status")]
-pub enum Status {
+pub enum Status<M> {
     /// Checked and measured.
     #[serde(rename = "ok")]
     Ok {
@@ -135,7 +116,7 @@ pub enum Status {
         /// Unmeasured runs before sampling.
         warmup: u32,
         /// The figures, headline first.
-        metrics: Vec<MetricSummary>,
+        metrics: Vec<M>,
     },
     /// Cannot run here; not a failure.
     #[serde(rename = "n/a")]
@@ -153,6 +134,13 @@ pub enum Status {
     },
 }
 
+impl<M> Status<M> {
+    /// Whether this ran and failed (and so is worth retrying).
+    pub fn is_failed(&self) -> bool {
+        matches!(self, Status::Failed { .. })
+    }
+}
+
 /// How a cell failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -165,7 +153,7 @@ pub enum FailureKind {
     Panic,
     /// The process aborted.
     Abort,
-    /// Memory ran out (allocation failure or the kernel's OOM killer).
+    /// Memory ran out (allocation failure, the memory limit, or the kernel's OOM killer).
     OutOfMemory,
     /// The watchdog killed it.
     Timeout,
@@ -175,93 +163,193 @@ pub enum FailureKind {
     Crash,
 }
 
-/// One metric over all samples of a cell.
+/// One metric's samples from one worker process.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MetricSummary {
+pub struct MetricSamples {
     /// Name and unit, e.g. `"ns/spawn"`.
     pub name: String,
     /// Whether smaller is better.
     pub lower_is_better: bool,
-    /// Median of the samples.
-    pub median: f64,
-    /// Median absolute deviation of the samples.
-    pub mad: f64,
-    /// Every sample, in order.
+    /// Every sample, in the order taken.
     pub samples: Vec<f64>,
-    /// Indices of outlying samples.
-    pub outliers: Vec<usize>,
 }
 
-/// Appends records to a results file, one flushed line each.
+/// Appends records to a results file, one whole line per write.
 pub struct ResultsLog {
     file: File,
+    path: PathBuf,
 }
 
 impl ResultsLog {
-    /// Opens `path` for appending; without `keep` any previous content is discarded.
-    pub fn open(path: &Path, keep: bool) -> io::Result<Self> {
-        let file =
-            OpenOptions::new().create(true).append(keep).write(true).truncate(!keep).open(path)?;
-        Ok(ResultsLog { file })
+    /// Opens `path` for appending, creating it. A last line cut mid-write (a killed run,
+    /// a full disk) gets its newline first, so the next record starts a line of its own.
+    pub fn open(path: &Path) -> io::Result<Self> {
+        let mut file = OpenOptions::new().create(true).read(true).append(true).open(path)?;
+        if !ends_with_newline(&mut file)? {
+            say!("rtbench: {}: the last line was cut off; it stays unread", path.display());
+            file.write_all(b"\n")?;
+        }
+        Ok(ResultsLog { file, path: path.to_owned() })
     }
 
-    /// Writes one record as one line and flushes it to the operating system.
+    /// Writes one record as one line, in one write.
     pub fn append(&mut self, record: &Record) -> io::Result<()> {
-        let mut line = serde_json::to_string(record).map_err(io::Error::other)?;
-        line.push('\n');
-        self.file.write_all(line.as_bytes())?;
+        let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
+        line.push(b'\n');
+        self.file.write_all(&line)?;
         self.file.flush()
     }
+
+    /// The file's path, for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
-/// What a results file holds, ready for reports.
+/// Whether `file` is empty or its last byte is a newline.
+fn ends_with_newline(file: &mut File) -> io::Result<bool> {
+    if file.metadata()?.len() == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
+}
+
+/// What a results file holds: its environments and every round, latest attempt of each.
 #[derive(Debug, Default)]
-pub struct Results {
-    /// The last environment record.
-    pub environment: Option<Environment>,
-    /// Cells in the order they were first written; a re-run replaces its earlier line.
-    pub cells: Vec<CellRecord>,
+pub struct Recorded {
+    /// Every environment record, oldest first (a resumed run appends one).
+    pub environments: Vec<Environment>,
+    /// Rounds in the order they were first written; a retried round replaces its
+    /// earlier line in place.
+    pub rounds: Vec<RoundRecord>,
 }
 
-impl Results {
-    /// Reads `path`. A missing file is empty results; a line that is not a record (a
-    /// run killed in the middle of a write) is skipped with a warning.
+impl Recorded {
+    /// Reads `path`; a missing file holds nothing. Unreadable lines are skipped with a
+    /// warning naming `file:line`; a file of another schema version is an error.
     pub fn load(path: &Path) -> io::Result<Self> {
-        let file = match File::open(path) {
-            Ok(file) => file,
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(error) => return Err(error),
         };
-        let mut results = Results::default();
-        for (number, line) in BufReader::new(file).lines().enumerate() {
-            let line = line?;
-            if line.trim().is_empty() {
+        let mut recorded = Recorded::default();
+        for (number, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match serde_json::from_str(&line) {
-                Ok(Record::Environment(environment)) => results.environment = Some(environment),
-                Ok(Record::Cell(cell)) => results.insert(cell),
-                Err(error) => say!(
-                    "rtbench: {}:{}: skipping unreadable line: {error}",
-                    path.display(),
-                    number + 1
-                ),
+            let at = || format!("{}:{}", path.display(), number + 1);
+            check_schema(line).map_err(|message| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("{}: {message}", at()))
+            })?;
+            match serde_json::from_slice(line) {
+                Ok(Record::Environment(environment)) => recorded.environments.push(environment),
+                Ok(Record::Round(round)) => recorded.insert(round),
+                Err(error) => say!("rtbench: {}: skipping unreadable line: {error}", at()),
             }
         }
-        Ok(results)
+        Ok(recorded)
     }
 
-    /// Adds a cell, replacing an earlier one with the same key.
-    pub fn insert(&mut self, cell: CellRecord) {
-        let key = cell.key();
-        match self.cells.iter_mut().find(|existing| existing.key() == key) {
-            Some(existing) => *existing = cell,
-            None => self.cells.push(cell),
+    /// Adds a round, replacing an earlier attempt at the same round of the same cell.
+    pub fn insert(&mut self, round: RoundRecord) {
+        match self.rounds.iter_mut().find(|r| r.round == round.round && r.cell == round.cell) {
+            Some(earlier) => *earlier = round,
+            None => self.rounds.push(round),
         }
     }
 
-    /// The cell with this key, if recorded.
-    pub fn get(&self, key: &CellKey) -> Option<&CellRecord> {
-        self.cells.iter().find(|cell| &cell.key() == key)
+    /// The last environment record, the run the file was last written by.
+    pub fn environment(&self) -> Option<&Environment> {
+        self.environments.last()
+    }
+
+    /// The recorded result of round `round` of `cell`, if any.
+    pub fn round(&self, cell: &CellSpec, round: u32) -> Option<&RoundRecord> {
+        self.rounds.iter().find(|r| r.round == round && &r.cell == cell)
+    }
+
+    /// Whether the file holds anything measured.
+    pub fn is_empty(&self) -> bool {
+        self.rounds.is_empty()
+    }
+}
+
+/// An environment line of another schema version is refused: reading it as this version
+/// would misstate what was measured.
+fn check_schema(line: &[u8]) -> Result<(), String> {
+    #[derive(Deserialize)]
+    struct Probe {
+        record: Option<String>,
+        schema: Option<u32>,
+    }
+    let Ok(Probe { record: Some(record), schema }) = serde_json::from_slice::<Probe>(line) else {
+        return Ok(());
+    };
+    match (record.as_str(), schema) {
+        ("environment", Some(SCHEMA)) | ("round", _) => Ok(()),
+        ("environment", Some(newer)) if newer > SCHEMA => Err(format!(
+            "written by a newer rtbench (results schema {newer}; this one reads {SCHEMA}): \
+             use that version, or a new --out"
+        )),
+        ("environment" | "cell", found) => Err(format!(
+            "written by an older rtbench (results schema {}; this one reads {SCHEMA}): \
+             report it with the version that wrote it, or start afresh with a new --out \
+             (or --force, which keeps the old file aside)",
+            found.unwrap_or(1)
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, bytes: &[u8]) -> PathBuf {
+        let path = dir.join(FILE_NAME);
+        fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_cut_last_line_is_closed_before_the_next_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), b"{\"record\":\"round\",\"cel");
+        let mut log = ResultsLog::open(&path).unwrap();
+        log.append(&Record::Environment(Environment::test_value())).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines[1].starts_with("{\"record\":\"environment\""), "{text}");
+        assert_eq!(Recorded::load(&path).unwrap().environments.len(), 1);
+    }
+
+    #[test]
+    fn lines_that_are_not_utf8_or_not_records_are_skipped_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let environment = serde_json::to_vec(&Record::Environment(Environment::test_value()));
+        let mut bytes = environment.unwrap();
+        bytes.extend_from_slice(b"\n{\"record\": \"round\", \xff}\nnot json\n\n");
+        let path = write(dir.path(), &bytes);
+        let recorded = Recorded::load(&path).unwrap();
+        assert_eq!(recorded.environments.len(), 1);
+        assert!(recorded.is_empty());
+    }
+
+    #[test]
+    fn files_of_another_schema_are_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let old =
+            write(dir.path(), b"{\"record\":\"environment\",\"rtbench_version\":\"0.1.0\"}\n");
+        let error = Recorded::load(&old).unwrap_err().to_string();
+        assert!(error.contains("older rtbench (results schema 1"), "{error}");
+        assert!(error.contains("results.jsonl:1"), "{error}");
+        let newer = write(dir.path(), b"{\"record\":\"environment\",\"schema\":99}\n");
+        let error = Recorded::load(&newer).unwrap_err().to_string();
+        assert!(error.contains("newer rtbench (results schema 99"), "{error}");
     }
 }

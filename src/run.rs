@@ -1,110 +1,261 @@
-//! `rtbench run`: the matrix, cell by cell, each in its own child process
-//! ([`crate::cell`]), every finished cell appended to `DIR/results.jsonl` at once; then
-//! the report.
+//! `rtbench run`: the matrix, round by round, each round of each cell in its own child
+//! process ([`crate::cell`]), every finished round appended to `DIR/results.jsonl` at
+//! once; then the report.
+//!
+//! Within a round the cells come in a shuffled order, a new one each round, so a drift
+//! of the machine (another process, the CPU's clock) falls on every runtime alike rather
+//! than on whichever ran last.
+//!
+//! Measured results are never lost: the directory is locked ([`crate::outdir`]), a plain
+//! run refuses a directory that holds results (`--resume` goes on with it, `--force`
+//! keeps it aside), and `--resume` keeps every measured and `n/a` round, retrying only
+//! failed ones, under the settings recorded by the run it resumes.
 
-use std::fs;
 use std::io;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rand::seq::SliceRandom;
 
-use crate::cell;
+use crate::cell::{self, Guard};
 use crate::cli::RunArgs;
 use crate::environment::{self, Environment};
-use crate::matrix::{self, Plan, UsageError};
+use crate::matrix::{self, PlannedCell};
+use crate::outdir::{OutDir, OutDirError};
 use crate::report;
-use crate::results::{CellRecord, Record, Results, ResultsLog, Status, FILE_NAME};
+use crate::request::{RunRequest, UsageError};
+use crate::results::{Record, Recorded, ResultsLog, RoundRecord, Status, FILE_NAME};
+use crate::summary;
 
 /// Why `run` stopped early.
 #[derive(Debug)]
 pub enum RunError {
-    /// Bad arguments (exit code 2).
+    /// Bad arguments, or a directory that is not free to write (exit code 2).
     Usage(UsageError),
-    /// The results directory could not be written.
+    /// The results directory could not be read or written.
     Io(String, io::Error),
+}
+
+impl From<UsageError> for RunError {
+    fn from(error: UsageError) -> Self {
+        RunError::Usage(error)
+    }
+}
+
+impl From<OutDirError> for RunError {
+    fn from(error: OutDirError) -> Self {
+        match error {
+            OutDirError::InUse(message) => RunError::Usage(UsageError(message)),
+            OutDirError::Io(what, error) => RunError::Io(what, error),
+        }
+    }
 }
 
 /// Runs the cells of `args` and writes the report. `Ok(failure)` when every cell ran,
 /// `failure` telling whether any of them failed.
 pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
-    let Plan { cells, settings } = matrix::plan(args).map_err(RunError::Usage)?;
-    let dir = &args.out;
+    // A directory that exists is taken first, so that a run in progress there is what
+    // the user hears about; one that does not is only created once the request is valid.
+    let held = match args.out.exists() {
+        true => Some(OutDir::lock(&args.out)?),
+        false => None,
+    };
+    let request = request(args)?;
+    let cells = matrix::plan(&request)?;
+    let out = match held {
+        Some(out) => out,
+        None => OutDir::lock(&args.out)?,
+    };
+    let path = out.results_file();
     let io_error = |what: &str| {
-        let what = format!("{what} {}", dir.display());
+        let what = format!("{what} {}", path.display());
         move |error| RunError::Io(what, error)
     };
-    fs::create_dir_all(dir).map_err(io_error("cannot create"))?;
-    let path = dir.join(FILE_NAME);
-    let mut done = if args.resume {
-        Results::load(&path).map_err(io_error("cannot read"))?
-    } else {
-        Results::default()
-    };
-    let mut log = ResultsLog::open(&path, args.resume).map_err(io_error("cannot write to"))?;
-    log.append(&Record::Environment(Environment::capture(&settings)))
+    let mut recorded = load(&path)?;
+    if !args.resume {
+        start_afresh(&out, &recorded, args.force).map_err(io_error("cannot set aside"))??;
+        recorded = Recorded::default();
+    }
+    let mut log = ResultsLog::open(&path).map_err(io_error("cannot write to"))?;
+    log.append(&Record::Environment(Environment::capture(&request)))
         .map_err(io_error("cannot write to"))?;
 
     if cfg!(debug_assertions) {
         say!("rtbench: debug build: figures are not representative (use cargo run --release)");
     }
-    let total = cells.len();
-    let skipped = cells.iter().filter(|cell| done.get(&cell.key(&settings)).is_some()).count();
-    if skipped > 0 {
-        say!("rtbench: resuming: {skipped} of {total} cells already in {}", path.display());
-    }
-    let progress = ProgressBar::new(total as u64).with_style(
+    let visits = visiting_order(cells.len(), request.rounds);
+    announce_resume(&recorded, &cells, &visits, log.path().display());
+    let progress = ProgressBar::new(visits.len() as u64).with_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} {msg}")
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let mut failed = 0;
-    for (index, cell) in cells.iter().enumerate() {
-        let key = cell.key(&settings);
-        let record = match done.get(&key) {
-            Some(record) => record.clone(),
-            None => {
-                progress.set_message(format!("{} on {}", cell.scenario.name, cell.runtime.name));
-                let outcome = cell::run(cell, &settings);
-                let record = CellRecord {
-                    scenario: cell.scenario.name.to_owned(),
-                    lesson: cell.scenario.lesson.to_owned(),
-                    runtime: cell.runtime.name.to_owned(),
-                    crate_name: cell.runtime.crate_name.to_owned(),
-                    crate_version: cell.runtime.crate_version.to_owned(),
-                    class: cell.runtime.class.label().to_owned(),
-                    legacy: environment::is_legacy(&cell.runtime),
-                    size: settings.size_name().to_owned(),
-                    threads_asked: settings.threads,
-                    threads: outcome.threads,
-                    params: cell.param_map(),
-                    wall_ms: outcome.wall.as_millis() as u64,
-                    status: outcome.status,
-                };
-                log.append(&Record::Cell(record.clone())).map_err(io_error("cannot write to"))?;
-                progress.suspend(|| {
-                    say!(
-                        "[{}/{total}] {:<18} {:<14} {}",
-                        index + 1,
-                        record.scenario,
-                        record.runtime,
-                        report::cell_text(&record)
-                    )
-                });
-                done.insert(record.clone());
-                record
-            }
-        };
-        if matches!(record.status, Status::Failed { .. }) {
-            failed += 1;
-        }
+    let guard = Guard { timeout: request.timeout(), memory_limit: request.memory_limit };
+    let mut failed_now: Vec<usize> = Vec::new();
+    for (step, &(index, round)) in visits.iter().enumerate() {
         progress.inc(1);
+        let planned = &cells[index];
+        if failed_now.contains(&index) || !needs(&recorded, planned, round) {
+            continue;
+        }
+        progress.set_message(format!("{} on {}", planned.spec.scenario, planned.spec.runtime));
+        let record = measure(planned, round, guard);
+        log.append(&Record::Round(record.clone())).map_err(io_error("cannot write to"))?;
+        if record.status.is_failed() {
+            failed_now.push(index);
+        }
+        progress.suspend(|| {
+            let text = report::cell_text(&summary::cells_of(std::slice::from_ref(&record))[0]);
+            say!(
+                "[{}/{}] {:<18} {:<14} {}{text}",
+                step + 1,
+                visits.len(),
+                record.cell.scenario,
+                record.cell.runtime,
+                round_label(round, request.rounds),
+            );
+        });
+        recorded.insert(record);
     }
     progress.finish_and_clear();
-    report::write(dir).map_err(io_error("cannot write the report in"))?;
+    let failed = summary::cells(&recorded)
+        .iter()
+        .filter(|cell| cell.status.is_failed() && cells.iter().any(|p| p.spec == cell.cell))
+        .count();
+    report::write(out.path()).map_err(|e| RunError::Io("cannot write the report".into(), e))?;
     say!(
-        "rtbench: {total} cells, {failed} failed, in {:.0?}; report: {}",
+        "rtbench: {} cells × {} round(s), {failed} failed, in {:.0?}; report: {}",
+        cells.len(),
+        request.rounds,
         progress.elapsed(),
-        dir.join(report::index::FILE_NAME).display()
+        out.path().join(report::index::FILE_NAME).display()
     );
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// The request of this run: `args`, or with `--resume` the recorded run's own request
+/// extended by `args`.
+fn request(args: &RunArgs) -> Result<RunRequest, RunError> {
+    if !args.resume {
+        return Ok(RunRequest::from_args(args));
+    }
+    let path = args.out.join(FILE_NAME);
+    match load(&path)?.environment() {
+        Some(environment) => Ok(RunRequest::resume(&environment.request, args)?),
+        None => {
+            say!("rtbench: nothing to resume in {}: starting a new run", path.display());
+            Ok(RunRequest::from_args(args))
+        }
+    }
+}
+
+/// The results file, a file of another schema being a usage error (its message says
+/// what to do).
+fn load(path: &std::path::Path) -> Result<Recorded, RunError> {
+    Recorded::load(path).map_err(|error| match error.kind() {
+        io::ErrorKind::InvalidData => RunError::Usage(UsageError(error.to_string())),
+        _ => RunError::Io(format!("cannot read {}", path.display()), error),
+    })
+}
+
+/// Makes way for a new run: refuses (`Ok(Err(_))`) a file that holds measurements unless
+/// `force`, which keeps it aside; a file with nothing measured is simply replaced.
+fn start_afresh(
+    out: &OutDir,
+    recorded: &Recorded,
+    force: bool,
+) -> io::Result<Result<(), UsageError>> {
+    let path = out.results_file();
+    if recorded.is_empty() {
+        return match std::fs::remove_file(&path) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+            _ => Ok(Ok(())),
+        };
+    }
+    if !force {
+        let cells = summary::cells(recorded).len();
+        return Ok(Err(UsageError(format!(
+            "{} already holds {cells} measured cell(s); nothing was run. Use --resume to go on \
+             with that run, another --out for a new one, or --force to start afresh here (the \
+             old file is kept aside)",
+            path.display()
+        ))));
+    }
+    let aside = out.set_results_aside()?;
+    say!("rtbench: the previous results are kept in {}", aside.display());
+    Ok(Ok(()))
+}
+
+/// Every (cell index, round) in the order to visit them: round after round, the cells
+/// shuffled anew in each.
+fn visiting_order(cells: usize, rounds: u32) -> Vec<(usize, u32)> {
+    let mut rng = rand::thread_rng();
+    (0..rounds)
+        .flat_map(|round| {
+            let mut order: Vec<usize> = (0..cells).collect();
+            order.shuffle(&mut rng);
+            order.into_iter().map(move |index| (index, round))
+        })
+        .collect()
+}
+
+/// Whether round `round` of `planned` still has to run: it has no measured or `n/a`
+/// result yet, and no round of the cell said `n/a` (that is the cell's answer).
+fn needs(recorded: &Recorded, planned: &PlannedCell, round: u32) -> bool {
+    let done = recorded.round(&planned.spec, round).is_some_and(|r| !r.status.is_failed());
+    let not_applicable = recorded
+        .rounds
+        .iter()
+        .any(|r| r.cell == planned.spec && matches!(r.status, Status::NotApplicable { .. }));
+    !done && !not_applicable
+}
+
+/// Says what a resumed run keeps and retries.
+fn announce_resume(
+    recorded: &Recorded,
+    cells: &[PlannedCell],
+    visits: &[(usize, u32)],
+    path: impl std::fmt::Display,
+) {
+    let kept = visits.iter().filter(|&&(i, round)| !needs(recorded, &cells[i], round)).count();
+    let retried = visits
+        .iter()
+        .filter(|&&(i, round)| {
+            recorded.round(&cells[i].spec, round).is_some_and(|r| r.status.is_failed())
+        })
+        .count();
+    if kept + retried > 0 {
+        say!(
+            "rtbench: resuming: {kept} of {} cell rounds already in {path}, {retried} failed \
+             one(s) to retry",
+            visits.len()
+        );
+    }
+}
+
+/// Runs round `round` of `planned` and records it.
+fn measure(planned: &PlannedCell, round: u32, guard: Guard) -> RoundRecord {
+    let ran = cell::run(&planned.spec, guard);
+    RoundRecord {
+        cell: planned.spec.clone(),
+        round,
+        lesson: planned.scenario.lesson.to_owned(),
+        crate_name: planned.runtime.crate_name.to_owned(),
+        crate_version: planned.runtime.crate_version.to_owned(),
+        class: planned.runtime.class,
+        legacy: environment::is_legacy(&planned.runtime),
+        threads_used: ran.threads,
+        wall_ms: ran.wall.as_millis() as u64,
+        usage: ran.usage,
+        status: ran.status,
+    }
+}
+
+/// `"round 2/5: "` when there are several, nothing otherwise.
+fn round_label(round: u32, rounds: u32) -> String {
+    if rounds > 1 {
+        format!("round {}/{rounds}: ", round + 1)
+    } else {
+        String::new()
+    }
 }

@@ -1,6 +1,6 @@
-//! The child side of a cell: `rtbench worker …` (hidden) builds one runtime, runs one
-//! scenario — warm-up, then samples — and prints the cell's [`WorkerOutput`] as one JSON
-//! line on stdout.
+//! The child side of a cell: `rtbench worker` (hidden) reads its [`CellSpec`] as one
+//! JSON line on stdin, builds one runtime, runs one scenario — warm-up, then samples —
+//! and prints the round's [`WorkerOutput`] as one JSON line on stdout.
 //!
 //! The runtime is built once, outside the timed code; each scenario times itself. The
 //! scenario's root runs through `Runtime::run`, which on multi-thread flavours spawns it
@@ -9,59 +9,54 @@
 //! results). Anything that goes wrong beyond a returned error — a panic, an abort, a
 //! hang — ends or stalls this process only; the parent ([`crate::cell`]) notices.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use rtbench_adapters::AdapterError;
 use rtbench_core::task::unretrieved_panics;
-use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, RuntimeVisitor, ScenarioError, Size};
+use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, RuntimeVisitor, ScenarioError};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue;
-use crate::cli::WorkerArgs;
 use crate::limits;
-use crate::results::{FailureKind, Status};
-use crate::stats;
-
-/// Fewest samples a cell takes even when its budget is spent (unless fewer were asked).
-const MIN_SAMPLES: u32 = 3;
+use crate::results::{FailureKind, MetricSamples, Status, Usage};
+use crate::spec::{CellSpec, Sampling};
 
 /// What a worker prints.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct WorkerOutput {
     /// Threads that ran tasks; `None` if the runtime could not be built.
     pub threads: Option<usize>,
-    /// The cell's result.
-    pub status: Status,
+    /// Resource usage while sampling; `None` if no sample was taken.
+    pub usage: Option<Usage>,
+    /// The round's result.
+    pub status: Status<MetricSamples>,
 }
 
-/// Runs the cell described by `args`.
-pub fn main(args: WorkerArgs) -> ExitCode {
-    exit_when_parent_goes();
-    limits::raise_open_files();
-    let params = match resolve_params(&args) {
-        Ok(params) => params,
+/// Runs the cell given on stdin.
+pub fn main() -> ExitCode {
+    let (spec, params, elements) = match read_spec() {
+        Ok(read) => read,
         Err(message) => {
             say!("rtbench worker: {message}");
             return ExitCode::from(2);
         }
     };
+    exit_when_parent_goes();
+    limits::raise_open_files();
     let sampler = Sampler {
-        scenario: &args.scenario,
+        scenario: &spec.scenario,
         params: &params,
-        warmup: args.warmup,
-        samples: args.samples.max(1),
-        budget: Duration::from_millis(args.budget_ms),
+        elements,
+        sampling: Sampling { samples: spec.sampling.samples.max(1), ..spec.sampling },
     };
-    let output = match rtbench_adapters::visit(
-        &args.runtime,
-        &RuntimeConfig { threads: args.threads },
-        sampler,
-    ) {
+    let config = RuntimeConfig { threads: spec.threads };
+    let output = match rtbench_adapters::visit(&spec.runtime, &config, sampler) {
         Ok(output) => output,
         Err(AdapterError::Unavailable(reason)) => WorkerOutput {
             threads: None,
+            usage: None,
             status: Status::NotApplicable { reason: format!("runtime unavailable here: {reason}") },
         },
         Err(unknown @ AdapterError::Unknown { .. }) => {
@@ -73,17 +68,21 @@ pub fn main(args: WorkerArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn resolve_params(args: &WorkerArgs) -> Result<Params, String> {
-    let info = catalogue::info(&args.scenario)?;
-    let mut params = Params::new(info.params, Size::Full);
-    for (name, value) in &args.params {
-        params.set(name, *value)?;
-    }
-    Ok(params)
+/// The cell on the first line of stdin, its parameters checked against the scenario's
+/// declaration, and the elements one run of it processes.
+fn read_spec() -> Result<(CellSpec, Params, u64), String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("reading stdin: {e}"))?;
+    let spec: CellSpec =
+        serde_json::from_str(&line).map_err(|e| format!("no cell on stdin ({e}): {line:?}"))?;
+    let info = catalogue::info(&spec.scenario)?;
+    let params = spec.resolve_params(&info)?;
+    let elements = (info.elements)(&params);
+    Ok((spec, params, elements))
 }
 
-/// The parent keeps our stdin open while it waits for us: end of input means it is
-/// gone (killed, interrupted), and an orphaned cell must not run on.
+/// After the cell's line, the parent keeps our stdin open while it waits for us: end of
+/// input means it is gone (killed, interrupted), and an orphaned cell must not run on.
 fn exit_when_parent_goes() {
     std::thread::spawn(|| {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
@@ -95,48 +94,94 @@ fn exit_when_parent_goes() {
 struct Sampler<'a> {
     scenario: &'a str,
     params: &'a Params,
-    warmup: u32,
-    samples: u32,
-    budget: Duration,
+    /// Elements one run processes, for CPU time per element.
+    elements: u64,
+    sampling: Sampling,
 }
 
 impl RuntimeVisitor for Sampler<'_> {
     type Output = WorkerOutput;
 
     fn visit<R: Runtime>(self, runtime: &R) -> WorkerOutput {
-        WorkerOutput { threads: Some(runtime.threads()), status: self.sample(runtime) }
+        let (status, usage) = self.sample(runtime);
+        WorkerOutput { threads: Some(runtime.threads()), usage, status }
     }
 }
 
 impl Sampler<'_> {
-    fn sample<R: Runtime>(&self, runtime: &R) -> Status {
+    fn sample<R: Runtime>(&self, runtime: &R) -> (Status<MetricSamples>, Option<Usage>) {
         let run_once = || {
             release_free_memory();
             catalogue::run(self.scenario, runtime, self.params)
                 .expect("the scenario name was resolved before")
         };
-        for _ in 0..self.warmup {
+        for _ in 0..self.sampling.warmup {
             if let Err(error) = run_once() {
-                return error_status(error);
+                return (error_status(error), None);
             }
         }
-        let minimum = MIN_SAMPLES.min(self.samples) as usize;
-        let start = Instant::now();
+        let minimum = Sampling::MIN_SAMPLES.min(self.sampling.samples) as usize;
+        let budget = Duration::from_millis(self.sampling.budget_ms);
+        let meter = UsageMeter::start();
         let mut outcomes = Vec::new();
-        while outcomes.len() < self.samples as usize {
+        while outcomes.len() < self.sampling.samples as usize {
             match run_once() {
                 Ok(outcome) => outcomes.push(outcome),
-                Err(error) => return error_status(error),
+                Err(error) => return (error_status(error), None),
             }
-            if outcomes.len() >= minimum && start.elapsed() >= self.budget {
+            if outcomes.len() >= minimum && meter.elapsed() >= budget {
                 break;
             }
         }
-        let mut status = summarize(outcomes, self.warmup);
+        let usage = meter.finish(self.elements * outcomes.len() as u64);
+        let mut status = summarize(outcomes, self.sampling.warmup);
         if let (Status::Ok { notes, .. }, Some(note)) = (&mut status, unretrieved_note()) {
             notes.push(note);
         }
-        status
+        (status, usage)
+    }
+}
+
+/// The process's resource usage and the time since it started measuring.
+struct UsageMeter {
+    start: Instant,
+    before: Option<libc::rusage>,
+}
+
+impl UsageMeter {
+    fn start() -> Self {
+        UsageMeter { before: rusage_self(), start: Instant::now() }
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    /// What the process used since [`UsageMeter::start`], having processed `elements`.
+    fn finish(self, elements: u64) -> Option<Usage> {
+        let wall = self.start.elapsed();
+        let (before, after) = (self.before?, rusage_self()?);
+        let millis = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+        Some(Usage {
+            user_ms: millis(after.ru_utime) - millis(before.ru_utime),
+            system_ms: millis(after.ru_stime) - millis(before.ru_stime),
+            wall_ms: wall.as_secs_f64() * 1e3,
+            elements,
+            // Linux reports it in KiB.
+            peak_rss_kib: after.ru_maxrss.max(0) as u64,
+            voluntary_switches: (after.ru_nvcsw - before.ru_nvcsw).max(0) as u64,
+            involuntary_switches: (after.ru_nivcsw - before.ru_nivcsw).max(0) as u64,
+        })
+    }
+}
+
+/// `getrusage(RUSAGE_SELF)`: every thread of this process.
+fn rusage_self() -> Option<libc::rusage> {
+    // SAFETY: `getrusage` writes a `rusage` into the zeroed value we own; all-zero is a
+    // valid `rusage` (plain integers).
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        (libc::getrusage(libc::RUSAGE_SELF, &mut usage) == 0).then_some(usage)
     }
 }
 
@@ -171,7 +216,7 @@ fn release_free_memory() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_free_memory() {}
 
-fn error_status(error: ScenarioError) -> Status {
+fn error_status(error: ScenarioError) -> Status<MetricSamples> {
     match error {
         ScenarioError::Unsupported(reason) => Status::NotApplicable { reason },
         ScenarioError::Check(_) => {
@@ -181,15 +226,16 @@ fn error_status(error: ScenarioError) -> Status {
     }
 }
 
-/// One summary per metric of the first sample, over every sample.
-fn summarize(outcomes: Vec<Outcome>, warmup: u32) -> Status {
+/// Each metric of the first sample, over every sample.
+fn summarize(outcomes: Vec<Outcome>, warmup: u32) -> Status<MetricSamples> {
     let first = outcomes.first().expect("at least one sample is taken");
     let metrics = first
         .metrics
         .iter()
-        .map(|metric| {
-            let values = outcomes.iter().filter_map(|outcome| outcome.get(metric.name)).collect();
-            stats::summarize(metric.name, metric.lower_is_better, values)
+        .map(|metric| MetricSamples {
+            name: metric.name.to_owned(),
+            lower_is_better: metric.lower_is_better,
+            samples: outcomes.iter().filter_map(|outcome| outcome.get(metric.name)).collect(),
         })
         .collect();
     let mut notes: Vec<String> = Vec::new();

@@ -37,12 +37,16 @@ use crate::time::{race_deadline, Elapsed};
 
 /// Which flavours are compared with each other: single-thread with single-thread,
 /// multi-thread with multi-thread (same thread count).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Class {
     /// Every task runs on the thread that called `block_on` (including thread-per-core
     /// runtimes with one executor).
+    #[serde(rename = "1-thread")]
     SingleThread,
     /// A pool of worker threads shares the tasks.
+    #[serde(rename = "N-thread")]
     MultiThread,
 }
 

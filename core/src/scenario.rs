@@ -56,7 +56,10 @@ pub struct ParamSpec {
 }
 
 /// Which of a parameter's sizes to use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Size {
     /// The full-size defaults.
     Full,
@@ -64,6 +67,17 @@ pub enum Size {
     Quick,
     /// Test sizes.
     Test,
+}
+
+impl Size {
+    /// `"full"`, `"quick"` or `"test"`, as in results files and tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Size::Full => "full",
+            Size::Quick => "quick",
+            Size::Test => "test",
+        }
+    }
 }
 
 /// Parameter values for one run.

@@ -8,7 +8,11 @@
 use plotters::coord::ranged1d::SegmentValue;
 use plotters::prelude::*;
 
-use crate::results::{CellRecord, MetricSummary, Status};
+use rtbench_core::Class;
+
+use super::View;
+use crate::results::Status;
+use crate::summary::{CellResult, MetricSummary};
 
 /// Sub-directory of the results directory holding the charts.
 pub const DIR: &str = "charts";
@@ -17,8 +21,9 @@ const SIZE: (u32, u32) = (900, 480);
 const SINGLE_THREAD: RGBColor = RGBColor(70, 120, 180);
 const MULTI_THREAD: RGBColor = RGBColor(230, 140, 40);
 
-/// The chart of `scenario`, or `None` when none of its cells has a figure.
-pub fn svg(scenario: &str, cells: &[&CellRecord]) -> Result<Option<String>, String> {
+/// The chart of `view`, or `None` when none of its cells has a figure.
+pub fn svg(view: &View<'_>) -> Result<Option<String>, String> {
+    let (scenario, cells) = (view.scenario, view.cells.as_slice());
     let Some(first) = cells.iter().find_map(|cell| headline(cell)) else {
         return Ok(None);
     };
@@ -43,7 +48,7 @@ fn draw(
     scenario: &str,
     metric: &str,
     better: &str,
-    cells: &[&CellRecord],
+    cells: &[&CellResult],
     figures: &[Option<(f64, f64)>],
     top: f64,
 ) -> DrawResult {
@@ -57,8 +62,7 @@ fn draw(
         .y_label_area_size(80)
         // An integer range's segments include its end: `0..slots - 1` gives `slots` bars.
         .build_cartesian_2d((0..slots - 1).into_segmented(), 0.0..top)?;
-    let labels: Vec<String> =
-        cells.iter().map(|cell| super::runtime_label(&cell.runtime, cell.legacy)).collect();
+    let labels = labels(cells);
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -118,43 +122,73 @@ fn draw(
 }
 
 /// A measured cell's headline metric.
-fn headline(cell: &CellRecord) -> Option<&MetricSummary> {
+fn headline(cell: &CellResult) -> Option<&MetricSummary> {
     match &cell.status {
         Status::Ok { metrics, .. } => metrics.first(),
         _ => None,
     }
 }
 
-fn is_single_thread(cell: &CellRecord) -> bool {
-    cell.class == rtbench_core::Class::SingleThread.label()
+fn is_single_thread(cell: &CellResult) -> bool {
+    cell.class == Class::SingleThread
 }
 
-fn multi_thread_label(cells: &[&CellRecord]) -> String {
-    match cells.iter().find(|cell| !is_single_thread(cell)) {
-        Some(cell) => format!("N-thread ({} threads)", cell.threads_asked),
-        None => "N-thread".to_owned(),
+/// The thread counts of the multi-thread cells, each once.
+fn thread_counts(cells: &[&CellResult]) -> Vec<usize> {
+    let mut counts: Vec<usize> =
+        cells.iter().filter(|c| !is_single_thread(c)).map(|c| c.cell.threads).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    counts
+}
+
+/// Each bar's label: the runtime, with its thread count where the chart has several.
+fn labels(cells: &[&CellResult]) -> Vec<String> {
+    let several = thread_counts(cells).len() > 1;
+    cells
+        .iter()
+        .map(|cell| {
+            let name = super::runtime_label(&cell.cell.runtime, cell.legacy);
+            match several && !is_single_thread(cell) {
+                true => format!("{name} ×{}", cell.cell.threads),
+                false => name,
+            }
+        })
+        .collect()
+}
+
+fn multi_thread_label(cells: &[&CellResult]) -> String {
+    match thread_counts(cells).as_slice() {
+        [threads] => format!("N-thread ({threads} threads)"),
+        _ => "N-thread".to_owned(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::views;
     use crate::results::FailureKind;
+    use crate::spec::{CellSpec, Sampling};
 
-    fn cell(runtime: &str, class: &str, status: Status) -> CellRecord {
-        CellRecord {
-            scenario: "spawn_many".into(),
+    fn cell(runtime: &str, class: Class, status: Status<MetricSummary>) -> CellResult {
+        CellResult {
+            cell: CellSpec {
+                scenario: "spawn_many".into(),
+                runtime: runtime.into(),
+                size: rtbench_core::Size::Quick,
+                threads: 2,
+                params: Default::default(),
+                sampling: Sampling { warmup: 1, samples: 3, budget_ms: 100 },
+            },
             lesson: "W8-S6".into(),
-            runtime: runtime.into(),
             crate_name: "tokio".into(),
             crate_version: "1".into(),
-            class: class.into(),
+            class,
             legacy: runtime == "broken-mt",
-            size: "quick".into(),
-            threads_asked: 2,
-            threads: Some(1),
-            params: Default::default(),
-            wall_ms: 1,
+            threads_used: Some(1),
+            rounds: 1,
+            usage: None,
             status,
         }
     }
@@ -177,18 +211,19 @@ mod tests {
         let failed = Status::Failed { kind: FailureKind::Panic, reason: "boom".into() };
         let na = Status::NotApplicable { reason: "no tcp".into() };
         let cells = [
-            cell("fast-ct", "1-thread", ok),
-            cell("broken-mt", "N-thread", failed),
-            cell("other", "1-thread", na),
+            cell("fast-ct", Class::SingleThread, ok),
+            cell("broken-mt", Class::MultiThread, failed),
+            cell("other", Class::SingleThread, na),
         ];
-        let refs: Vec<&CellRecord> = cells.iter().collect();
-        let chart = svg("spawn_many", &refs).unwrap().expect("one cell has a figure");
+        let all = views(&cells);
+        let chart = svg(&all[0]).unwrap().expect("one cell has a figure");
         for text in
             ["spawn_many: ns/spawn", "fast-ct", "broken-mt (legacy)", "other", "FAILED", "n/a"]
         {
             assert!(chart.contains(text), "`{text}` missing from the chart");
         }
         assert!(!chart.contains("fast-ct (legacy)"));
-        assert_eq!(svg("spawn_many", &refs[1..]).unwrap(), None, "no figure, no chart");
+        let without_figures = views(&cells[1..]);
+        assert_eq!(svg(&without_figures[0]).unwrap(), None, "no figure, no chart");
     }
 }

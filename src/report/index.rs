@@ -4,15 +4,15 @@
 use std::fmt::Write;
 
 use crate::environment::Environment;
-use crate::results::{Results, FILE_NAME as RESULTS_FILE};
+use crate::results::FILE_NAME as RESULTS_FILE;
 
-use super::chart;
+use super::{chart, Report};
 
 /// The index's file name in the results directory.
 pub const FILE_NAME: &str = "index.md";
 
-/// The index page; `charts` names the scenarios that have a chart.
-pub fn markdown(results: &Results, charts: &[String]) -> String {
+/// The index page; `charts` names the charts written (file stems).
+pub fn markdown(results: &Report, charts: &[String]) -> String {
     let mut out = String::from("# rtbench report\n\n");
     let _ = writeln!(
         out,
@@ -28,18 +28,43 @@ pub fn markdown(results: &Results, charts: &[String]) -> String {
         out.push_str(&environment_markdown(environment));
     }
     out.push_str("\n## Charts\n\n");
-    for (scenario, _) in super::by_scenario(results) {
-        if charts.iter().any(|c| c == scenario) {
-            let path = format!("{}/{scenario}.svg", chart::DIR);
-            let _ = writeln!(out, "### {scenario}\n\n[![{scenario}]({path})]({path})\n");
+    for view in super::views(&results.cells) {
+        let title = match view.file_stem == view.scenario {
+            true => view.scenario.to_owned(),
+            false => format!("{} ({})", view.scenario, view.cells[0].cell.params_text()),
+        };
+        let stem = &view.file_stem;
+        if charts.contains(stem) {
+            let path = format!("{}/{stem}.svg", chart::DIR);
+            let _ = writeln!(out, "### {title}\n\n[![{title}]({path})]({path})\n");
         } else {
             let _ = writeln!(
                 out,
-                "### {scenario}\n\nNo figures: every cell is n/a or failed (see the tables).\n"
+                "### {title}\n\nNo figures: every cell is n/a or failed (see the tables).\n"
             );
         }
     }
     out
+}
+
+/// A run's request in one line.
+fn settings(request: &crate::request::RunRequest) -> String {
+    let memory = match request.memory_limit {
+        Some(bytes) => format!("{} MiB", bytes >> 20),
+        None => "none".to_owned(),
+    };
+    format!(
+        "{} sizes, {} threads for multi-thread flavours, {} round(s) (worker processes) per \
+         cell, each {} warm-up run(s) then up to {} samples (sampling budget {} ms); watchdog \
+         {} s, memory limit {memory}",
+        request.size.label(),
+        request.threads,
+        request.rounds,
+        request.sampling.warmup,
+        request.sampling.samples,
+        request.sampling.budget_ms,
+        request.timeout().as_secs_f64(),
+    )
 }
 
 /// The environment as a Markdown list.
@@ -55,7 +80,7 @@ pub fn environment_markdown(environment: &Environment) -> String {
         .iter()
         .map(|r| {
             let name = super::runtime_label(&r.name, r.legacy);
-            format!("{name} ({} {}, {})", r.crate_name, r.crate_version, r.class)
+            format!("{name} ({} {}, {})", r.crate_name, r.crate_version, r.class.label())
         })
         .collect();
     let lines = [
@@ -63,19 +88,7 @@ pub fn environment_markdown(environment: &Environment) -> String {
         ("system", format!("{}, kernel {}", environment.os, environment.kernel)),
         ("compiler", format!("{} ({} build)", environment.rustc, environment.build_profile)),
         ("rtbench", format!("{} at commit {commit}", environment.rtbench_version)),
-        (
-            "settings",
-            format!(
-                "{} sizes, {} threads for multi-thread flavours, {} warm-up run(s), up to {} samples \
-                 per cell (sampling budget {} ms), watchdog {} s",
-                environment.size,
-                environment.threads,
-                environment.warmup,
-                environment.samples,
-                environment.budget_ms,
-                environment.timeout_s
-            ),
-        ),
+        ("settings", settings(&environment.request)),
         ("limits", environment.limits.summary()),
         ("runtimes", runtimes.join(", ")),
     ];

@@ -2,17 +2,28 @@
 //! ([`chart`]) and an index linking them ([`index`]), all written next to the results.
 //!
 //! Output files in the results directory: `results.md`, `results.csv`, `results.json`
-//! (the tables in each format), `charts/<scenario>.svg`, and `index.md`.
+//! (the tables in each format), `charts/<scenario>.svg` (`<scenario>-2.svg`… for the
+//! same scenario at other settings), and `index.md`.
+//!
+//! A figure is only ever shown under the settings it was measured with: tables are split
+//! by class, thread count, size and sampling, and a scenario measured with several
+//! parameter sets gets a row (and a chart) for each.
 
 pub mod chart;
 pub mod index;
 pub mod table;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::Path;
 
-use crate::results::{CellRecord, Results, Status, FILE_NAME};
+use rtbench_core::Size;
+
+use crate::environment::Environment;
+use crate::results::{Recorded, Status, FILE_NAME};
+use crate::spec::Sampling;
+use crate::summary::{self, CellResult};
 
 /// The tables in each format, as written.
 pub struct Rendered {
@@ -21,50 +32,138 @@ pub struct Rendered {
     pub json: String,
 }
 
-/// Reads `dir/results.jsonl` and writes every report file into `dir`.
-pub fn write(dir: &Path) -> io::Result<Rendered> {
-    let results = Results::load(&dir.join(FILE_NAME))?;
-    if results.cells.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!(
-                "no results in {}: run `rtbench run --out {}` first",
-                dir.join(FILE_NAME).display(),
-                dir.display()
-            ),
-        ));
+/// What a report shows: the last run's environment and every cell.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The environment of the run that wrote last.
+    pub environment: Option<Environment>,
+    /// Every cell, in the order its first round was written.
+    pub cells: Vec<CellResult>,
+}
+
+impl Report {
+    /// Reads `dir/results.jsonl`; a directory without results is a `NotFound` error that
+    /// says how to make some.
+    pub fn load(dir: &Path) -> io::Result<Self> {
+        let path = dir.join(FILE_NAME);
+        let recorded = Recorded::load(&path).map_err(|e| in_path("cannot read", &path, e))?;
+        let cells = summary::cells(&recorded);
+        if cells.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "no results in {}: run `rtbench run --out {}` first",
+                    path.display(),
+                    dir.display()
+                ),
+            ));
+        }
+        Ok(Report { environment: recorded.environment().cloned(), cells })
     }
+}
+
+/// Reads `dir/results.jsonl` and writes every report file into `dir`, replacing the
+/// charts of an earlier report (a chart of cells no longer in the results would lie).
+pub fn write(dir: &Path) -> io::Result<Rendered> {
+    let report = Report::load(dir)?;
     let rendered = Rendered {
-        markdown: table::markdown(&results),
-        csv: table::csv(&results)?,
-        json: table::json(&results)?,
+        markdown: table::markdown(&report),
+        csv: table::csv(&report)?,
+        json: table::json(&report)?,
     };
-    fs::write(dir.join("results.md"), &rendered.markdown)?;
-    fs::write(dir.join("results.csv"), &rendered.csv)?;
-    fs::write(dir.join("results.json"), &rendered.json)?;
+    write_file(&dir.join("results.md"), &rendered.markdown)?;
+    write_file(&dir.join("results.csv"), &rendered.csv)?;
+    write_file(&dir.join("results.json"), &rendered.json)?;
     let charts_dir = dir.join(chart::DIR);
-    fs::create_dir_all(&charts_dir)?;
+    match fs::remove_dir_all(&charts_dir) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            return Err(in_path("cannot replace", &charts_dir, error));
+        }
+        _ => {}
+    }
+    fs::create_dir_all(&charts_dir).map_err(|e| in_path("cannot create", &charts_dir, e))?;
     let mut charts = Vec::new();
-    for (scenario, cells) in by_scenario(&results) {
-        if let Some(svg) = chart::svg(scenario, &cells).map_err(io::Error::other)? {
-            fs::write(charts_dir.join(format!("{scenario}.svg")), svg)?;
-            charts.push(scenario.to_owned());
+    for view in views(&report.cells) {
+        if let Some(svg) = chart::svg(&view).map_err(io::Error::other)? {
+            write_file(&charts_dir.join(format!("{}.svg", view.file_stem)), &svg)?;
+            charts.push(view.file_stem);
         }
     }
-    fs::write(dir.join(index::FILE_NAME), index::markdown(&results, &charts))?;
+    write_file(&dir.join(index::FILE_NAME), &index::markdown(&report, &charts))?;
     Ok(rendered)
 }
 
-/// The cells grouped by scenario, scenarios in the order they were first recorded.
-pub fn by_scenario(results: &Results) -> Vec<(&str, Vec<&CellRecord>)> {
-    let mut groups: Vec<(&str, Vec<&CellRecord>)> = Vec::new();
-    for cell in &results.cells {
-        match groups.iter_mut().find(|(scenario, _)| *scenario == cell.scenario) {
-            Some((_, cells)) => cells.push(cell),
-            None => groups.push((&cell.scenario, vec![cell])),
+/// `fs::write` whose error names the file.
+fn write_file(path: &Path, contents: &str) -> io::Result<()> {
+    fs::write(path, contents).map_err(|error| in_path("cannot write", path, error))
+}
+
+/// `error`, its message prefixed with what was done to which path.
+fn in_path(what: &str, path: &Path, error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("{what} {}: {error}", path.display()))
+}
+
+/// What makes cells of one scenario comparable, the runtime aside: one chart each.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Setting {
+    /// Parameter sizes.
+    pub size: Size,
+    /// How each worker sampled.
+    pub sampling: Sampling,
+    /// Parameter values.
+    pub params: BTreeMap<String, u64>,
+}
+
+impl Setting {
+    fn of(cell: &CellResult) -> Self {
+        Setting {
+            size: cell.cell.size,
+            sampling: cell.cell.sampling,
+            params: cell.cell.params.clone(),
         }
     }
-    groups
+}
+
+/// The cells of one scenario measured at one [`Setting`], runtimes side by side.
+#[derive(Debug)]
+pub struct View<'a> {
+    /// The scenario.
+    pub scenario: &'a str,
+    /// Its setting.
+    pub setting: Setting,
+    /// The chart's file name without `.svg`: the scenario's name, followed by `-2`, `-3`…
+    /// for its other settings.
+    pub file_stem: String,
+    /// The cells, in the order recorded.
+    pub cells: Vec<&'a CellResult>,
+}
+
+/// Every (scenario, setting) with its cells, scenarios in the order first recorded.
+pub fn views(cells: &[CellResult]) -> Vec<View<'_>> {
+    let mut views: Vec<View<'_>> = Vec::new();
+    for cell in cells {
+        let setting = Setting::of(cell);
+        let scenario = cell.cell.scenario.as_str();
+        match views.iter_mut().find(|v| v.scenario == scenario && v.setting == setting) {
+            Some(view) => view.cells.push(cell),
+            None => {
+                let earlier = views.iter().filter(|v| v.scenario == scenario).count();
+                let file_stem = match earlier {
+                    0 => scenario.to_owned(),
+                    n => format!("{scenario}-{}", n + 1),
+                };
+                views.push(View { scenario, setting, file_stem, cells: vec![cell] });
+            }
+        }
+    }
+    // A scenario's settings together, scenarios in the order first recorded.
+    views.sort_by_key(|view| first_position(cells, view.scenario));
+    views
+}
+
+/// Where `scenario` first appears among `cells`.
+fn first_position(cells: &[CellResult], scenario: &str) -> usize {
+    cells.iter().position(|cell| cell.cell.scenario == scenario).unwrap_or(usize::MAX)
 }
 
 /// A runtime's name as tables and charts show it: `(legacy)` after a legacy one's.
@@ -78,7 +177,7 @@ pub fn runtime_label(name: &str, legacy: bool) -> String {
 
 /// A cell as shown in tables and progress lines: `"median ± MAD unit"` of its headline
 /// metric, `"n/a: reason"` or `"FAILED: reason"`.
-pub fn cell_text(cell: &CellRecord) -> String {
+pub fn cell_text(cell: &CellResult) -> String {
     match &cell.status {
         Status::Ok { metrics, .. } => match metrics.first() {
             Some(headline) => {

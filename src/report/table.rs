@@ -1,42 +1,60 @@
-//! The results as tables: Markdown (one table per comparison class, scenarios as rows,
-//! runtimes as columns), CSV (one row per cell and metric) and JSON.
+//! The results as tables: Markdown (one table per comparison class and settings,
+//! scenarios as rows, runtimes as columns), CSV (one row per cell and metric) and JSON.
 //!
 //! Classes are never mixed in one Markdown table: single-thread flavours are compared
-//! with each other, multi-thread flavours with each other at the same thread count.
+//! with each other, multi-thread flavours with each other at the same thread count. Nor
+//! are settings: cells measured at another size or with other sampling get a table of
+//! their own, and a scenario measured with several parameter sets a row for each, named
+//! by its parameters.
 
 use std::fmt::Write;
 use std::io;
 
+use rtbench_core::{Class, Size};
 use serde_json::json;
 
-use super::{by_scenario, cell_text, index, runtime_label};
-use crate::results::{CellRecord, Results, Status};
+use super::{cell_text, index, runtime_label, Report};
+use crate::results::Status;
+use crate::spec::Sampling;
+use crate::summary::CellResult;
 
-/// A comparison class: its label and, for multi-thread flavours, the thread count.
+/// The cells one Markdown table compares: a class (and thread count), size and sampling.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Group {
-    class: String,
+    class: Class,
     threads: Option<usize>,
+    size: Size,
+    sampling: Sampling,
 }
 
 impl Group {
-    fn of(cell: &CellRecord) -> Self {
-        let multi = cell.class != rtbench_core::Class::SingleThread.label();
-        Group { class: cell.class.clone(), threads: multi.then_some(cell.threads_asked) }
+    fn of(cell: &CellResult) -> Self {
+        Group {
+            class: cell.class,
+            threads: (cell.class == Class::MultiThread).then_some(cell.cell.threads),
+            size: cell.cell.size,
+            sampling: cell.cell.sampling,
+        }
     }
 
     fn title(&self) -> String {
-        match self.threads {
-            Some(threads) => format!("{} flavours, {threads} threads", self.class),
-            None => format!("{} flavours", self.class),
-        }
+        let class = match self.threads {
+            Some(threads) => format!("{} flavours, {threads} threads", self.class.label()),
+            None => format!("{} flavours", self.class.label()),
+        };
+        let Sampling { warmup, samples, budget_ms } = self.sampling;
+        format!(
+            "{class} — {} sizes, per process {warmup} warm-up run(s) and up to {samples} \
+             samples ({budget_ms} ms budget)",
+            self.size.label()
+        )
     }
 }
 
-/// Markdown: the environment, then one table per class.
-pub fn markdown(results: &Results) -> String {
+/// Markdown: the environment, then one table per group.
+pub fn markdown(report: &Report) -> String {
     let mut out = String::from("# rtbench results\n\n");
-    if let Some(environment) = &results.environment {
+    if let Some(environment) = &report.environment {
         out.push_str(&index::environment_markdown(environment));
         out.push('\n');
     }
@@ -45,35 +63,35 @@ pub fn markdown(results: &Results) -> String {
          `n/a` when the runtime cannot run the scenario here, `FAILED` when it ran and \
          failed (a failed check is never shown as a number).\n",
     );
-    let mut groups: Vec<Group> = results.cells.iter().map(Group::of).collect();
+    let mut groups: Vec<Group> = report.cells.iter().map(Group::of).collect();
     groups.sort();
     groups.dedup();
     for group in groups {
         let _ = write!(out, "\n## {}\n\n", group.title());
-        let in_group: Vec<&CellRecord> =
-            results.cells.iter().filter(|cell| Group::of(cell) == group).collect();
+        let in_group: Vec<&CellResult> =
+            report.cells.iter().filter(|cell| Group::of(cell) == group).collect();
         // Each runtime once, as its first cell describes it.
-        let mut runtimes: Vec<&CellRecord> = Vec::new();
+        let mut runtimes: Vec<&CellResult> = Vec::new();
         for cell in &in_group {
-            if !runtimes.iter().any(|seen| seen.runtime == cell.runtime) {
+            if !runtimes.iter().any(|seen| seen.cell.runtime == cell.cell.runtime) {
                 runtimes.push(cell);
             }
         }
         out.push_str("| scenario |");
         for runtime in &runtimes {
-            let label = runtime_label(&runtime.runtime, runtime.legacy);
+            let label = runtime_label(&runtime.cell.runtime, runtime.legacy);
             let _ = write!(out, " {label} ({}) |", runtime.crate_version);
         }
         out.push_str("\n|---|");
         out.push_str(&"---|".repeat(runtimes.len()));
         out.push('\n');
-        let grouped = Results { environment: None, cells: in_group.into_iter().cloned().collect() };
-        for (scenario, cells) in by_scenario(&grouped) {
-            let _ = write!(out, "| {scenario} |");
+        for row in rows(&in_group) {
+            let _ = write!(out, "| {} |", escape(&row.label));
             for runtime in &runtimes {
-                let text = cells
+                let text = row
+                    .cells
                     .iter()
-                    .find(|cell| cell.runtime == runtime.runtime)
+                    .find(|cell| cell.cell.runtime == runtime.cell.runtime)
                     .map_or_else(|| "not run".to_owned(), |cell| cell_text(cell));
                 let _ = write!(out, " {} |", escape(&text));
             }
@@ -83,13 +101,47 @@ pub fn markdown(results: &Results) -> String {
     out
 }
 
+/// One table row: a scenario at one parameter set.
+struct Row<'a> {
+    label: String,
+    cells: Vec<&'a CellResult>,
+}
+
+/// The rows of a group's cells, in the order recorded; a scenario with several parameter
+/// sets is labelled with them.
+fn rows<'a>(cells: &[&'a CellResult]) -> Vec<Row<'a>> {
+    let mut keyed: Vec<(&str, &std::collections::BTreeMap<String, u64>, Vec<&CellResult>)> =
+        Vec::new();
+    for &cell in cells {
+        let key = (cell.cell.scenario.as_str(), &cell.cell.params);
+        match keyed.iter_mut().find(|(s, p, _)| (*s, *p) == key) {
+            Some((_, _, row)) => row.push(cell),
+            None => keyed.push((key.0, key.1, vec![cell])),
+        }
+    }
+    keyed.sort_by_key(|(scenario, _, _)| {
+        cells.iter().position(|cell| cell.cell.scenario == *scenario)
+    });
+    keyed
+        .iter()
+        .map(|(scenario, _, row)| {
+            let several = keyed.iter().filter(|(s, _, _)| s == scenario).count() > 1;
+            let label = match several {
+                true => format!("{scenario} ({})", row[0].cell.params_text()),
+                false => (*scenario).to_owned(),
+            };
+            Row { label, cells: row.clone() }
+        })
+        .collect()
+}
+
 /// Keeps a table cell on one line and its pipes literal.
 fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 /// CSV: one row per metric of each measured cell, one row per n/a or failed cell.
-pub fn csv(results: &Results) -> io::Result<String> {
+pub fn csv(report: &Report) -> io::Result<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
         "scenario",
@@ -98,8 +150,10 @@ pub fn csv(results: &Results) -> io::Result<String> {
         "crate",
         "version",
         "class",
+        "size",
         "threads",
         "params",
+        "rounds",
         "status",
         "reason",
         "metric",
@@ -109,18 +163,19 @@ pub fn csv(results: &Results) -> io::Result<String> {
         "samples",
         "outliers",
     ])?;
-    for cell in &results.cells {
-        let params: Vec<String> = cell.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let threads = cell.threads.map_or_else(String::new, |t| t.to_string());
+    for cell in &report.cells {
+        let threads = cell.threads_used.map_or_else(String::new, |t| t.to_string());
         let head = [
-            cell.scenario.clone(),
+            cell.cell.scenario.clone(),
             cell.lesson.clone(),
-            cell.runtime.clone(),
+            cell.cell.runtime.clone(),
             cell.crate_name.clone(),
             cell.crate_version.clone(),
-            cell.class.clone(),
+            cell.class.label().to_owned(),
+            cell.cell.size.label().to_owned(),
             threads,
-            params.join(" "),
+            cell.cell.params_text(),
+            cell.rounds.to_string(),
         ];
         let mut row = |tail: [String; 8]| writer.write_record(head.iter().chain(&tail));
         match &cell.status {
@@ -153,8 +208,8 @@ fn status_row(status: &str, reason: &str) -> [String; 8] {
     row
 }
 
-/// JSON: `{"environment": …, "cells": […]}`, cells as in the results file.
-pub fn json(results: &Results) -> io::Result<String> {
-    let value = json!({ "environment": results.environment, "cells": results.cells });
+/// JSON: `{"environment": …, "cells": […]}`.
+pub fn json(report: &Report) -> io::Result<String> {
+    let value = json!({ "environment": report.environment, "cells": report.cells });
     serde_json::to_string_pretty(&value).map_err(io::Error::other)
 }

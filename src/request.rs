@@ -1,0 +1,255 @@
+//! What a run was asked to do, with every default filled in: the runtimes and scenarios
+//! by name, sizes, threads, sampling, rounds, parameter overrides and limits.
+//!
+//! It is recorded in the environment line of each run, so `run --resume --out DIR`
+//! repeats the interrupted run exactly without its flags being typed again. Flags given
+//! with `--resume` may only add (runtimes, scenarios, rounds) or change what does not
+//! affect a figure (the watchdog, the memory limit); anything else is a conflict named
+//! flag by flag, because resuming with other settings would mix two runs in one table.
+
+use std::time::Duration;
+
+use rtbench_core::{RuntimeConfig, Size};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::RunArgs;
+use crate::spec::Sampling;
+
+/// A usage error: printed with its message, exit code 2.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+/// `--param scenario.name=value`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamOverride {
+    pub scenario: String,
+    pub name: String,
+    pub value: u64,
+}
+
+impl std::fmt::Display for ParamOverride {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}={}", self.scenario, self.name, self.value)
+    }
+}
+
+/// A run's request, defaults applied. See the module docs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRequest {
+    /// Runtime flavours by name, empty for all of this build.
+    pub runtimes: Vec<String>,
+    /// Scenarios by name, empty for all of the catalogue.
+    pub scenarios: Vec<String>,
+    /// Parameter sizes.
+    pub size: Size,
+    /// Worker threads for multi-thread flavours.
+    pub threads: usize,
+    /// How each worker process samples.
+    pub sampling: Sampling,
+    /// Worker processes per cell.
+    pub rounds: u32,
+    /// `--param` overrides, in the order given.
+    pub params: Vec<ParamOverride>,
+    /// The watchdog: a worker running longer is killed, milliseconds.
+    pub timeout_ms: u64,
+    /// A worker whose resident memory grows beyond this is killed, bytes; `None` for no
+    /// limit.
+    pub memory_limit: Option<u64>,
+}
+
+/// Per-mode defaults of what `run` does not take from its flags.
+struct Defaults {
+    samples: u32,
+    budget: Duration,
+    timeout: Duration,
+}
+
+/// Quick mode runs the whole matrix (8 runtimes × ~22 scenarios) in under 3 minutes on
+/// 2 cores: about one second per cell, the child process's start included. Hence few
+/// samples and a short sampling budget; a cell whose runs are slow still gets warm-up
+/// plus 3 samples. The scale scenarios run at scale (a million tasks, 5 000
+/// connections): their runs outlast the budget, so they take those 3 samples, 2 to 7 s
+/// a cell; the whole quick matrix took 92 s on a shared 2-core machine.
+const QUICK: Defaults =
+    Defaults { samples: 5, budget: Duration::from_millis(300), timeout: Duration::from_secs(30) };
+
+/// Full mode: more samples, up to 10 s of sampling per cell.
+const FULL: Defaults =
+    Defaults { samples: 10, budget: Duration::from_secs(10), timeout: Duration::from_secs(300) };
+
+/// Worker processes per cell unless `--rounds` says otherwise.
+const ROUNDS: u32 = 1;
+
+impl RunRequest {
+    /// A new run's request: `args` with the defaults of their mode.
+    pub fn from_args(args: &RunArgs) -> Self {
+        let (size, defaults) = if args.quick { (Size::Quick, QUICK) } else { (Size::Full, FULL) };
+        RunRequest {
+            runtimes: args.runtimes.clone(),
+            scenarios: args.scenarios.clone(),
+            size,
+            threads: args.threads.map_or_else(|| RuntimeConfig::default().threads, usize::from),
+            sampling: Sampling {
+                warmup: 1,
+                samples: args.samples.unwrap_or(defaults.samples),
+                budget_ms: defaults.budget.as_millis() as u64,
+            },
+            rounds: args.rounds.unwrap_or(ROUNDS),
+            params: args.params.clone(),
+            timeout_ms: args.timeout.unwrap_or(defaults.timeout).as_millis() as u64,
+            memory_limit: args.memory_limit.map_or_else(default_memory_limit, |limit| limit.0),
+        }
+    }
+
+    /// The request `recorded` by the run being resumed, extended by `args`; an error
+    /// naming each flag that would change a figure.
+    pub fn resume(recorded: &RunRequest, args: &RunArgs) -> Result<Self, UsageError> {
+        let mut request = recorded.clone();
+        let mut conflicts = Vec::new();
+        add_names(&mut request.runtimes, &args.runtimes);
+        add_names(&mut request.scenarios, &args.scenarios);
+        if args.quick && recorded.size != Size::Quick {
+            conflicts.push(format!("--quick (recorded: {} sizes)", recorded.size.label()));
+        }
+        if let Some(threads) = args.threads.map(usize::from).filter(|&t| t != recorded.threads) {
+            conflicts.push(format!("--threads {threads} (recorded: {})", recorded.threads));
+        }
+        if let Some(samples) = args.samples.filter(|&s| s != recorded.sampling.samples) {
+            conflicts
+                .push(format!("--samples {samples} (recorded: {})", recorded.sampling.samples));
+        }
+        match args.rounds {
+            Some(rounds) if rounds < recorded.rounds => conflicts.push(format!(
+                "--rounds {rounds} (recorded: {}; it may only grow)",
+                recorded.rounds
+            )),
+            Some(rounds) => request.rounds = rounds,
+            None => {}
+        }
+        for param in args.params.iter().filter(|p| !recorded.params.contains(p)) {
+            let was = recorded
+                .params
+                .iter()
+                .find(|r| (&r.scenario, &r.name) == (&param.scenario, &param.name));
+            conflicts.push(match was {
+                Some(was) => format!("--param {param} (recorded: {was})"),
+                None => format!("--param {param} (recorded: the scenario's default)"),
+            });
+        }
+        if let Some(timeout) = args.timeout {
+            request.timeout_ms = timeout.as_millis() as u64;
+        }
+        if let Some(limit) = args.memory_limit {
+            request.memory_limit = limit.0;
+        }
+        if conflicts.is_empty() {
+            Ok(request)
+        } else {
+            Err(UsageError(
+                format!(
+                    "--resume: {} the run recorded in {}: drop {} to resume it as it was, or use \
+                 a new --out for a run with other settings",
+                    if conflicts.len() == 1 {
+                        "this flag conflicts with"
+                    } else {
+                        "these flags conflict with"
+                    },
+                    args.out.display(),
+                    if conflicts.len() == 1 { "it" } else { "them" },
+                ) + &format!("\n  {}", conflicts.join("\n  ")),
+            ))
+        }
+    }
+
+    /// The watchdog as a duration.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+}
+
+/// Appends the names of `more` that `names` lacks; an empty list means "all" and stays so.
+fn add_names(names: &mut Vec<String>, more: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    for name in more {
+        if !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+}
+
+/// Half of this machine's memory: a runaway cell is stopped long before the machine
+/// swaps or its other processes are killed, while a million parked tasks (under 1 GiB on
+/// every runtime) stay far below it. `None` where the total cannot be read.
+fn default_memory_limit() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024 / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(line: &[&str]) -> RunArgs {
+        let mut argv = vec!["rtbench", "run"];
+        argv.extend_from_slice(line);
+        match crate::cli::Cli::parse_from(argv).command {
+            crate::cli::Command::Run(args) => args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn resume_repeats_the_recorded_run_when_no_flag_is_given() {
+        let recorded = RunRequest::from_args(&args(&[
+            "--param",
+            "tcp_echo.clients=10",
+            "--threads",
+            "4",
+            "--quick",
+        ]));
+        let resumed = RunRequest::resume(&recorded, &args(&["--resume"])).unwrap();
+        assert_eq!(resumed, recorded);
+    }
+
+    #[test]
+    fn resume_may_add_runtimes_and_rounds_and_change_the_watchdog() {
+        let recorded = RunRequest::from_args(&args(&["--runtime", "tokio-ct", "--quick"]));
+        let resumed = RunRequest::resume(
+            &recorded,
+            &args(&["--resume", "-r", "smol-1", "--rounds", "3", "--timeout", "9"]),
+        )
+        .unwrap();
+        assert_eq!(resumed.runtimes, ["tokio-ct", "smol-1"]);
+        assert_eq!((resumed.rounds, resumed.timeout_ms), (3, 9000));
+    }
+
+    #[test]
+    fn resume_names_every_flag_that_would_change_a_figure() {
+        let recorded = RunRequest::from_args(&args(&["--threads", "4"]));
+        let error = RunRequest::resume(
+            &recorded,
+            &args(&["--resume", "--threads", "2", "--quick", "--param", "spawn_many.tasks=5"]),
+        )
+        .unwrap_err()
+        .0;
+        for needle in [
+            "--threads 2 (recorded: 4)",
+            "--quick (recorded: full sizes)",
+            "--param spawn_many.tasks=5 (recorded: the scenario's default)",
+            "new --out",
+        ] {
+            assert!(error.contains(needle), "`{needle}` not in {error}");
+        }
+    }
+}
