@@ -1,5 +1,5 @@
 //! What a metric's samples say once they come from several processes: its median with a
-//! 95 % interval, and whether the processes disagree.
+//! 95 % interval, whether the processes disagree, and the change between two runs.
 //!
 //! A benchmark varies at two levels: between the samples of one process, and between
 //! processes (layout, scheduling, the page cache; Kalibera and Jones, "Rigorous
@@ -103,6 +103,72 @@ pub fn unstable(rounds: Rounds) -> bool {
     }
     let limit = Normal::standard().inverse_cdf(1.0 - UNSTABLE_ALPHA / (2.0 * rounds.len() as f64));
     rank_sum_scores(rounds).into_iter().any(|z| z.abs() > limit)
+}
+
+/// The change from `base` to `new`: the ratio of their medians, NEW / BASE, with the 95 %
+/// interval of the ratio between independent hierarchical bootstraps of each side.
+/// Undefined (NaN or infinite) when a median of `base` is zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio {
+    /// NEW / BASE of the medians of round medians.
+    pub ratio: f64,
+    /// Lower bound of the 95 % interval.
+    pub low: f64,
+    /// Upper bound of the 95 % interval.
+    pub high: f64,
+}
+
+/// NEW / BASE of the medians of round medians, with a 95 % interval: the percentiles of
+/// the ratios of paired replicates from independent hierarchical bootstraps of each
+/// side (`seed` fixes both).
+pub fn ratio_interval(base: Rounds, new: Rounds, seed: u64) -> Ratio {
+    check(base);
+    check(new);
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let base_replicates = bootstrap_medians(base, RESAMPLES, &mut rng);
+    let new_replicates = bootstrap_medians(new, RESAMPLES, &mut rng);
+    let ratios = new_replicates.iter().zip(&base_replicates).map(|(new, base)| new / base);
+    let (low, high) = percentile_interval(ratios.collect());
+    Ratio { ratio: median_of_medians(new) / median_of_medians(base), low, high }
+}
+
+/// What a [`Ratio`] says about a change, for a metric where lower or higher is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The whole interval is beyond the threshold on the good side.
+    Better,
+    /// The whole interval is beyond the threshold on the bad side.
+    Worse,
+    /// The whole interval is within the threshold of 1: any change is smaller than it.
+    NoChange,
+    /// The interval crosses `1 ± threshold` (or is undefined): the data cannot tell a
+    /// change of that size from none; more rounds can.
+    Inconclusive,
+}
+
+/// The verdict on `ratio` for a change of `threshold` (0.05: 5 %): [`Verdict::Better`]
+/// or [`Verdict::Worse`] when the interval lies wholly beyond `1 ± threshold`,
+/// [`Verdict::NoChange`] when it lies wholly inside, [`Verdict::Inconclusive`]
+/// otherwise. The grey zone is inconclusive rather than "no change": an interval such as
+/// 0.97–1.08 allows an 8 % loss, and calling it "no change" would claim a certainty the
+/// data does not have. `lower_is_better` says which side is good (times: lower; rates:
+/// higher).
+pub fn verdict(ratio: &Ratio, lower_is_better: bool, threshold: f64) -> Verdict {
+    let (below, above) = if lower_is_better {
+        (Verdict::Better, Verdict::Worse)
+    } else {
+        (Verdict::Worse, Verdict::Better)
+    };
+    let (floor, ceiling) = (1.0 - threshold, 1.0 + threshold);
+    if ratio.high < floor {
+        below
+    } else if ratio.low > ceiling {
+        above
+    } else if floor <= ratio.low && ratio.high <= ceiling {
+        Verdict::NoChange
+    } else {
+        Verdict::Inconclusive
+    }
 }
 
 /// Panics unless `rounds` holds at least one round and every round a sample: an empty
@@ -306,6 +372,31 @@ mod tests {
         assert_eq!(median_interval(&rounds, 9), median_interval(&rounds, 9));
     }
 
+    #[test]
+    fn a_ten_percent_slowdown_is_worse_when_lower_is_better_and_better_otherwise() {
+        for seed in 0..3 {
+            let mut rng = SmallRng::seed_from_u64(seed);
+            let base = two_level(&mut rng, (10, 10), 0.01, 0.03);
+            let new = scaled(&two_level(&mut rng, (10, 10), 0.01, 0.03), 1.10);
+            let ratio = ratio_interval(&base, &new, seed);
+            assert!(ratio.low <= 1.10 && 1.10 <= ratio.high, "{ratio:?}");
+            assert_eq!(verdict(&ratio, true, 0.05), Verdict::Worse, "{ratio:?}");
+            assert_eq!(verdict(&ratio, false, 0.05), Verdict::Better, "{ratio:?}");
+        }
+    }
+
+    #[test]
+    fn no_shift_is_never_better_or_worse() {
+        for seed in 0..3 {
+            let mut rng = SmallRng::seed_from_u64(seed);
+            let base = two_level(&mut rng, (10, 10), 0.01, 0.03);
+            let new = two_level(&mut rng, (10, 10), 0.01, 0.03);
+            let ratio = ratio_interval(&base, &new, seed);
+            let verdict = verdict(&ratio, true, 0.05);
+            assert!(matches!(verdict, Verdict::NoChange | Verdict::Inconclusive), "{ratio:?}");
+        }
+    }
+
     /// How often the 95 % interval of a two-level dataset (rounds varying by
     /// `round_noise`, samples by `sample_noise`) holds the true median 100, over
     /// `datasets` datasets; with `pooled`, the rounds are first merged into one, as an
@@ -376,6 +467,16 @@ mod tests {
     }
 
     #[test]
+    fn identical_values_have_no_interval_and_no_change() {
+        let rounds = vec![vec![5.0; 4]; 3];
+        assert_eq!(median_interval(&rounds, 1), Interval { median: 5.0, low: 5.0, high: 5.0 });
+        assert!(!unstable(&rounds));
+        let ratio = ratio_interval(&rounds, &rounds, 1);
+        assert_eq!(ratio, Ratio { ratio: 1.0, low: 1.0, high: 1.0 });
+        assert_eq!(verdict(&ratio, true, 0.05), Verdict::NoChange);
+    }
+
+    #[test]
     fn unstable_needs_two_rounds_of_several_samples() {
         assert!(!unstable(&[vec![10.0, 20.0, 30.0]]));
         let rounds: Vec<Vec<f64>> = (0..10).map(|i| vec![f64::from(i)]).collect();
@@ -386,5 +487,23 @@ mod tests {
     #[should_panic(expected = "every round a sample")]
     fn an_empty_round_is_refused() {
         median_interval(&[vec![1.0], vec![]], 1);
+    }
+
+    #[test]
+    fn the_verdict_reads_the_whole_interval() {
+        let ratio = |low, high| Ratio { ratio: (low + high) / 2.0, low, high };
+        let cases = [
+            (ratio(0.80, 0.90), Verdict::Better),
+            (ratio(1.06, 1.20), Verdict::Worse),
+            (ratio(0.96, 1.04), Verdict::NoChange),
+            (ratio(1.02, 1.08), Verdict::Inconclusive),
+            (ratio(0.90, 1.10), Verdict::Inconclusive),
+            (ratio(f64::NAN, f64::NAN), Verdict::Inconclusive),
+        ];
+        for (ratio, expected) in cases {
+            assert_eq!(verdict(&ratio, true, 0.05), expected, "{ratio:?}");
+        }
+        assert_eq!(verdict(&ratio(0.80, 0.90), false, 0.05), Verdict::Worse);
+        assert_eq!(verdict(&ratio(1.06, 1.20), false, 0.05), Verdict::Better);
     }
 }
