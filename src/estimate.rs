@@ -1,5 +1,7 @@
 //! What a metric's samples say once they come from several processes: its median with a
-//! 95 % interval, whether the processes disagree, and the change between two runs.
+//! 95 % interval, whether the processes disagree, and the change between two runs; and,
+//! to check that the intervals mean what they say, how often a second run lands inside
+//! the first one's.
 //!
 //! A benchmark varies at two levels: between the samples of one process, and between
 //! processes (layout, scheduling, the page cache; Kalibera and Jones, "Rigorous
@@ -65,6 +67,13 @@ pub struct Interval {
     pub low: f64,
     /// Upper bound of the 95 % interval.
     pub high: f64,
+}
+
+impl Interval {
+    /// Whether `value` lies inside the interval, bounds included.
+    pub fn contains(&self, value: f64) -> bool {
+        self.low <= value && value <= self.high
+    }
 }
 
 /// The median of `rounds` with a 95 % hierarchical-bootstrap interval (see the module
@@ -169,6 +178,21 @@ pub fn verdict(ratio: &Ratio, lower_is_better: bool, threshold: f64) -> Verdict 
     } else {
         Verdict::Inconclusive
     }
+}
+
+/// The fraction of second-run medians that fall inside the first run's intervals, each
+/// pair being one cell's interval from the first run and its median from the second;
+/// `None` for no pairs. For intervals that mean what they say, about 95 %, less the
+/// drift between the two runs.
+pub fn agreement(pairs: &[(Interval, f64)]) -> Option<f64> {
+    let inside = pairs.iter().filter(|(interval, median)| interval.contains(*median)).count();
+    (!pairs.is_empty()).then(|| inside as f64 / pairs.len() as f64)
+}
+
+/// Whether `value` is within `fraction` (0.05: 5 %) of `reference`, relative to
+/// `reference`.
+pub fn within(value: f64, reference: f64, fraction: f64) -> bool {
+    (value - reference).abs() <= fraction * reference.abs()
 }
 
 /// Panics unless `rounds` holds at least one round and every round a sample: an empty
@@ -505,5 +529,22 @@ mod tests {
         }
         assert_eq!(verdict(&ratio(0.80, 0.90), false, 0.05), Verdict::Worse);
         assert_eq!(verdict(&ratio(1.06, 1.20), false, 0.05), Verdict::Better);
+    }
+
+    #[test]
+    fn agreement_counts_second_medians_inside_first_intervals() {
+        let interval = Interval { median: 10.0, low: 9.0, high: 11.0 };
+        assert_eq!(
+            agreement(&[(interval, 9.5), (interval, 11.0), (interval, 12.0), (interval, 8.0)]),
+            Some(0.5)
+        );
+        assert_eq!(agreement(&[]), None);
+    }
+
+    #[test]
+    fn within_is_relative_to_the_reference() {
+        assert!(within(104.0, 100.0, 0.05));
+        assert!(within(95.0, 100.0, 0.05));
+        assert!(!within(106.0, 100.0, 0.05));
     }
 }
