@@ -32,7 +32,7 @@ mod catalogue;
 mod cell;
 mod cli;
 mod environment;
-// Nothing calls it yet: the runner (several processes per cell) and `rtbench compare` will.
+// Ratios, verdicts and agreement are for `rtbench compare`, which is on its way.
 #[cfg_attr(not(test), allow(dead_code))]
 mod estimate;
 mod faults;

@@ -2,12 +2,15 @@
 //! become one [`CellResult`], which is what tables, charts and exports show.
 //!
 //! A cell is as good as its worst round: one failed round makes it failed (with that
-//! round's reason), one `n/a` makes it `n/a`; otherwise every metric is summarised over
-//! the samples of all its rounds.
+//! round's reason), one `n/a` makes it `n/a`; otherwise each metric's figure is the
+//! median of its round medians with a 95 % interval built over rounds, then samples
+//! ([`crate::estimate`]), and the cell is *unstable* when its rounds disagree beyond
+//! their own spread.
 
 use rtbench_core::Class;
 use serde::{Deserialize, Serialize};
 
+use crate::estimate;
 use crate::results::{MetricSamples, Recorded, RoundRecord, Status, Usage};
 use crate::spec::CellSpec;
 use crate::stats;
@@ -38,22 +41,31 @@ pub struct CellResult {
     pub status: Status<MetricSummary>,
 }
 
-/// One metric over every sample of a cell.
+/// One metric of a cell over all its rounds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricSummary {
     /// Name and unit, e.g. `"ns/spawn"`.
     pub name: String,
     /// Whether smaller is better.
     pub lower_is_better: bool,
-    /// Median of the samples.
+    /// The median of the round medians.
     pub median: f64,
-    /// Median absolute deviation of the samples.
+    /// Lower bound of its 95 % interval.
+    pub low: f64,
+    /// Upper bound of its 95 % interval.
+    pub high: f64,
+    /// Whether the rounds disagree beyond their own spread ([`estimate::unstable`]).
+    pub unstable: bool,
+    /// Median absolute deviation of all samples, within and between rounds.
     pub mad: f64,
-    /// Every sample, round after round.
-    pub samples: Vec<f64>,
-    /// Indices (into `samples`) of outlying samples.
-    pub outliers: Vec<usize>,
+    /// Samples whose modified z-score among all samples exceeds 3.5.
+    pub outliers: usize,
+    /// Every sample, one list per round.
+    pub rounds: Vec<Vec<f64>>,
 }
+
+/// The bootstrap's seed: fixed, so the same results always give the same report.
+const SEED: u64 = 0x7274_6265_6e63_6821;
 
 /// CPU and memory of a cell: medians over its rounds, peak memory the highest.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,7 +131,7 @@ fn status(rounds: &[&RoundRecord]) -> Status<MetricSummary> {
 }
 
 /// The summary of rounds that all measured: each metric of the first round over every
-/// round's samples; notes once each.
+/// round that has it; notes once each.
 fn measured(rounds: &[&RoundRecord]) -> Status<MetricSummary> {
     let oks: Vec<(&String, &Vec<String>, u32, &Vec<MetricSamples>)> = rounds
         .iter()
@@ -134,12 +146,13 @@ fn measured(rounds: &[&RoundRecord]) -> Status<MetricSummary> {
     let metrics = first
         .iter()
         .map(|metric| {
-            let samples = oks
+            let rounds = oks
                 .iter()
                 .flat_map(|(_, _, _, metrics)| metrics.iter().filter(|m| m.name == metric.name))
-                .flat_map(|m| m.samples.iter().copied())
+                .map(|m| m.samples.clone())
+                .filter(|samples| !samples.is_empty())
                 .collect();
-            summarize(metric, samples)
+            summarize(metric, rounds)
         })
         .collect();
     let mut notes: Vec<String> = Vec::new();
@@ -151,15 +164,20 @@ fn measured(rounds: &[&RoundRecord]) -> Status<MetricSummary> {
     Status::Ok { checked: checked.clone(), notes, warmup, metrics }
 }
 
-fn summarize(metric: &MetricSamples, samples: Vec<f64>) -> MetricSummary {
-    let stats::Robust { median, mad, outliers } = stats::robust(&samples);
+fn summarize(metric: &MetricSamples, rounds: Vec<Vec<f64>>) -> MetricSummary {
+    let pooled: Vec<f64> = rounds.iter().flatten().copied().collect();
+    let stats::Robust { mad, outliers, .. } = stats::robust(&pooled);
+    let estimate::Interval { median, low, high } = estimate::median_interval(&rounds, SEED);
     MetricSummary {
         name: metric.name.clone(),
         lower_is_better: metric.lower_is_better,
         median,
+        low,
+        high,
+        unstable: estimate::unstable(&rounds),
         mad,
-        samples,
-        outliers,
+        outliers: outliers.len(),
+        rounds,
     }
 }
 

@@ -2,7 +2,7 @@
 //! `<text>`, so no font files or system libraries are needed).
 //!
 //! Bars are the headline metric's median for each runtime, side by side, coloured by
-//! class; error bars span ± the median absolute deviation. A runtime without a figure
+//! class; error bars span its 95 % interval. A runtime without a figure
 //! gets its `n/a` or `FAILED` label in place of a bar, never a silent gap.
 
 use plotters::coord::ranged1d::SegmentValue;
@@ -28,11 +28,11 @@ pub fn svg(view: &View<'_>) -> Result<Option<String>, String> {
         return Ok(None);
     };
     let metric = first.name.as_str();
-    let figures: Vec<Option<(f64, f64)>> = cells
+    let figures: Vec<Option<(f64, f64, f64)>> = cells
         .iter()
-        .map(|cell| headline(cell).filter(|m| m.name == metric).map(|m| (m.median, m.mad)))
+        .map(|cell| headline(cell).filter(|m| m.name == metric).map(|m| (m.low, m.median, m.high)))
         .collect();
-    let top = figures.iter().flatten().map(|(median, mad)| median + mad).fold(0.0, f64::max);
+    let top = figures.iter().flatten().map(|(_, _, high)| *high).fold(0.0, f64::max);
     // Headroom above the tallest error bar for the legend.
     let top = if top > 0.0 { top * 1.3 } else { 1.0 };
     let better = if first.lower_is_better { "lower is better" } else { "higher is better" };
@@ -49,14 +49,17 @@ fn draw(
     metric: &str,
     better: &str,
     cells: &[&CellResult],
-    figures: &[Option<(f64, f64)>],
+    figures: &[Option<(f64, f64, f64)>],
     top: f64,
 ) -> DrawResult {
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let slots = cells.len() as i32;
     let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{scenario}: {metric} ({better}; error bars ± MAD)"), ("sans-serif", 20))
+        .caption(
+            format!("{scenario}: {metric} ({better}; error bars: 95 % interval)"),
+            ("sans-serif", 20),
+        )
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(80)
@@ -77,7 +80,7 @@ fn draw(
     for (single, color) in [(true, SINGLE_THREAD), (false, MULTI_THREAD)] {
         let bars = (0..slots).filter_map(|i| {
             let cell = cells[i as usize];
-            let (median, _) = figures[i as usize]?;
+            let (_, median, _) = figures[i as usize]?;
             (is_single_thread(cell) == single).then(|| {
                 let mut bar = Rectangle::new(
                     [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), median)],
@@ -94,12 +97,12 @@ fn draw(
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], color.filled()));
     }
     chart.draw_series((0..slots).filter_map(|i| {
-        let (median, mad) = figures[i as usize]?;
+        let (low, median, high) = figures[i as usize]?;
         Some(ErrorBar::new_vertical(
             SegmentValue::CenterOf(i),
-            (median - mad).max(0.0),
+            low,
             median,
-            median + mad,
+            high,
             BLACK.filled(),
             10,
         ))
@@ -203,9 +206,12 @@ mod tests {
                 name: "ns/spawn".into(),
                 lower_is_better: true,
                 median: 120.0,
+                low: 116.0,
+                high: 124.0,
+                unstable: false,
                 mad: 4.0,
-                samples: vec![116.0, 120.0, 124.0],
-                outliers: vec![],
+                outliers: 0,
+                rounds: vec![vec![116.0, 120.0, 124.0]],
             }],
         };
         let failed = Status::Failed { kind: FailureKind::Panic, reason: "boom".into() };

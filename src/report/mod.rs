@@ -175,26 +175,31 @@ pub fn runtime_label(name: &str, legacy: bool) -> String {
     }
 }
 
-/// A cell as shown in tables and progress lines: `"median ± MAD unit"` of its headline
-/// metric, `"n/a: reason"` or `"FAILED: reason"`.
+/// A cell as shown in tables and progress lines: its headline metric's median, 95 %
+/// interval and unit (`"1234 (1180–1290) ns/spawn"`), `unstable` when its rounds
+/// disagree, then the CPU utilisation while sampling (`"CPU 97 %"`: CPU time ÷ wall
+/// time ÷ threads); or `"n/a: reason"`, or `"FAILED: reason"`.
 pub fn cell_text(cell: &CellResult) -> String {
     match &cell.status {
-        Status::Ok { metrics, .. } => match metrics.first() {
-            Some(headline) => {
-                let outliers = match headline.outliers.len() {
-                    0 => String::new(),
-                    1 => " (1 outlier)".to_owned(),
-                    n => format!(" ({n} outliers)"),
-                };
-                format!(
-                    "{} ± {} {}{outliers}",
-                    number(headline.median),
-                    number(headline.mad),
-                    headline.name
-                )
+        Status::Ok { metrics, .. } => {
+            let Some(headline) = metrics.first() else {
+                return "ok (no figures)".to_owned();
+            };
+            let mut text = format!(
+                "{} ({}–{}) {}",
+                number(headline.median),
+                number(headline.low),
+                number(headline.high),
+                headline.name
+            );
+            if headline.unstable {
+                text.push_str(" unstable");
             }
-            None => "ok (no figures)".to_owned(),
-        },
+            if let Some(utilisation) = cell.usage.and_then(|usage| usage.cpu_utilisation) {
+                text.push_str(&format!("; CPU {:.0} %", utilisation * 100.0));
+            }
+            text
+        }
         Status::NotApplicable { reason } => format!("n/a: {reason}"),
         Status::Failed { reason, .. } => format!("FAILED: {reason}"),
     }

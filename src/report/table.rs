@@ -59,9 +59,12 @@ pub fn markdown(report: &Report) -> String {
         out.push('\n');
     }
     out.push_str(
-        "Each cell: median ± median absolute deviation of the samples, in the unit named; \
-         `n/a` when the runtime cannot run the scenario here, `FAILED` when it ran and \
-         failed (a failed check is never shown as a number).\n",
+        "Each cell: the median of the per-process medians, its 95 % interval in brackets \
+         (a bootstrap over processes, then samples), and the unit; `unstable` when the \
+         processes disagree beyond their own spread; then the CPU utilisation while \
+         sampling (CPU time ÷ wall time ÷ threads). `n/a` when the runtime cannot run the \
+         scenario here, `FAILED` when it ran and failed (a failed check is never shown as \
+         a number).\n",
     );
     let mut groups: Vec<Group> = report.cells.iter().map(Group::of).collect();
     groups.sort();
@@ -159,9 +162,15 @@ pub fn csv(report: &Report) -> io::Result<String> {
         "metric",
         "lower_is_better",
         "median",
+        "low",
+        "high",
+        "unstable",
         "mad",
         "samples",
         "outliers",
+        "cpu_utilisation",
+        "cpu_ns_per_element",
+        "peak_rss_kib",
     ])?;
     for cell in &report.cells {
         let threads = cell.threads_used.map_or_else(String::new, |t| t.to_string());
@@ -177,7 +186,15 @@ pub fn csv(report: &Report) -> io::Result<String> {
             cell.cell.params_text(),
             cell.rounds.to_string(),
         ];
-        let mut row = |tail: [String; 8]| writer.write_record(head.iter().chain(&tail));
+        let usage = cell.usage;
+        let optional = |value: Option<f64>| value.map_or_else(String::new, |v| v.to_string());
+        let resources = [
+            optional(usage.and_then(|u| u.cpu_utilisation)),
+            optional(usage.and_then(|u| u.cpu_ns_per_element)),
+            usage.map_or_else(String::new, |u| u.peak_rss_kib.to_string()),
+        ];
+        let mut row =
+            |tail: [String; 11]| writer.write_record(head.iter().chain(&tail).chain(&resources));
         match &cell.status {
             Status::Ok { metrics, .. } => {
                 for metric in metrics {
@@ -187,9 +204,12 @@ pub fn csv(report: &Report) -> io::Result<String> {
                         metric.name.clone(),
                         metric.lower_is_better.to_string(),
                         metric.median.to_string(),
+                        metric.low.to_string(),
+                        metric.high.to_string(),
+                        metric.unstable.to_string(),
                         metric.mad.to_string(),
-                        metric.samples.len().to_string(),
-                        metric.outliers.len().to_string(),
+                        metric.rounds.iter().map(Vec::len).sum::<usize>().to_string(),
+                        metric.outliers.to_string(),
                     ])?;
                 }
             }
@@ -201,8 +221,8 @@ pub fn csv(report: &Report) -> io::Result<String> {
     String::from_utf8(bytes).map_err(io::Error::other)
 }
 
-fn status_row(status: &str, reason: &str) -> [String; 8] {
-    let mut row: [String; 8] = Default::default();
+fn status_row(status: &str, reason: &str) -> [String; 11] {
+    let mut row: [String; 11] = Default::default();
     row[0] = status.to_owned();
     row[1] = reason.to_owned();
     row
