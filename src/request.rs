@@ -48,6 +48,10 @@ pub struct RunRequest {
     pub sampling: Sampling,
     /// Worker processes per cell.
     pub rounds: u32,
+    /// A cell stops adding rounds once those it has ran this long in all (it still takes
+    /// [`MIN_ROUNDS`]), milliseconds: the scale scenarios, whose every process takes
+    /// seconds, get fewer rounds, and tables say how many.
+    pub cell_budget_ms: u64,
     /// `--param` overrides, in the order given.
     pub params: Vec<ParamOverride>,
     /// The watchdog: a worker running longer is killed, milliseconds.
@@ -57,28 +61,44 @@ pub struct RunRequest {
     pub memory_limit: Option<u64>,
 }
 
+/// The fewest rounds a cell takes whatever its budget (or `rounds`, if fewer): with
+/// fewer than two, nothing is known of the variation between processes.
+pub const MIN_ROUNDS: u32 = 2;
+
 /// Per-mode defaults of what `run` does not take from its flags.
 struct Defaults {
+    rounds: u32,
+    cell_budget: Duration,
     samples: u32,
+    min_samples: u32,
     budget: Duration,
     timeout: Duration,
 }
 
-/// Quick mode runs the whole matrix (8 runtimes × ~22 scenarios) in under 3 minutes on
-/// 2 cores: about one second per cell, the child process's start included. Hence few
-/// samples and a short sampling budget; a cell whose runs are slow still gets warm-up
-/// plus 3 samples. The scale scenarios run at scale (a million tasks, 5 000
-/// connections): their runs outlast the budget, so they take those 3 samples, 2 to 7 s
-/// a cell; the whole quick matrix took 92 s on a shared 2-core machine.
-const QUICK: Defaults =
-    Defaults { samples: 5, budget: Duration::from_millis(300), timeout: Duration::from_secs(30) };
+/// Quick mode: the whole matrix in under 3 minutes on 2 cores, with intervals that hold
+/// a rerun. Most of the variance is between processes, so the time goes to rounds (5
+/// processes per cell, in shuffled order) rather than to samples (a 50 ms sampling
+/// budget per process, at least one sample). The scale scenarios run at scale (a
+/// million tasks, 5 000 connections, seconds per process): the cell budget stops them
+/// at 2 rounds.
+const QUICK: Defaults = Defaults {
+    rounds: 5,
+    cell_budget: Duration::from_secs(2),
+    samples: 5,
+    min_samples: 1,
+    budget: Duration::from_millis(50),
+    timeout: Duration::from_secs(30),
+};
 
-/// Full mode: more samples, up to 10 s of sampling per cell.
-const FULL: Defaults =
-    Defaults { samples: 10, budget: Duration::from_secs(10), timeout: Duration::from_secs(300) };
-
-/// Worker processes per cell unless `--rounds` says otherwise.
-const ROUNDS: u32 = 1;
+/// Full mode: 5 rounds of up to 10 samples (2 s of sampling) each, up to 30 s a cell.
+const FULL: Defaults = Defaults {
+    rounds: 5,
+    cell_budget: Duration::from_secs(30),
+    samples: 10,
+    min_samples: 3,
+    budget: Duration::from_secs(2),
+    timeout: Duration::from_secs(300),
+};
 
 impl RunRequest {
     /// A new run's request: `args` with the defaults of their mode.
@@ -92,9 +112,11 @@ impl RunRequest {
             sampling: Sampling {
                 warmup: 1,
                 samples: args.samples.unwrap_or(defaults.samples),
+                min_samples: defaults.min_samples,
                 budget_ms: defaults.budget.as_millis() as u64,
             },
-            rounds: args.rounds.unwrap_or(ROUNDS),
+            rounds: args.rounds.unwrap_or(defaults.rounds),
+            cell_budget_ms: args.cell_budget.unwrap_or(defaults.cell_budget).as_millis() as u64,
             params: args.params.clone(),
             timeout_ms: args.timeout.unwrap_or(defaults.timeout).as_millis() as u64,
             memory_limit: args.memory_limit.map_or_else(default_memory_limit, |limit| limit.0),
@@ -136,6 +158,9 @@ impl RunRequest {
                 None => format!("--param {param} (recorded: the scenario's default)"),
             });
         }
+        if let Some(budget) = args.cell_budget {
+            request.cell_budget_ms = budget.as_millis() as u64;
+        }
         if let Some(timeout) = args.timeout {
             request.timeout_ms = timeout.as_millis() as u64;
         }
@@ -159,6 +184,11 @@ impl RunRequest {
                 ) + &format!("\n  {}", conflicts.join("\n  ")),
             ))
         }
+    }
+
+    /// The cell budget as a duration.
+    pub fn cell_budget(&self) -> Duration {
+        Duration::from_millis(self.cell_budget_ms)
     }
 
     /// The watchdog as a duration.
@@ -227,11 +257,11 @@ mod tests {
         let recorded = RunRequest::from_args(&args(&["--runtime", "tokio-ct", "--quick"]));
         let resumed = RunRequest::resume(
             &recorded,
-            &args(&["--resume", "-r", "smol-1", "--rounds", "3", "--timeout", "9"]),
+            &args(&["--resume", "-r", "smol-1", "--rounds", "7", "--timeout", "9"]),
         )
         .unwrap();
         assert_eq!(resumed.runtimes, ["tokio-ct", "smol-1"]);
-        assert_eq!((resumed.rounds, resumed.timeout_ms), (3, 9000));
+        assert_eq!((resumed.rounds, resumed.timeout_ms), (7, 9000));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use crate::environment::{self, Environment};
 use crate::matrix::{self, PlannedCell};
 use crate::outdir::{OutDir, OutDirError};
 use crate::report;
-use crate::request::{RunRequest, UsageError};
+use crate::request::{RunRequest, UsageError, MIN_ROUNDS};
 use crate::results::{Record, Recorded, ResultsLog, RoundRecord, Status, FILE_NAME};
 use crate::summary;
 
@@ -95,7 +95,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
     for (step, &(index, round)) in visits.iter().enumerate() {
         progress.inc(1);
         let planned = &cells[index];
-        if failed_now.contains(&index) || !needs(&recorded, planned, round) {
+        if failed_now.contains(&index) || !needs(&recorded, planned, round, &request) {
             continue;
         }
         progress.set_message(format!("{} on {}", planned.spec.scenario, planned.spec.runtime));
@@ -200,14 +200,19 @@ fn visiting_order(cells: usize, rounds: u32) -> Vec<(usize, u32)> {
 }
 
 /// Whether round `round` of `planned` still has to run: it has no measured or `n/a`
-/// result yet, and no round of the cell said `n/a` (that is the cell's answer).
-fn needs(recorded: &Recorded, planned: &PlannedCell, round: u32) -> bool {
-    let done = recorded.round(&planned.spec, round).is_some_and(|r| !r.status.is_failed());
-    let not_applicable = recorded
-        .rounds
-        .iter()
-        .any(|r| r.cell == planned.spec && matches!(r.status, Status::NotApplicable { .. }));
-    !done && !not_applicable
+/// result yet, no round of the cell said `n/a` (that is the cell's answer), and, past
+/// [`MIN_ROUNDS`], the cell's rounds have not used up its budget. The rule reads only
+/// what is recorded, so a resumed run decides as the interrupted one would have.
+fn needs(recorded: &Recorded, planned: &PlannedCell, round: u32, request: &RunRequest) -> bool {
+    if recorded.round(&planned.spec, round).is_some_and(|r| !r.status.is_failed()) {
+        return false;
+    }
+    let mut rounds = recorded.rounds.iter().filter(|r| r.cell == planned.spec);
+    if rounds.clone().any(|r| matches!(r.status, Status::NotApplicable { .. })) {
+        return false;
+    }
+    let spent: u64 = rounds.by_ref().filter(|r| r.round != round).map(|r| r.wall_ms).sum();
+    round < MIN_ROUNDS || spent < request.cell_budget_ms
 }
 
 /// Says what a resumed run keeps and retries.
@@ -217,7 +222,12 @@ fn announce_resume(
     visits: &[(usize, u32)],
     path: impl std::fmt::Display,
 ) {
-    let kept = visits.iter().filter(|&&(i, round)| !needs(recorded, &cells[i], round)).count();
+    let kept = visits
+        .iter()
+        .filter(|&&(i, round)| {
+            recorded.round(&cells[i].spec, round).is_some_and(|r| !r.status.is_failed())
+        })
+        .count();
     let retried = visits
         .iter()
         .filter(|&&(i, round)| {

@@ -37,15 +37,12 @@ pub struct Sampling {
     pub warmup: u32,
     /// Samples wanted.
     pub samples: u32,
+    /// Fewest samples a worker takes even when its budget is spent (or `samples`, if
+    /// fewer).
+    pub min_samples: u32,
     /// Sampling time after which the worker stops taking samples (once it has
-    /// [`Sampling::MIN_SAMPLES`], or `samples` if fewer).
+    /// `min_samples`).
     pub budget_ms: u64,
-}
-
-impl Sampling {
-    /// Fewest samples a worker takes even when its budget is spent (unless fewer were
-    /// asked).
-    pub const MIN_SAMPLES: u32 = 3;
 }
 
 impl CellSpec {
@@ -98,7 +95,7 @@ mod tests {
         let info = rtbench_scenarios::infos().into_iter().find(|i| i.name == "spawn_many").unwrap();
         let runtime = rtbench_adapters::infos()[0];
         let params = Params::new(info.params, Size::Quick);
-        let sampling = Sampling { warmup: 1, samples: 5, budget_ms: 300 };
+        let sampling = Sampling { warmup: 1, samples: 5, min_samples: 1, budget_ms: 300 };
         let spec = CellSpec::new(&info, &runtime, &params, Size::Quick, 4, sampling);
         let json = serde_json::to_string(&spec).unwrap();
         assert!(json.contains(r#""size":"quick""#), "{json}");
@@ -115,7 +112,7 @@ mod tests {
     fn single_thread_cells_do_not_depend_on_the_thread_count_asked() {
         let info = rtbench_scenarios::infos()[0];
         let params = Params::new(info.params, Size::Quick);
-        let sampling = Sampling { warmup: 1, samples: 5, budget_ms: 300 };
+        let sampling = Sampling { warmup: 1, samples: 5, min_samples: 1, budget_ms: 300 };
         for runtime in rtbench_adapters::infos() {
             let at =
                 |threads| CellSpec::new(&info, &runtime, &params, Size::Quick, threads, sampling);

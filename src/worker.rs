@@ -120,7 +120,7 @@ impl Sampler<'_> {
                 return (error_status(error), None);
             }
         }
-        let minimum = Sampling::MIN_SAMPLES.min(self.sampling.samples) as usize;
+        let minimum = self.sampling.min_samples.clamp(1, self.sampling.samples) as usize;
         let budget = Duration::from_millis(self.sampling.budget_ms);
         let meter = UsageMeter::start();
         let mut outcomes = Vec::new();

@@ -51,6 +51,8 @@ fn quick_run_writes_json_lines_csv_markdown_and_charts() {
         "tokio-ct,tokio-mt",
         "--samples",
         "2",
+        "--rounds",
+        "3",
         "--threads",
         "2",
         "--param",
@@ -66,8 +68,15 @@ fn quick_run_writes_json_lines_csv_markdown_and_charts() {
         assert!(!records[0][field].is_null(), "environment lacks {field}");
     }
     let cells = cells(&out);
-    assert_eq!(cells.len(), 2);
+    assert_eq!(cells.len(), 6, "3 rounds of 2 cells");
     for runtime in ["tokio-ct", "tokio-mt"] {
+        let mut rounds: Vec<u64> = cells
+            .iter()
+            .filter(|c| c["cell"]["runtime"] == runtime)
+            .map(|c| c["round"].as_u64().unwrap())
+            .collect();
+        rounds.sort_unstable();
+        assert_eq!(rounds, [0, 1, 2], "{runtime}");
         let cell = cell(&cells, "spawn_many", runtime);
         assert_eq!(cell["status"], "ok", "{cell}");
         assert_eq!(cell["cell"]["params"]["tasks"], 200);
@@ -97,7 +106,17 @@ fn quick_run_writes_json_lines_csv_markdown_and_charts() {
     let (code, stdout, _) = output(&mut rtbench(&["report", out_arg, "--format", "json"]));
     assert_eq!(code, Some(0));
     let json: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(json["cells"].as_array().unwrap().len(), 2);
+    let summaries = json["cells"].as_array().unwrap();
+    assert_eq!(summaries.len(), 2);
+    for summary in summaries {
+        assert_eq!(summary["rounds"], 3, "{summary}");
+        let headline = &summary["metrics"][0];
+        let [low, median, high] = ["low", "median", "high"].map(|f| headline[f].as_f64().unwrap());
+        assert!(0.0 < low && low <= median && median <= high, "{headline}");
+        assert_eq!(headline["rounds"].as_array().unwrap().len(), 3, "samples kept per round");
+        let utilisation = summary["usage"]["cpu_utilisation"].as_f64().unwrap();
+        assert!(utilisation > 0.0, "{summary}");
+    }
 }
 
 #[test]
@@ -339,4 +358,20 @@ fn legacy_runtimes_are_labelled_in_tables_and_charts() {
     assert!(!markdown.contains("tokio-ct (legacy)"), "{markdown}");
     let chart = fs::read_to_string(out.join("charts/spawn_many.svg")).unwrap();
     assert!(chart.contains("async-std (legacy)") && !chart.contains("tokio-ct (legacy)"));
+}
+
+#[test]
+fn a_cell_stops_adding_rounds_when_its_budget_is_spent_and_tables_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (code, _, stderr) = output(
+        rtbench(&["run", "--quick", "-r", "tokio-ct", "-s", "spawn_many", "--rounds", "4"])
+            .args(["--cell-budget", "0.001", "--param", "spawn_many.tasks=100"])
+            .args(["--out", out.to_str().unwrap()]),
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(cells(&out).len(), 2, "the budget is spent at once: the minimum, 2 rounds");
+    let markdown = fs::read_to_string(out.join("results.md")).unwrap();
+    let row = markdown.lines().find(|l| l.starts_with("| spawn_many |")).unwrap();
+    assert!(row.contains("[2 rounds]"), "{row}");
 }

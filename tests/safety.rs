@@ -124,7 +124,8 @@ fn a_report_never_shows_a_figure_under_settings_it_was_not_measured_with() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     assert_eq!(output(&mut small_run(&a)).0, Some(0));
     let (code, _, stderr) = output(
-        rtbench(&["run", "--quick", "-r", "tokio-ct", "-s", "spawn_many", "--samples", "2"])
+        rtbench(&["run", "--quick", "-r", "tokio-ct", "-s", "spawn_many", "--rounds", "1"])
+            .args(["--samples", "2"])
             .args(["--param", "spawn_many.tasks=300", "--out", b.to_str().unwrap()]),
     );
     assert_eq!(code, Some(0), "{stderr}");

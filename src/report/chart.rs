@@ -182,7 +182,7 @@ mod tests {
                 size: rtbench_core::Size::Quick,
                 threads: 2,
                 params: Default::default(),
-                sampling: Sampling { warmup: 1, samples: 3, budget_ms: 100 },
+                sampling: Sampling { warmup: 1, samples: 3, min_samples: 1, budget_ms: 100 },
             },
             lesson: "W8-S6".into(),
             crate_name: "tokio".into(),

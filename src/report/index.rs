@@ -54,13 +54,17 @@ fn settings(request: &crate::request::RunRequest) -> String {
         None => "none".to_owned(),
     };
     format!(
-        "{} sizes, {} threads for multi-thread flavours, {} round(s) (worker processes) per \
-         cell, each {} warm-up run(s) then up to {} samples (sampling budget {} ms); watchdog \
-         {} s, memory limit {memory}",
+        "{} sizes, {} threads for multi-thread flavours; {} round(s) (worker processes) per \
+         cell, fewer (at least {}) once a cell's rounds have run {} s; each round {} warm-up \
+         run(s) then {} to {} samples (sampling budget {} ms); watchdog {} s, memory limit \
+         {memory}",
         request.size.label(),
         request.threads,
         request.rounds,
+        request.rounds.min(crate::request::MIN_ROUNDS),
+        request.cell_budget().as_secs_f64(),
         request.sampling.warmup,
+        request.sampling.min_samples,
         request.sampling.samples,
         request.sampling.budget_ms,
         request.timeout().as_secs_f64(),

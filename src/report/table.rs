@@ -42,10 +42,10 @@ impl Group {
             Some(threads) => format!("{} flavours, {threads} threads", self.class.label()),
             None => format!("{} flavours", self.class.label()),
         };
-        let Sampling { warmup, samples, budget_ms } = self.sampling;
+        let Sampling { warmup, samples, min_samples, budget_ms } = self.sampling;
         format!(
-            "{class} — {} sizes, per process {warmup} warm-up run(s) and up to {samples} \
-             samples ({budget_ms} ms budget)",
+            "{class} — {} sizes, per process {warmup} warm-up run(s) then {min_samples} to \
+             {samples} samples ({budget_ms} ms budget)",
             self.size.label()
         )
     }
@@ -62,10 +62,12 @@ pub fn markdown(report: &Report) -> String {
         "Each cell: the median of the per-process medians, its 95 % interval in brackets \
          (a bootstrap over processes, then samples), and the unit; `unstable` when the \
          processes disagree beyond their own spread; then the CPU utilisation while \
-         sampling (CPU time ÷ wall time ÷ threads). `n/a` when the runtime cannot run the \
+         sampling (CPU time ÷ wall time ÷ threads); `[2 rounds]` when a cell has fewer \
+         processes than the run asked for (its budget ran out). `n/a` when the runtime cannot run the \
          scenario here, `FAILED` when it ran and failed (a failed check is never shown as \
          a number).\n",
     );
+    let rounds = report.environment.as_ref().map(|environment| environment.request.rounds);
     let mut groups: Vec<Group> = report.cells.iter().map(Group::of).collect();
     groups.sort();
     groups.dedup();
@@ -95,13 +97,26 @@ pub fn markdown(report: &Report) -> String {
                     .cells
                     .iter()
                     .find(|cell| cell.cell.runtime == runtime.cell.runtime)
-                    .map_or_else(|| "not run".to_owned(), |cell| cell_text(cell));
+                    .map_or_else(|| "not run".to_owned(), |cell| with_rounds(cell, rounds));
                 let _ = write!(out, " {} |", escape(&text));
             }
             out.push('\n');
         }
     }
     out
+}
+
+/// [`cell_text`], saying how many rounds a measured cell has when that is fewer than the
+/// run asked for (its interval is then wider, or knows nothing of other processes).
+fn with_rounds(cell: &CellResult, asked: Option<u32>) -> String {
+    let text = cell_text(cell);
+    match (&cell.status, asked) {
+        (Status::Ok { .. }, Some(asked)) if (cell.rounds as u32) < asked => {
+            let plural = if cell.rounds == 1 { "" } else { "s" };
+            format!("{text} [{} round{plural}]", cell.rounds)
+        }
+        _ => text,
+    }
 }
 
 /// One table row: a scenario at one parameter set.

@@ -19,10 +19,11 @@ pub fn rtbench(args: &[&str]) -> Command {
     command
 }
 
-/// `rtbench run --quick` on `runtimes` × `scenarios`, one sample per cell, into `out`;
-/// each test adds its own flags (`--param`, `--timeout`, …).
+/// `rtbench run --quick` on `runtimes` × `scenarios`, one round of one sample per cell,
+/// into `out`; each test adds its own flags (`--param`, `--timeout`, …).
 pub fn quick_run(runtimes: &str, scenarios: &str, out: &Path) -> Command {
     let mut command = rtbench(&["run", "--quick", "--runtime", runtimes, "--samples", "1"]);
+    command.args(["--rounds", "1"]);
     command.args(["--scenario", scenarios, "--out", out.to_str().unwrap()]);
     command
 }
