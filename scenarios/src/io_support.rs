@@ -1,5 +1,5 @@
 //! Small helpers shared by the I/O scenarios (`tcp_echo`, `http_fetch`, `subprocess`,
-//! `file_io`).
+//! `file_io`, `c10k`).
 //!
 //! - [`pattern`] / [`first_mismatch`]: every byte an I/O scenario moves is derived from
 //!   a seed (client and round, file number…), so a byte that is lost, duplicated,
@@ -7,12 +7,16 @@
 //! - [`within`]: I/O can stall forever when a peer dies; every I/O scenario runs under a
 //!   deadline built from [`Runtime::timeout`], and expiry is a failed check, not a hang.
 //! - [`Latencies`]: per-operation latencies in an HDR histogram, reported as p50/p99.
+//! - [`OpenFiles`]: a scenario that opens many connections checks the open-file limit
+//!   before it starts, so that a low limit is `n/a` with the numbers and a fix that
+//!   works, rather than a connection failing halfway (`Connection reset by peer` when
+//!   the server cannot accept).
 
 use std::future::Future;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
-use rtbench_core::{Metric, Runtime, ScenarioError};
+use rtbench_core::{Metric, ParamSpec, Runtime, ScenarioError};
 
 /// The byte at `index` of the pattern for `seed`: a cheap hash of both, so that two
 /// seeds or two offsets give different sequences.
@@ -116,6 +120,70 @@ pub fn per_second(count: u64, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
 }
 
+/// Descriptors a process needs besides its connections: stdio, the listener, the
+/// runtime's reactor and io_uring rings, the runner's pipes.
+pub const SPARE_DESCRIPTORS: u64 = 128;
+
+/// How a scenario's open files grow with one of its parameters: `per` descriptors for
+/// each unit of `param` (a loopback connection costs 2, both ends being in this
+/// process), plus [`SPARE_DESCRIPTORS`].
+#[derive(Clone, Copy, Debug)]
+pub struct OpenFiles {
+    /// The scenario's name, for the `--param` hint.
+    pub scenario: &'static str,
+    /// The parameter that sets the number of connections.
+    pub param: ParamSpec,
+    /// Descriptors per unit of `param`.
+    pub per: u64,
+}
+
+impl OpenFiles {
+    /// Descriptors needed with `param` at `value`.
+    fn needed(&self, value: u64) -> u64 {
+        self.per.saturating_mul(value).saturating_add(SPARE_DESCRIPTORS)
+    }
+
+    /// Makes sure the process may open what `param` at `value` needs: raises the soft
+    /// open-file limit (and the hard one, where the process is allowed to), else
+    /// reports [`shortfall`](OpenFiles::shortfall) as `n/a`.
+    #[cfg(unix)]
+    pub fn ensure(&self, value: u64) -> Result<(), ScenarioError> {
+        use rlimit::Resource;
+        let needed = self.needed(value);
+        let (soft, hard) = Resource::NOFILE.get()?;
+        if soft < needed && Resource::NOFILE.set(needed, hard.max(needed)).is_err() {
+            // Not privileged: the soft limit can still go up to the hard one.
+            let _ = Resource::NOFILE.set(needed.min(hard), hard);
+        }
+        let (soft, hard) = Resource::NOFILE.get()?;
+        self.shortfall(value, soft, hard).map_or(Ok(()), |why| Err(ScenarioError::Unsupported(why)))
+    }
+
+    /// Elsewhere the limit is not checked up front: an exhausted limit is an I/O error.
+    #[cfg(not(unix))]
+    pub fn ensure(&self, _value: u64) -> Result<(), ScenarioError> {
+        Ok(())
+    }
+
+    /// Why `param` at `value` does not fit under the soft limit `soft` (hard: `hard`),
+    /// with a fix, or `None` if it fits.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    fn shortfall(&self, value: u64, soft: u64, hard: u64) -> Option<String> {
+        let needed = self.needed(value);
+        if needed <= soft {
+            return None;
+        }
+        let (per, param) = (self.per, format!("{}.{}", self.scenario, self.param.name));
+        let raise = format!("raise the hard limit to {needed} (as root: ulimit -Hn {needed})");
+        let fits = soft.saturating_sub(SPARE_DESCRIPTORS) / per;
+        let fix = format!("run with --param {param}={fits}, or {raise}");
+        Some(format!(
+            "open-file limit too low: {param}={value} needs {needed} descriptors ({per} each + \
+             {SPARE_DESCRIPTORS} spare), soft limit {soft}, hard limit {hard}; {fix}"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +200,36 @@ mod tests {
         let (a, b) = (pattern(1 << 32, 1000), pattern((1 << 32) | 1, 1000));
         let equal = a.iter().zip(&b).filter(|(x, y)| x == y).count();
         assert!(equal < 20, "{equal} equal bytes out of 1000");
+    }
+
+    /// `c10k.connections`: 2 descriptors per connection, at least 1 connection.
+    const CONNECTIONS: OpenFiles = OpenFiles {
+        scenario: "c10k",
+        param: ParamSpec {
+            name: "connections",
+            help: "connections",
+            default: 10_000,
+            quick: 5_000,
+            test: 50,
+            min: 1,
+        },
+        per: 2,
+    };
+
+    #[test]
+    fn a_value_that_fits_the_soft_limit_passes() {
+        assert_eq!(CONNECTIONS.shortfall(100, 328, 328), None);
+        assert_eq!(CONNECTIONS.shortfall(100, 20_000, 20_000), None);
+    }
+
+    #[test]
+    fn too_many_connections_suggest_the_largest_value_that_fits() {
+        let why = CONNECTIONS.shortfall(10_000, 1_024, 4_096).expect("does not fit");
+        assert!(why.contains("c10k.connections=10000 needs 20128 descriptors"), "{why}");
+        assert!(why.contains("(2 each + 128 spare)"), "{why}");
+        assert!(why.contains("soft limit 1024, hard limit 4096"), "{why}");
+        assert!(why.contains("--param c10k.connections=448,"), "{why}");
+        assert!(why.contains("ulimit -Hn 20128"), "{why}");
+        assert_eq!(CONNECTIONS.shortfall(448, 1_024, 1_024), None, "the suggestion fits");
     }
 }
