@@ -166,7 +166,9 @@ impl OpenFiles {
     }
 
     /// Why `param` at `value` does not fit under the soft limit `soft` (hard: `hard`),
-    /// with a fix, or `None` if it fits.
+    /// with a fix that works, or `None` if it fits. The smaller value suggested is one
+    /// that fits and that the command line accepts (at least [`ParamSpec::min`]); when
+    /// even the minimum does not fit, raising the limit is the only fix offered.
     #[cfg_attr(not(unix), allow(dead_code))]
     fn shortfall(&self, value: u64, soft: u64, hard: u64) -> Option<String> {
         let needed = self.needed(value);
@@ -176,7 +178,12 @@ impl OpenFiles {
         let (per, param) = (self.per, format!("{}.{}", self.scenario, self.param.name));
         let raise = format!("raise the hard limit to {needed} (as root: ulimit -Hn {needed})");
         let fits = soft.saturating_sub(SPARE_DESCRIPTORS) / per;
-        let fix = format!("run with --param {param}={fits}, or {raise}");
+        let fix = if fits >= self.param.min {
+            format!("run with --param {param}={fits}, or {raise}")
+        } else {
+            let min = self.param.min;
+            format!("even {param}={min} needs {}; {raise}", self.needed(min))
+        };
         Some(format!(
             "open-file limit too low: {param}={value} needs {needed} descriptors ({per} each + \
              {SPARE_DESCRIPTORS} spare), soft limit {soft}, hard limit {hard}; {fix}"
@@ -231,5 +238,29 @@ mod tests {
         assert!(why.contains("--param c10k.connections=448,"), "{why}");
         assert!(why.contains("ulimit -Hn 20128"), "{why}");
         assert_eq!(CONNECTIONS.shortfall(448, 1_024, 1_024), None, "the suggestion fits");
+    }
+
+    /// Issue 7: under `ulimit -n 64` the hint was `connections=0`, which `--param` refuses.
+    #[test]
+    fn when_even_the_minimum_does_not_fit_only_raising_the_limit_is_offered() {
+        for soft in [0, 64, 129] {
+            let why = CONNECTIONS.shortfall(5_000, soft, soft).expect("does not fit");
+            assert!(!why.contains("--param"), "{why}");
+            assert!(why.contains("even c10k.connections=1 needs 130;"), "{why}");
+            assert!(why.contains("raise the hard limit to 10128"), "{why}");
+        }
+    }
+
+    #[test]
+    fn the_suggested_value_is_never_below_the_parameters_minimum() {
+        let clients = OpenFiles { param: ParamSpec { min: 4, ..CONNECTIONS.param }, ..CONNECTIONS };
+        for soft in 0..400 {
+            let Some(why) = clients.shortfall(1_000, soft, soft) else { continue };
+            if let Some((_, suggested)) = why.split_once("--param c10k.connections=") {
+                let suggested: u64 = suggested.split(',').next().unwrap().parse().unwrap();
+                assert!(suggested >= 4, "soft {soft}: {why}");
+                assert_eq!(clients.shortfall(suggested, soft, soft), None, "soft {soft}: {why}");
+            }
+        }
     }
 }
