@@ -121,7 +121,8 @@ pub fn per_second(count: u64, elapsed: Duration) -> f64 {
 }
 
 /// Descriptors a process needs besides its connections: stdio, the listener, the
-/// runtime's reactor and io_uring rings, the runner's pipes.
+/// runtime's reactor and io_uring rings. A worker holds about a dozen before its first
+/// connection; the rest is headroom.
 pub const SPARE_DESCRIPTORS: u64 = 128;
 
 /// How a scenario's open files grow with one of its parameters: `per` descriptors for
@@ -168,7 +169,10 @@ impl OpenFiles {
     /// Why `param` at `value` does not fit under the soft limit `soft` (hard: `hard`),
     /// with a fix that works, or `None` if it fits. The smaller value suggested is one
     /// that fits and that the command line accepts (at least [`ParamSpec::min`]); when
-    /// even the minimum does not fit, raising the limit is the only fix offered.
+    /// even the minimum does not fit, raising the limit is the only fix offered. By the
+    /// time this is asked the soft limit was raised as far as the hard one allows, so
+    /// the hard limit is what must go up; `ulimit -Hn` alone does that only with
+    /// `CAP_SYS_RESOURCE`, which root lacks in many containers.
     #[cfg_attr(not(unix), allow(dead_code))]
     fn shortfall(&self, value: u64, soft: u64, hard: u64) -> Option<String> {
         let needed = self.needed(value);
@@ -176,7 +180,10 @@ impl OpenFiles {
             return None;
         }
         let (per, param) = (self.per, format!("{}.{}", self.scenario, self.param.name));
-        let raise = format!("raise the hard limit to {needed} (as root: ulimit -Hn {needed})");
+        let raise = format!(
+            "raise the hard open-file limit to {needed} before starting rtbench (ulimit -Hn \
+             {needed} with CAP_SYS_RESOURCE, or the session's nofile limit)"
+        );
         let fits = soft.saturating_sub(SPARE_DESCRIPTORS) / per;
         let fix = if fits >= self.param.min {
             format!("run with --param {param}={fits}, or {raise}")
@@ -247,7 +254,7 @@ mod tests {
             let why = CONNECTIONS.shortfall(5_000, soft, soft).expect("does not fit");
             assert!(!why.contains("--param"), "{why}");
             assert!(why.contains("even c10k.connections=1 needs 130;"), "{why}");
-            assert!(why.contains("raise the hard limit to 10128"), "{why}");
+            assert!(why.contains("raise the hard open-file limit to 10128"), "{why}");
         }
     }
 
