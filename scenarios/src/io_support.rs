@@ -146,7 +146,7 @@ impl OpenFiles {
 
     /// Makes sure the process may open what `param` at `value` needs: raises the soft
     /// open-file limit (and the hard one, where the process is allowed to), else
-    /// reports [`shortfall`](OpenFiles::shortfall) as `n/a`.
+    /// reports as `n/a` the numbers and a fix that works.
     #[cfg(unix)]
     pub fn ensure(&self, value: u64) -> Result<(), ScenarioError> {
         use rlimit::Resource;
