@@ -12,7 +12,8 @@
 //!
 //! The process needs two file descriptors per connection: before anything starts the
 //! open-file limit is raised where the process may, and if it stays too low the scenario
-//! is `n/a` with the numbers (needed, soft, hard) rather than failing halfway.
+//! is `n/a` with the numbers (needed, soft, hard) rather than failing halfway (see
+//! [`OpenFiles`]).
 //!
 //! Checks: every ping is answered with its own payload, every connection was open at
 //! the same time, and the server echoed exactly C·P pings.
@@ -31,6 +32,7 @@ use rtbench_core::{
     ScenarioInfo,
 };
 
+use crate::io_support::OpenFiles;
 use crate::scale::{resident_bytes, wait_until};
 
 /// Holds C loopback connections open, each pinging periodically.
@@ -39,8 +41,15 @@ pub struct C10k;
 /// Connects started but not yet accepted, at most.
 pub const HANDSHAKE_WINDOW: usize = 64;
 
-/// Descriptors the process needs besides the connections (stdio, listener, reactor…).
-const SPARE_DESCRIPTORS: u64 = 128;
+/// How many connections are open at once.
+const CONNECTIONS: ParamSpec = ParamSpec {
+    name: "connections",
+    help: "TCP connections open at the same time",
+    default: 10_000,
+    quick: 5_000,
+    test: 50,
+    min: 1,
+};
 
 /// The clients' shared state: how many are connected, and the gate that starts pings.
 #[derive(Default)]
@@ -61,14 +70,7 @@ impl Scenario for C10k {
         summary: "C loopback TCP connections held open at once, each pinging an echo server \
                   periodically; every ping answered; bytes per connection and latency p99",
         params: &[
-            ParamSpec {
-                name: "connections",
-                help: "TCP connections open at the same time",
-                default: 10_000,
-                quick: 5_000,
-                test: 50,
-                min: 1,
-            },
+            CONNECTIONS,
             ParamSpec {
                 name: "pings",
                 help: "pings per connection",
@@ -94,7 +96,8 @@ impl Scenario for C10k {
         let connections = params.count("connections");
         let pings = params.count("pings");
         let interval = params.millis("interval_ms");
-        ensure_open_files(connections)?;
+        OpenFiles { scenario: Self::INFO.name, param: CONNECTIONS, per: 2 }
+            .ensure(params.get("connections"))?;
         let (rss_before, rss_open, echoed, latencies) = runtime.run(async move {
             let rss_before = resident_bytes()?;
             let listener = R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
@@ -231,33 +234,4 @@ impl Client {
         stream.close().await?;
         Ok(latencies)
     }
-}
-
-/// Makes sure the process may hold two descriptors per connection: raises the soft
-/// open-file limit (and the hard one, where the process is allowed to), else reports
-/// the numbers as `n/a`.
-#[cfg(unix)]
-fn ensure_open_files(connections: usize) -> Result<(), ScenarioError> {
-    use rlimit::Resource;
-    let needed = 2 * connections as u64 + SPARE_DESCRIPTORS;
-    let (soft, hard) = Resource::NOFILE.get()?;
-    if soft >= needed
-        || Resource::NOFILE.set(needed, hard.max(needed)).is_ok()
-        || (hard >= needed && Resource::NOFILE.set(needed, hard).is_ok())
-    {
-        return Ok(());
-    }
-    let fits = hard.saturating_sub(SPARE_DESCRIPTORS) / 2;
-    Err(ScenarioError::Unsupported(format!(
-        "open-file limit too low: {connections} connections need {needed} descriptors \
-         (2 per connection + {SPARE_DESCRIPTORS}), soft limit {soft}, hard limit {hard}; \
-         raise the hard limit (ulimit -Hn {needed}, as root) or run with \
-         --param c10k.connections={fits}"
-    )))
-}
-
-/// Elsewhere the limit is not checked up front: an exhausted limit is an I/O error.
-#[cfg(not(unix))]
-fn ensure_open_files(_connections: usize) -> Result<(), ScenarioError> {
-    Ok(())
 }

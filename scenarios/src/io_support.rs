@@ -1,5 +1,5 @@
 //! Small helpers shared by the I/O scenarios (`tcp_echo`, `http_fetch`, `subprocess`,
-//! `file_io`).
+//! `file_io`, `c10k`).
 //!
 //! - [`pattern`] / [`first_mismatch`]: every byte an I/O scenario moves is derived from
 //!   a seed (client and round, file number…), so a byte that is lost, duplicated,
@@ -7,12 +7,16 @@
 //! - [`within`]: I/O can stall forever when a peer dies; every I/O scenario runs under a
 //!   deadline built from [`Runtime::timeout`], and expiry is a failed check, not a hang.
 //! - [`Latencies`]: per-operation latencies in an HDR histogram, reported as p50/p99.
+//! - [`OpenFiles`]: a scenario that opens many connections checks the open-file limit
+//!   before it starts, so that a low limit is `n/a` with the numbers and a fix that
+//!   works, rather than a connection failing halfway (`Connection reset by peer` when
+//!   the server cannot accept).
 
 use std::future::Future;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
-use rtbench_core::{Metric, Runtime, ScenarioError};
+use rtbench_core::{Metric, ParamSpec, Runtime, ScenarioError};
 
 /// The byte at `index` of the pattern for `seed`: a cheap hash of both, so that two
 /// seeds or two offsets give different sequences.
@@ -116,6 +120,84 @@ pub fn per_second(count: u64, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE)
 }
 
+/// Descriptors a process needs besides its connections: stdio, the listener, the
+/// runtime's reactor and io_uring rings. A worker holds about a dozen before its first
+/// connection; the rest is headroom.
+pub const SPARE_DESCRIPTORS: u64 = 128;
+
+/// How a scenario's open files grow with one of its parameters: `per` descriptors for
+/// each unit of `param` (a loopback connection costs 2, both ends being in this
+/// process), plus [`SPARE_DESCRIPTORS`].
+#[derive(Clone, Copy, Debug)]
+pub struct OpenFiles {
+    /// The scenario's name, for the `--param` hint.
+    pub scenario: &'static str,
+    /// The parameter that sets the number of connections.
+    pub param: ParamSpec,
+    /// Descriptors per unit of `param`.
+    pub per: u64,
+}
+
+impl OpenFiles {
+    /// Descriptors needed with `param` at `value`.
+    fn needed(&self, value: u64) -> u64 {
+        self.per.saturating_mul(value).saturating_add(SPARE_DESCRIPTORS)
+    }
+
+    /// Makes sure the process may open what `param` at `value` needs: raises the soft
+    /// open-file limit (and the hard one, where the process is allowed to), else
+    /// reports as `n/a` the numbers and a fix that works.
+    #[cfg(unix)]
+    pub fn ensure(&self, value: u64) -> Result<(), ScenarioError> {
+        use rlimit::Resource;
+        let needed = self.needed(value);
+        let (soft, hard) = Resource::NOFILE.get()?;
+        if soft < needed && Resource::NOFILE.set(needed, hard.max(needed)).is_err() {
+            // Not privileged: the soft limit can still go up to the hard one.
+            let _ = Resource::NOFILE.set(needed.min(hard), hard);
+        }
+        let (soft, hard) = Resource::NOFILE.get()?;
+        self.shortfall(value, soft, hard).map_or(Ok(()), |why| Err(ScenarioError::Unsupported(why)))
+    }
+
+    /// Elsewhere the limit is not checked up front: an exhausted limit is an I/O error.
+    #[cfg(not(unix))]
+    pub fn ensure(&self, _value: u64) -> Result<(), ScenarioError> {
+        Ok(())
+    }
+
+    /// Why `param` at `value` does not fit under the soft limit `soft` (hard: `hard`),
+    /// with a fix that works, or `None` if it fits. The smaller value suggested is one
+    /// that fits and that the command line accepts (at least [`ParamSpec::min`]); when
+    /// even the minimum does not fit, raising the limit is the only fix offered. By the
+    /// time this is asked the soft limit was raised as far as the hard one allows, so
+    /// the hard limit is what must go up; `ulimit -Hn` alone does that only with
+    /// `CAP_SYS_RESOURCE`, which root lacks in many containers.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    fn shortfall(&self, value: u64, soft: u64, hard: u64) -> Option<String> {
+        let needed = self.needed(value);
+        if needed <= soft {
+            return None;
+        }
+        let (per, param) = (self.per, format!("{}.{}", self.scenario, self.param.name));
+        let raise = format!(
+            "raise the hard open-file limit to {needed} before starting rtbench (ulimit -Hn \
+             {needed} with CAP_SYS_RESOURCE, or the session's nofile limit)"
+        );
+        let fits = soft.saturating_sub(SPARE_DESCRIPTORS) / per;
+        let fix = if fits >= self.param.min {
+            format!("run with --param {param}={fits}, or {raise}")
+        } else {
+            let min = self.param.min;
+            format!("even {param}={min} needs {}; {raise}", self.needed(min))
+        };
+        Some(format!(
+            "open-file limit too low: {param}={value} needs {needed} descriptors ({per} each + \
+             {SPARE_DESCRIPTORS} spare), soft limit {soft}, hard limit {hard}; {fix}"
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +214,60 @@ mod tests {
         let (a, b) = (pattern(1 << 32, 1000), pattern((1 << 32) | 1, 1000));
         let equal = a.iter().zip(&b).filter(|(x, y)| x == y).count();
         assert!(equal < 20, "{equal} equal bytes out of 1000");
+    }
+
+    /// `c10k.connections`: 2 descriptors per connection, at least 1 connection.
+    const CONNECTIONS: OpenFiles = OpenFiles {
+        scenario: "c10k",
+        param: ParamSpec {
+            name: "connections",
+            help: "connections",
+            default: 10_000,
+            quick: 5_000,
+            test: 50,
+            min: 1,
+        },
+        per: 2,
+    };
+
+    #[test]
+    fn a_value_that_fits_the_soft_limit_passes() {
+        assert_eq!(CONNECTIONS.shortfall(100, 328, 328), None);
+        assert_eq!(CONNECTIONS.shortfall(100, 20_000, 20_000), None);
+    }
+
+    #[test]
+    fn too_many_connections_suggest_the_largest_value_that_fits() {
+        let why = CONNECTIONS.shortfall(10_000, 1_024, 4_096).expect("does not fit");
+        assert!(why.contains("c10k.connections=10000 needs 20128 descriptors"), "{why}");
+        assert!(why.contains("(2 each + 128 spare)"), "{why}");
+        assert!(why.contains("soft limit 1024, hard limit 4096"), "{why}");
+        assert!(why.contains("--param c10k.connections=448,"), "{why}");
+        assert!(why.contains("ulimit -Hn 20128"), "{why}");
+        assert_eq!(CONNECTIONS.shortfall(448, 1_024, 1_024), None, "the suggestion fits");
+    }
+
+    /// Issue 7: under `ulimit -n 64` the hint was `connections=0`, which `--param` refuses.
+    #[test]
+    fn when_even_the_minimum_does_not_fit_only_raising_the_limit_is_offered() {
+        for soft in [0, 64, 129] {
+            let why = CONNECTIONS.shortfall(5_000, soft, soft).expect("does not fit");
+            assert!(!why.contains("--param"), "{why}");
+            assert!(why.contains("even c10k.connections=1 needs 130;"), "{why}");
+            assert!(why.contains("raise the hard open-file limit to 10128"), "{why}");
+        }
+    }
+
+    #[test]
+    fn the_suggested_value_is_never_below_the_parameters_minimum() {
+        let clients = OpenFiles { param: ParamSpec { min: 4, ..CONNECTIONS.param }, ..CONNECTIONS };
+        for soft in 0..400 {
+            let Some(why) = clients.shortfall(1_000, soft, soft) else { continue };
+            if let Some((_, suggested)) = why.split_once("--param c10k.connections=") {
+                let suggested: u64 = suggested.split(',').next().unwrap().parse().unwrap();
+                assert!(suggested >= 4, "soft {soft}: {why}");
+                assert_eq!(clients.shortfall(suggested, soft, soft), None, "soft {soft}: {why}");
+            }
+        }
     }
 }

@@ -10,6 +10,11 @@
 //! port. Each message is a pattern derived from (client, round), so a byte lost,
 //! reordered or delivered to another client fails the check. The whole exchange runs
 //! under a deadline: a dead peer is a failed check, never a hang.
+//!
+//! Both ends of every connection are in this process, so C clients hold 2·C
+//! descriptors at once: the open-file limit is checked (and raised where the process
+//! may) before anything connects, and a limit too low is `n/a` with the numbers and a
+//! fix, like `c10k` (see [`OpenFiles`]), rather than a connection reset halfway.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -22,11 +27,23 @@ use rtbench_core::{
     ScenarioInfo,
 };
 
-use crate::io_support::{fill_pattern, first_mismatch, per_second, within, Latencies};
+use crate::io_support::{
+    fill_pattern, first_mismatch, per_second, within, Latencies, OpenFiles,
+};
 
 /// 1, then C clients × R round trips of S bytes against an echo server, all on one
 /// runtime.
 pub struct TcpEcho;
+
+/// How many clients connect at once in the concurrent phase.
+const CLIENTS: ParamSpec = ParamSpec {
+    name: "clients",
+    help: "concurrent client connections",
+    default: 100,
+    quick: 20,
+    test: 4,
+    min: 1,
+};
 
 /// One phase of the scenario: how many clients, and the names its figures go by.
 #[derive(Clone, Copy)]
@@ -50,14 +67,7 @@ impl Scenario for TcpEcho {
         summary: "1, then C clients each do R ping-pong round trips of S bytes with a \
                   loopback echo server; every echoed byte is checked",
         params: &[
-            ParamSpec {
-                name: "clients",
-                help: "concurrent client connections",
-                default: 100,
-                quick: 20,
-                test: 4,
-                min: 1,
-            },
+            CLIENTS,
             ParamSpec {
                 name: "rounds",
                 help: "round trips per client",
@@ -82,6 +92,8 @@ impl Scenario for TcpEcho {
     fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
         let (clients, rounds, size) =
             (params.count("clients"), params.count("rounds"), params.count("size"));
+        OpenFiles { scenario: Self::INFO.name, param: CLIENTS, per: 2 }
+            .ensure(params.get("clients"))?;
         let single = Phase {
             clients: 1,
             rate: "1-client round trips/s",
