@@ -67,6 +67,9 @@ fn quick_run_writes_json_lines_csv_markdown_and_charts() {
     for field in ["cpu_model", "kernel", "rustc", "logical_cores", "limits", "runtimes"] {
         assert!(!records[0][field].is_null(), "environment lacks {field}");
     }
+    // Every CPU online, whatever a cgroup quota lets `available_parallelism` report.
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap();
+    let cores = cpuinfo.lines().filter(|l| l.starts_with("processor")).count() as f64;
     let cells = cells(&out);
     assert_eq!(cells.len(), 6, "3 rounds of 2 cells");
     for runtime in ["tokio-ct", "tokio-mt"] {
@@ -86,7 +89,12 @@ fn quick_run_writes_json_lines_csv_markdown_and_charts() {
         assert_eq!(samples.len(), 2);
         assert!(samples.iter().all(|s| s.as_f64().unwrap() > 0.0), "{samples:?}");
         let usage = &cell["usage"];
-        assert!(usage["user_ms"].as_f64().unwrap() + usage["system_ms"].as_f64().unwrap() > 0.0);
+        let cpu_ms = usage["user_ms"].as_f64().unwrap() + usage["system_ms"].as_f64().unwrap();
+        let wall_ms = usage["wall_ms"].as_f64().unwrap();
+        // spawn_many is CPU-bound: it burns CPU, and no process can burn more than its
+        // cores allow in the time measured (plus the accounting's 1 ms granularity).
+        assert!(cpu_ms > 0.0, "{usage}");
+        assert!(cpu_ms <= wall_ms * cores + 1.0, "more CPU than {cores} cores allow: {usage}");
         assert!(usage["peak_rss_kib"].as_u64().unwrap() > 0, "{usage}");
     }
     assert_eq!(cell(&cells, "spawn_many", "tokio-mt")["threads_used"], 2);
