@@ -10,6 +10,9 @@
 //! run refuses a directory that holds results (`--resume` goes on with it, `--force`
 //! keeps it aside), and `--resume` keeps every measured and `n/a` round, retrying only
 //! failed ones, under the settings recorded by the run it resumes.
+//!
+//! A run that starts on a busy machine says its figures will be noisy, and ends by
+//! recording the load again (`run_end`).
 
 use std::io;
 use std::process::ExitCode;
@@ -77,8 +80,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
         recorded = Recorded::default();
     }
     let mut log = ResultsLog::open(&path).map_err(io_error("cannot write to"))?;
-    log.append(&Record::Environment(Environment::capture(&request)))
-        .map_err(io_error("cannot write to"))?;
+    let environment = Environment::capture(&request);
+    log.append(&Record::Environment(environment.clone())).map_err(io_error("cannot write to"))?;
+    if let Some(warning) = environment.noise_warning() {
+        say!("rtbench: warning: {warning}");
+    }
 
     if cfg!(debug_assertions) {
         say!("rtbench: debug build: figures are not representative (use cargo run --release)");
@@ -118,6 +124,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
         recorded.insert(record);
     }
     progress.finish_and_clear();
+    log.append(&Record::RunEnd(environment.end_now())).map_err(io_error("cannot write to"))?;
     let failed = summary::cells(&recorded)
         .iter()
         .filter(|cell| cell.status.is_failed() && cells.iter().any(|p| p.spec == cell.cell))
