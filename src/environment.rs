@@ -4,7 +4,7 @@
 //! That includes what makes figures noisy where it can be read: the CPU frequency
 //! governor and boost (a clock that changes under load changes every figure), the load
 //! average at the start and, in the run's `run_end` record, at the end (other work on
-//! the machine). A run that
+//! the machine), and how the workers were placed ([`crate::placement`]). A run that
 //! starts on a busy machine is told so ([`Environment::noise_warning`]).
 
 use std::collections::BTreeSet;
@@ -14,6 +14,7 @@ use rtbench_core::{Class, RuntimeInfo};
 use serde::{Deserialize, Serialize};
 
 use crate::limits::Limits;
+use crate::placement::WorkerAslr;
 use crate::request::RunRequest;
 use crate::results::{RunEnd, SCHEMA};
 
@@ -48,6 +49,9 @@ pub struct Environment {
     /// The 1-, 5- and 15-minute load averages when the run started (`/proc/loadavg`).
     #[serde(default)]
     pub load_average: Option<[f64; 3]>,
+    /// What became of address-space randomisation in the workers (`--no-aslr`).
+    #[serde(default)]
+    pub worker_aslr: Option<WorkerAslr>,
     /// How the run ended, from its `run_end` record when the file is read: never in the
     /// environment line itself (written at the start), absent when the run was cut off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,8 +85,9 @@ pub fn is_legacy(info: &RuntimeInfo) -> bool {
 }
 
 impl Environment {
-    /// Reads this machine and process; `request` is the run's.
-    pub fn capture(request: &RunRequest) -> Self {
+    /// Reads this machine and process; `request` is the run's, `worker_aslr` what
+    /// [`crate::placement::Placement::prepare`] made of its `--no-aslr`.
+    pub fn capture(request: &RunRequest, worker_aslr: WorkerAslr) -> Self {
         Environment {
             schema: SCHEMA,
             rtbench_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -111,6 +116,7 @@ impl Environment {
             cpu_governors: cpu_governors(),
             cpu_boost: cpu_boost(),
             load_average: load_average(),
+            worker_aslr: Some(worker_aslr),
             end: None,
         }
     }
@@ -145,7 +151,7 @@ impl Environment {
         else {
             unreachable!("a run command line")
         };
-        Environment::capture(&RunRequest::from_args(&args))
+        Environment::capture(&RunRequest::from_args(&args), WorkerAslr::On)
     }
 }
 

@@ -11,7 +11,8 @@
 //! keeps it aside), and `--resume` keeps every measured and `n/a` round, retrying only
 //! failed ones, under the settings recorded by the run it resumes.
 //!
-//! A run that starts on a busy machine says its figures will be noisy, and ends by
+//! The workers run where `--pin` and `--no-aslr` place them ([`crate::placement`]); a
+//! run that starts on a busy machine says its figures will be noisy, and ends by
 //! recording the load again (`run_end`).
 
 use std::io;
@@ -25,6 +26,7 @@ use crate::cli::RunArgs;
 use crate::environment::{self, Environment};
 use crate::matrix::{self, PlannedCell};
 use crate::outdir::{OutDir, OutDirError};
+use crate::placement::Placement;
 use crate::report;
 use crate::request::{RunRequest, UsageError};
 use crate::results::{Record, Recorded, ResultsLog, RoundRecord, Status, FILE_NAME};
@@ -65,6 +67,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
     };
     let request = request(args)?;
     let cells = matrix::plan(&request)?;
+    let (placement, worker_aslr) = Placement::prepare(&request, &cells)?;
     let out = match held {
         Some(out) => out,
         None => OutDir::lock(&args.out)?,
@@ -80,7 +83,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
         recorded = Recorded::default();
     }
     let mut log = ResultsLog::open(&path).map_err(io_error("cannot write to"))?;
-    let environment = Environment::capture(&request);
+    let environment = Environment::capture(&request, worker_aslr);
     log.append(&Record::Environment(environment.clone())).map_err(io_error("cannot write to"))?;
     if let Some(warning) = environment.noise_warning() {
         say!("rtbench: warning: {warning}");
@@ -96,7 +99,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let guard = Guard { timeout: request.timeout(), memory_limit: request.memory_limit };
+    let guard = Guard { timeout: request.timeout(), memory_limit: request.memory_limit, placement };
     let mut failed_now: Vec<usize> = Vec::new();
     for (step, &(index, round)) in visits.iter().enumerate() {
         progress.inc(1);

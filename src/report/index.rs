@@ -92,6 +92,7 @@ pub fn environment_markdown(environment: &Environment) -> String {
         ("limits", environment.limits.summary()),
         ("CPU clock", clock(environment)),
         ("load average", load(environment)),
+        ("placement", placement(environment)),
         ("runtimes", runtimes.join(", ")),
     ];
     for (name, value) in lines {
@@ -137,4 +138,17 @@ fn load(environment: &Environment) -> String {
         ),
         None => format!("{start} at the start (1 minute); no end recorded: the run was cut off"),
     }
+}
+
+/// Where the workers ran (`--pin`) and their address-space randomisation (`--no-aslr`).
+fn placement(environment: &Environment) -> String {
+    let cpus = match &environment.request.pin {
+        Some(pin) => format!("workers pinned to CPUs {pin} (--pin)"),
+        None => "workers not pinned".to_owned(),
+    };
+    let aslr = match &environment.worker_aslr {
+        Some(aslr) => aslr.describe(),
+        None => "not recorded".to_owned(),
+    };
+    format!("{cpus}; address-space randomisation {aslr}")
 }
