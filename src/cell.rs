@@ -17,6 +17,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::placement::Placement;
 use crate::results::{FailureKind, MetricSamples, Status, Usage};
 use crate::spec::CellSpec;
 use crate::worker::WorkerOutput;
@@ -29,13 +30,15 @@ const PIPE_GRACE: Duration = Duration::from_secs(1);
 /// How much of the child's stderr is kept for the failure reason.
 const STDERR_TAIL: usize = 16 * 1024;
 
-/// The limits a worker runs under.
+/// The limits a worker runs under, and where.
 #[derive(Clone, Copy, Debug)]
 pub struct Guard {
     /// Killed after this long.
     pub timeout: Duration,
     /// Killed when its resident memory passes this many bytes.
     pub memory_limit: Option<u64>,
+    /// Its CPUs and memory layout (`--pin`, `--no-aslr`).
+    pub placement: Placement,
 }
 
 /// How a worker process ended.
@@ -99,6 +102,7 @@ fn spawn_and_wait(cell: &CellSpec, guard: Guard) -> std::io::Result<Ended> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     in_own_process_group(&mut command);
+    guard.placement.apply(&mut command);
     let mut child = command.spawn()?;
     // The cell on the first line, then held open while the child runs: the worker exits
     // when it reads end of input.

@@ -3,10 +3,12 @@
 //! the registries in [`crate::matrix`].
 
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cpuset::CpuSet;
 use crate::request::ParamOverride;
 
 /// Compare async executors honestly: one scenario, every runtime.
@@ -79,6 +81,14 @@ pub struct RunArgs {
     /// cell marked out of memory; `none` for no limit [default: half the machine's memory].
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
     pub memory_limit: Option<MemoryLimit>,
+    /// Run the workers on these CPUs only, e.g. `0`, `0-3` or `1,3` [default: not pinned].
+    /// Multi-thread flavours still start --threads threads.
+    #[arg(long, value_name = "CPUS", value_parser = CpuSet::from_str)]
+    pub pin: Option<CpuSet>,
+    /// Run the workers with address-space layout randomisation off, so that every round
+    /// has the same memory layout (where the kernel allows it; the run says if not).
+    #[arg(long)]
+    pub no_aslr: bool,
 }
 
 /// `--memory-limit`: bytes, or `None` for no limit.

@@ -15,6 +15,7 @@
 //! | `fault_detached_panic` | a detached task panics, nobody retrieves it | `ok`, with a note |
 //! | `fault_broken_while` | a wrong answer while `$RTBENCH_TEST_BROKEN` is `1`, right otherwise | `FAILED: check failed …`, then `ok` |
 //! | `fault_grow` | touches 16 MiB more memory every 10 ms, up to 64 GiB | `FAILED: out of memory …` under `--memory-limit` |
+//! | `fault_placement` | notes the CPUs its task may run on and its process's persona | `ok`, notes `Cpus_allowed_list: …` and `personality: …` (hex) |
 //!
 //! Each cell runs in its own child process, so none of them may stop the run.
 
@@ -126,6 +127,18 @@ faults! {
             hoard.len()
         });
         Ok(Outcome::checked("grew without being stopped"))
+    };
+    FaultPlacement "fault_placement" "test only: notes its CPUs and persona" => |runtime| {
+        // Read on the thread that runs the scenario's task: where `--pin` must hold.
+        let (cpus, persona) = runtime.run(async {
+            let status = std::fs::read_to_string("/proc/thread-self/status");
+            (status, std::fs::read_to_string("/proc/self/personality"))
+        });
+        let status = cpus?;
+        let cpus = status.lines().find_map(|line| line.strip_prefix("Cpus_allowed_list:"));
+        Ok(Outcome::checked("noted where it ran")
+            .note(format!("Cpus_allowed_list: {}", cpus.unwrap_or("?").trim()))
+            .note(format!("personality: {}", persona?.trim())))
     };
     FaultDetachedPanic "fault_detached_panic" "test only: a detached task panics unseen" => |runtime| {
         let before = unretrieved_panics::count();

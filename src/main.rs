@@ -5,7 +5,7 @@
 //! rtbench list
 //! rtbench run [--runtime NAME…] [--scenario NAME…] [--quick] [--threads N] [--samples N]
 //!             [--rounds N] [--out DIR] [--resume | --force] [--param SCENARIO.NAME=VALUE…]
-//!             [--timeout SECS] [--memory-limit SIZE]
+//!             [--timeout SECS] [--memory-limit SIZE] [--pin CPUS] [--no-aslr]
 //! rtbench report [DIR] [--format md|csv|json]
 //! ```
 //!
@@ -31,6 +31,7 @@ macro_rules! say {
 mod catalogue;
 mod cell;
 mod cli;
+mod cpuset;
 mod environment;
 // Ratios, verdicts and agreement are for `rtbench compare`, which is on its way.
 #[cfg_attr(not(test), allow(dead_code))]
@@ -40,6 +41,7 @@ mod limits;
 mod list;
 mod matrix;
 mod outdir;
+mod placement;
 mod report;
 mod request;
 mod results;

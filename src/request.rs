@@ -1,10 +1,12 @@
 //! What a run was asked to do, with every default filled in: the runtimes and scenarios
-//! by name, sizes, threads, sampling, rounds, parameter overrides and limits.
+//! by name, sizes, threads, sampling, rounds, parameter overrides, limits and where the
+//! workers run.
 //!
 //! It is recorded in the environment line of each run, so `run --resume --out DIR`
 //! repeats the interrupted run exactly without its flags being typed again. Flags given
 //! with `--resume` may only add (runtimes, scenarios, rounds) or change what does not
-//! affect a figure (the watchdog, the memory limit); anything else is a conflict named
+//! affect a figure (the watchdog, the memory limit); anything else, `--pin` and
+//! `--no-aslr` included (they change the spread, if not the level), is a conflict named
 //! flag by flag, because resuming with other settings would mix two runs in one table.
 
 use std::time::Duration;
@@ -13,6 +15,7 @@ use rtbench_core::{RuntimeConfig, Size};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::RunArgs;
+use crate::cpuset::CpuSet;
 use crate::spec::Sampling;
 
 /// A usage error: printed with its message, exit code 2.
@@ -59,6 +62,14 @@ pub struct RunRequest {
     /// A worker whose resident memory grows beyond this is killed, bytes; `None` for no
     /// limit.
     pub memory_limit: Option<u64>,
+    /// `--pin`: the CPUs the workers run on; `None` (and in files before it) for
+    /// wherever the scheduler puts them.
+    #[serde(default)]
+    pub pin: Option<CpuSet>,
+    /// `--no-aslr`: the workers run with address-space randomisation off (what became
+    /// of it is the environment's `worker_aslr`).
+    #[serde(default)]
+    pub no_aslr: bool,
 }
 
 /// The fewest rounds a cell takes whatever its budget (or `rounds`, if fewer): with
@@ -120,6 +131,8 @@ impl RunRequest {
             params: args.params.clone(),
             timeout_ms: args.timeout.unwrap_or(defaults.timeout).as_millis() as u64,
             memory_limit: args.memory_limit.map_or_else(default_memory_limit, |limit| limit.0),
+            pin: args.pin.clone(),
+            no_aslr: args.no_aslr,
         }
     }
 
@@ -157,6 +170,13 @@ impl RunRequest {
                 Some(was) => format!("--param {param} (recorded: {was})"),
                 None => format!("--param {param} (recorded: the scenario's default)"),
             });
+        }
+        if let Some(pin) = args.pin.as_ref().filter(|&pin| recorded.pin.as_ref() != Some(pin)) {
+            let was = recorded.pin.as_ref().map_or("not pinned".to_owned(), ToString::to_string);
+            conflicts.push(format!("--pin {pin} (recorded: {was})"));
+        }
+        if args.no_aslr && !recorded.no_aslr {
+            conflicts.push("--no-aslr (recorded: randomisation on)".to_owned());
         }
         if let Some(budget) = args.cell_budget {
             request.cell_budget_ms = budget.as_millis() as u64;
@@ -253,6 +273,25 @@ mod tests {
     }
 
     #[test]
+    fn resume_keeps_the_recorded_placement_and_refuses_pinning_an_unpinned_run() {
+        let recorded = RunRequest::from_args(&args(&["--pin", "3,1", "--no-aslr"]));
+        let resumed = RunRequest::resume(&recorded, &args(&["--resume", "--pin", "1,3"]));
+        assert_eq!(resumed.unwrap(), recorded);
+        let unpinned = RunRequest::from_args(&args(&[]));
+        let error = RunRequest::resume(&unpinned, &args(&["--resume", "--pin", "0"]));
+        assert!(error.unwrap_err().0.contains("--pin 0 (recorded: not pinned)"));
+    }
+
+    #[test]
+    fn requests_recorded_before_placement_existed_are_unpinned_with_randomisation_on() {
+        let mut recorded = serde_json::to_value(RunRequest::from_args(&args(&[]))).unwrap();
+        let fields = recorded.as_object_mut().unwrap();
+        assert!(fields.remove("pin").is_some() && fields.remove("no_aslr").is_some());
+        let read: RunRequest = serde_json::from_value(recorded).unwrap();
+        assert_eq!((read.pin, read.no_aslr), (None, false));
+    }
+
+    #[test]
     fn resume_may_add_runtimes_and_rounds_and_change_the_watchdog() {
         let recorded = RunRequest::from_args(&args(&["--runtime", "tokio-ct", "--quick"]));
         let resumed = RunRequest::resume(
@@ -266,10 +305,20 @@ mod tests {
 
     #[test]
     fn resume_names_every_flag_that_would_change_a_figure() {
-        let recorded = RunRequest::from_args(&args(&["--threads", "4"]));
+        let recorded = RunRequest::from_args(&args(&["--threads", "4", "--pin", "1"]));
         let error = RunRequest::resume(
             &recorded,
-            &args(&["--resume", "--threads", "2", "--quick", "--param", "spawn_many.tasks=5"]),
+            &args(&[
+                "--resume",
+                "--threads",
+                "2",
+                "--quick",
+                "--param",
+                "spawn_many.tasks=5",
+                "--pin",
+                "0-1",
+                "--no-aslr",
+            ]),
         )
         .unwrap_err()
         .0;
@@ -277,6 +326,8 @@ mod tests {
             "--threads 2 (recorded: 4)",
             "--quick (recorded: full sizes)",
             "--param spawn_many.tasks=5 (recorded: the scenario's default)",
+            "--pin 0-1 (recorded: 1)",
+            "--no-aslr (recorded: randomisation on)",
             "new --out",
         ] {
             assert!(error.contains(needle), "`{needle}` not in {error}");

@@ -7,6 +7,12 @@
 //! with its `file:line`, and every other line still counts; a file from another schema
 //! version is refused with a message, never misread. The writer repairs a cut last line
 //! before appending, so one bad write never takes the next record with it.
+//!
+//! A run writes its `environment` first, a `round` per worker process, and `run_end`
+//! when it finishes. A kind of record this build does not know is skipped without a word:
+//! adding a kind leaves the others' meaning alone, so it needs no new schema version, and
+//! a file a later rtbench added one to still reads here. (Builds before `run_end` existed
+//! skip that line as unreadable, with a warning, and read the rest.)
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -25,7 +31,9 @@ pub const FILE_NAME: &str = "results.jsonl";
 /// `schema` field) kept one line per cell with its settings spread over the line.
 pub const SCHEMA: u32 = 2;
 
-/// One line of the results file.
+/// One line of the results file. (Records are read and written one line at a time:
+/// their sizes differ, but none is ever held in bulk.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
 pub enum Record {
@@ -33,6 +41,24 @@ pub enum Record {
     Environment(Environment),
     /// One worker process's result for one cell.
     Round(RoundRecord),
+    /// The end of a run (written when it finishes).
+    RunEnd(RunEnd),
+    /// A kind of record from a later rtbench of this schema: skipped.
+    #[serde(other)]
+    Unknown,
+}
+
+/// What a run records as it finishes: what became of the machine meanwhile. A run that
+/// was cut off has none.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunEnd {
+    /// The `started_at` of the run's environment: which run this ends.
+    pub started_at: u64,
+    /// Unix time (seconds) the run finished.
+    pub finished_at: u64,
+    /// The 1-, 5- and 15-minute load averages then; the run's own workers count, as they
+    /// were still running within those minutes.
+    pub load_average: Option<[f64; 3]>,
 }
 
 /// One worker process's result: round `round` of `cell`.
@@ -248,6 +274,8 @@ impl Recorded {
             match serde_json::from_slice(line) {
                 Ok(Record::Environment(environment)) => recorded.environments.push(environment),
                 Ok(Record::Round(round)) => recorded.insert(round),
+                Ok(Record::RunEnd(end)) => recorded.end(end),
+                Ok(Record::Unknown) => {}
                 Err(error) => say!("rtbench: {}: skipping unreadable line: {error}", at()),
             }
         }
@@ -259,6 +287,14 @@ impl Recorded {
         match self.rounds.iter_mut().find(|r| r.round == round.round && r.cell == round.cell) {
             Some(earlier) => *earlier = round,
             None => self.rounds.push(round),
+        }
+    }
+
+    /// Gives `end` to the environment of the run it ends (the latest one of that start).
+    fn end(&mut self, end: RunEnd) {
+        let run = self.environments.iter_mut().rev().find(|e| e.started_at == end.started_at);
+        if let Some(environment) = run {
+            environment.end = Some(end);
         }
     }
 
@@ -338,6 +374,34 @@ mod tests {
         let recorded = Recorded::load(&path).unwrap();
         assert_eq!(recorded.environments.len(), 1);
         assert!(recorded.is_empty());
+    }
+
+    #[test]
+    fn a_run_end_goes_to_its_own_run_and_unknown_kinds_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut first, mut second) = (Environment::test_value(), Environment::test_value());
+        first.started_at = 100;
+        second.started_at = 200;
+        let end = RunEnd { started_at: 100, finished_at: 150, load_average: Some([1.0, 0.5, 0.2]) };
+        let mut bytes = Vec::new();
+        for record in [Record::Environment(first), Record::RunEnd(end.clone())] {
+            bytes.extend(serde_json::to_vec(&record).unwrap());
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(b"{\"record\":\"from_the_future\",\"schema\":2}\n");
+        bytes.extend(serde_json::to_vec(&Record::Environment(second)).unwrap());
+        let recorded = Recorded::load(&write(dir.path(), &bytes)).unwrap();
+        assert_eq!(recorded.environments.len(), 2);
+        assert_eq!(recorded.environments[0].end.as_ref(), Some(&end));
+        assert_eq!(recorded.environment().unwrap().end, None, "the second run was cut off");
+    }
+
+    #[test]
+    fn the_environment_line_never_holds_an_end() {
+        let line = serde_json::to_value(Record::Environment(Environment::test_value()));
+        let line = line.unwrap();
+        assert!(line.get("end").is_none(), "{line}");
+        assert!(line.get("load_average").is_some(), "{line}");
     }
 
     #[test]

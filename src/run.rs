@@ -10,6 +10,10 @@
 //! run refuses a directory that holds results (`--resume` goes on with it, `--force`
 //! keeps it aside), and `--resume` keeps every measured and `n/a` round, retrying only
 //! failed ones, under the settings recorded by the run it resumes.
+//!
+//! The workers run where `--pin` and `--no-aslr` place them ([`crate::placement`]); a
+//! run that starts on a busy machine says its figures will be noisy, and ends by
+//! recording the load again (`run_end`).
 
 use std::io;
 use std::process::ExitCode;
@@ -22,6 +26,7 @@ use crate::cli::RunArgs;
 use crate::environment::{self, Environment};
 use crate::matrix::{self, PlannedCell};
 use crate::outdir::{OutDir, OutDirError};
+use crate::placement::Placement;
 use crate::report;
 use crate::request::{RunRequest, UsageError, MIN_ROUNDS};
 use crate::results::{Record, Recorded, ResultsLog, RoundRecord, Status, FILE_NAME};
@@ -62,6 +67,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
     };
     let request = request(args)?;
     let cells = matrix::plan(&request)?;
+    let (placement, worker_aslr) = Placement::prepare(&request, &cells)?;
     let out = match held {
         Some(out) => out,
         None => OutDir::lock(&args.out)?,
@@ -77,8 +83,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
         recorded = Recorded::default();
     }
     let mut log = ResultsLog::open(&path).map_err(io_error("cannot write to"))?;
-    log.append(&Record::Environment(Environment::capture(&request)))
-        .map_err(io_error("cannot write to"))?;
+    let environment = Environment::capture(&request, worker_aslr);
+    log.append(&Record::Environment(environment.clone())).map_err(io_error("cannot write to"))?;
+    if let Some(warning) = environment.noise_warning() {
+        say!("rtbench: warning: {warning}");
+    }
 
     if cfg!(debug_assertions) {
         say!("rtbench: debug build: figures are not representative (use cargo run --release)");
@@ -90,7 +99,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
             .expect("valid template")
             .progress_chars("=> "),
     );
-    let guard = Guard { timeout: request.timeout(), memory_limit: request.memory_limit };
+    let guard = Guard { timeout: request.timeout(), memory_limit: request.memory_limit, placement };
     let mut failed_now: Vec<usize> = Vec::new();
     for (step, &(index, round)) in visits.iter().enumerate() {
         progress.inc(1);
@@ -118,6 +127,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
         recorded.insert(record);
     }
     progress.finish_and_clear();
+    log.append(&Record::RunEnd(environment.end_now())).map_err(io_error("cannot write to"))?;
     let failed = summary::cells(&recorded)
         .iter()
         .filter(|cell| cell.status.is_failed() && cells.iter().any(|p| p.spec == cell.cell))

@@ -161,13 +161,14 @@ fn a_line_that_is_not_utf8_is_skipped_with_its_place_and_the_rest_kept() {
     assert_eq!(output(&mut small_run(&out)).0, Some(0));
     let path = out.join("results.jsonl");
     let mut bytes = fs::read(&path).unwrap();
+    let bad_line = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
     bytes.extend_from_slice(b"{\"record\":\"round\",\"cell\":\"\xff\"}\n");
     fs::write(&path, bytes).unwrap();
 
     let (code, markdown, stderr) = output(&mut rtbench(&["report", out.to_str().unwrap()]));
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
-        stderr.contains(&format!("{}:3: skipping unreadable line", path.display())),
+        stderr.contains(&format!("{}:{bad_line}: skipping unreadable line", path.display())),
         "{stderr}"
     );
     assert!(markdown.contains("ns/spawn"), "{markdown}");
@@ -183,8 +184,11 @@ fn a_cut_last_line_is_closed_before_resume_appends() {
     assert_eq!(output(&mut quick_run("tokio-ct,smol-1", "spawn_many", &out)).0, Some(0));
     let path = out.join("results.jsonl");
     let text = fs::read_to_string(&path).unwrap();
-    // The last round, cut in the middle as a killed write or a full disk leaves it.
-    fs::write(&path, &text[..text.len() - 40]).unwrap();
+    // A killed run writes no `run_end`; its last round is cut in the middle, as a killed
+    // write or a full disk leaves it.
+    let (rounds, end) = text.trim_end().rsplit_once('\n').unwrap();
+    assert!(end.contains("\"record\":\"run_end\""), "{end}");
+    fs::write(&path, &rounds[..rounds.len() - 40]).unwrap();
 
     let (code, _, stderr) =
         output(quick_run("tokio-ct,smol-1", "spawn_many", &out).arg("--resume"));

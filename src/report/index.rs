@@ -94,6 +94,9 @@ pub fn environment_markdown(environment: &Environment) -> String {
         ("rtbench", format!("{} at commit {commit}", environment.rtbench_version)),
         ("settings", settings(&environment.request)),
         ("limits", environment.limits.summary()),
+        ("CPU clock", clock(environment)),
+        ("load average", load(environment)),
+        ("placement", placement(environment)),
         ("runtimes", runtimes.join(", ")),
     ];
     for (name, value) in lines {
@@ -104,5 +107,52 @@ pub fn environment_markdown(environment: &Environment) -> String {
             "\n> Debug build: figures are not representative; use `cargo run --release`.\n",
         );
     }
+    if let Some(warning) = environment.noise_warning() {
+        let _ = writeln!(out, "\n> Busy machine at the start: {warning}.");
+    }
     out
+}
+
+/// The frequency governors and boost, `unknown` where they were not readable.
+fn clock(environment: &Environment) -> String {
+    let governors = match &environment.cpu_governors {
+        Some(governors) => governors.join(", "),
+        None => "unknown".to_owned(),
+    };
+    let boost = match environment.cpu_boost {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
+    };
+    format!("frequency governor {governors}, boost {boost}")
+}
+
+/// The 1-minute load average at the start and at the end of the run.
+fn load(environment: &Environment) -> String {
+    let one_minute = |load: Option<[f64; 3]>| match load {
+        Some([one, ..]) => format!("{one:.2}"),
+        None => "unknown".to_owned(),
+    };
+    let start = one_minute(environment.load_average);
+    match &environment.end {
+        Some(end) => format!(
+            "{start} at the start → {} at the end (1 minute; the end counts the run's own \
+             workers)",
+            one_minute(end.load_average)
+        ),
+        None => format!("{start} at the start (1 minute); no end recorded: the run was cut off"),
+    }
+}
+
+/// Where the workers ran (`--pin`) and their address-space randomisation (`--no-aslr`).
+fn placement(environment: &Environment) -> String {
+    let cpus = match &environment.request.pin {
+        Some(pin) => format!("workers pinned to CPUs {pin} (--pin)"),
+        None => "workers not pinned".to_owned(),
+    };
+    let aslr = match &environment.worker_aslr {
+        Some(aslr) => aslr.describe(),
+        None => "not recorded".to_owned(),
+    };
+    format!("{cpus}; address-space randomisation {aslr}")
 }
