@@ -138,8 +138,8 @@ fn a_report_never_shows_a_figure_under_settings_it_was_not_measured_with() {
     assert_eq!(code, Some(0), "{stderr}");
     let titles: Vec<&str> = markdown.lines().filter(|l| l.starts_with("## 1-thread")).collect();
     assert_eq!(titles.len(), 2, "one table per sampling setting:\n{markdown}");
-    assert!(titles.iter().any(|t| t.contains("up to 1 samples")), "{titles:?}");
-    assert!(titles.iter().any(|t| t.contains("up to 2 samples")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.contains("1 to 1 samples")), "{titles:?}");
+    assert!(titles.iter().any(|t| t.contains("1 to 2 samples")), "{titles:?}");
     let json: serde_json::Value = serde_json::from_str(
         &output(&mut rtbench(&["report", a.to_str().unwrap(), "--format", "json"])).1,
     )
