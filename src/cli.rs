@@ -85,7 +85,8 @@ pub struct ReportArgs {
     /// Directory holding results.jsonl; the report is written there too.
     #[arg(value_name = "DIR", default_value = "results")]
     pub dir: PathBuf,
-    /// Format of the tables printed on stdout (all formats are written to DIR).
+    /// Format of the tables printed on stdout (all formats are written to DIR:
+    /// results.md, results.csv, results.json, results.bmf.json).
     #[arg(long, value_enum, default_value_t = Format::Md)]
     pub format: Format,
 }
@@ -99,6 +100,8 @@ pub enum Format {
     Csv,
     /// The environment and the cells.
     Json,
+    /// Bencher Metric Format: each measured cell's metrics with their intervals.
+    Bmf,
 }
 
 fn parse_override(text: &str) -> Result<ParamOverride, String> {

@@ -6,7 +6,7 @@
 //! rtbench run [--runtime NAME…] [--scenario NAME…] [--quick] [--threads N] [--samples N]
 //!             [--rounds N] [--out DIR] [--resume | --force] [--param SCENARIO.NAME=VALUE…]
 //!             [--timeout SECS] [--memory-limit SIZE]
-//! rtbench report [DIR] [--format md|csv|json]
+//! rtbench report [DIR] [--format md|csv|json|bmf]
 //! ```
 //!
 //! Each round of each cell runs in a child process, `rtbench worker` (a hidden
@@ -81,6 +81,7 @@ fn main() -> ExitCode {
                 Format::Md => &rendered.markdown,
                 Format::Csv => &rendered.csv,
                 Format::Json => &rendered.json,
+                Format::Bmf => &rendered.bmf,
             }),
             Err(error) => {
                 say!("error: {error}");

@@ -206,3 +206,44 @@ fn usage(rounds: &[&RoundRecord]) -> Option<UsageSummary> {
         ),
     })
 }
+
+#[cfg(test)]
+impl CellResult {
+    /// A cell of `class` measured over `rounds` of samples of one metric, summarized as a
+    /// report would, for tests.
+    pub fn test_measured(
+        cell: CellSpec,
+        class: Class,
+        metric: &str,
+        lower_is_better: bool,
+        rounds: &[&[f64]],
+    ) -> Self {
+        let records: Vec<RoundRecord> = rounds
+            .iter()
+            .enumerate()
+            .map(|(round, samples)| RoundRecord {
+                cell: cell.clone(),
+                round: round as u32,
+                lesson: "test".into(),
+                crate_name: "crate".into(),
+                crate_version: "1.0.0".into(),
+                class,
+                legacy: false,
+                threads_used: Some(cell.threads),
+                wall_ms: 1,
+                usage: None,
+                status: Status::Ok {
+                    checked: "test".into(),
+                    notes: Vec::new(),
+                    warmup: 1,
+                    metrics: vec![MetricSamples {
+                        name: metric.into(),
+                        lower_is_better,
+                        samples: samples.to_vec(),
+                    }],
+                },
+            })
+            .collect();
+        cells_of(&records).remove(0)
+    }
+}
