@@ -64,8 +64,9 @@ pub struct MetricSummary {
     pub rounds: Vec<Vec<f64>>,
 }
 
-/// The bootstrap's seed: fixed, so the same results always give the same report.
-const SEED: u64 = 0x7274_6265_6e63_6821;
+/// The bootstrap's seed: fixed, so the same results always give the same report (and
+/// the same comparison).
+pub const SEED: u64 = 0x7274_6265_6e63_6821;
 
 /// CPU and memory of a cell: medians over its rounds, peak memory the highest.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
