@@ -27,6 +27,9 @@ pub enum Command {
     Run(RunArgs),
     /// Write tables, charts and an index from saved results.
     Report(ReportArgs),
+    /// Compare two runs cell by cell: the ratio NEW / BASE with its 95 % interval and a
+    /// verdict, as Markdown or JSON on stdout.
+    Compare(CompareArgs),
     /// Runs the cell given as JSON on stdin and prints its result as one JSON line (used
     /// by `run`).
     #[command(hide = true)]
@@ -100,7 +103,8 @@ pub struct ReportArgs {
     /// Directory holding results.jsonl; the report is written there too.
     #[arg(value_name = "DIR", default_value = "results")]
     pub dir: PathBuf,
-    /// Format of the tables printed on stdout (all formats are written to DIR).
+    /// Format of the tables printed on stdout (all formats are written to DIR:
+    /// results.md, results.csv, results.json, results.bmf.json).
     #[arg(long, value_enum, default_value_t = Format::Md)]
     pub format: Format,
 }
@@ -113,6 +117,55 @@ pub enum Format {
     /// One row per cell and metric.
     Csv,
     /// The environment and the cells.
+    Json,
+    /// Bencher Metric Format: each measured cell's metrics with their intervals.
+    Bmf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The results directory of the earlier run, the reference.
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// The results directory of the later run, compared with BASE.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// A change smaller than PCT % is no change: the verdict is `better` or `worse` only
+    /// when the whole 95 % interval of the ratio is beyond 1 ± PCT %.
+    #[arg(long, value_name = "PCT", default_value = "2", value_parser = parse_percent, allow_negative_numbers = true)]
+    pub threshold: Percent,
+    /// Which metrics of each cell to compare.
+    #[arg(long, value_enum, default_value_t = Metrics::Headline)]
+    pub metric: Metrics,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Md)]
+    pub format: CompareFormat,
+    /// Exit with status 1 when a compared metric is worse by more than PCT % with
+    /// confidence: its whole 95 % interval beyond 1 ± PCT % on the bad side (above it
+    /// where lower is better, below it where higher is better).
+    #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true)]
+    pub fail_on_regression: Option<Percent>,
+}
+
+/// A percentage given on the command line, kept as a fraction (`2` → 0.02).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Percent(pub f64);
+
+/// Which metrics `compare` compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Metrics {
+    /// The headline metric of each cell, the one tables and charts show.
+    Headline,
+    /// Every metric the cell has on both sides.
+    All,
+}
+
+/// `compare`'s output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// What differs, then one table per class, then what was not compared.
+    Md,
+    /// The same as one JSON object.
     Json,
 }
 
@@ -167,6 +220,15 @@ fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
     }
 }
 
+/// A percentage above 0 and below 100 (`2`, `2.5`, `2%`): the bounds `1 ± PCT %` of a
+/// verdict must both be positive ratios.
+fn parse_percent(text: &str) -> Result<Percent, String> {
+    match text.trim().trim_end_matches('%').trim().parse::<f64>() {
+        Ok(percent) if percent > 0.0 && percent < 100.0 => Ok(Percent(percent / 100.0)),
+        _ => Err(format!("`{text}` is not a percentage above 0 and below 100 (e.g. 2 or 2.5)")),
+    }
+}
+
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds > 0.0 && seconds <= 86_400.0 => Ok(Duration::from_secs_f64(seconds)),
@@ -203,6 +265,15 @@ mod tests {
         assert_eq!(parse_memory_limit("none"), Ok(MemoryLimit(None)));
         assert!(parse_memory_limit("lots").unwrap_err().contains("512M"));
         assert!(parse_memory_limit("0").unwrap_err().contains("none"));
+    }
+
+    #[test]
+    fn percentages_are_fractions_above_0_and_below_100() {
+        assert_eq!(parse_percent("2"), Ok(Percent(0.02)));
+        assert_eq!(parse_percent("2.5 %"), Ok(Percent(0.025)));
+        for bad in ["0", "-1", "100", "NaN", "inf", "two"] {
+            assert!(parse_percent(bad).unwrap_err().contains("percentage"), "{bad}");
+        }
     }
 
     #[test]

@@ -39,6 +39,7 @@
 
 use rand::rngs::SmallRng;
 use rand::{Rng, RngCore, SeedableRng};
+use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
 use statrs::statistics::{Data, OrderStatistics, RankTieBreaker};
 
@@ -119,7 +120,7 @@ pub fn unstable(rounds: Rounds) -> bool {
 /// The change from `base` to `new`: the ratio of their medians, NEW / BASE, with the 95 %
 /// interval of the ratio between independent hierarchical bootstraps of each side.
 /// Undefined (NaN or infinite) when a median of `base` is zero.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Ratio {
     /// NEW / BASE of the medians of round medians.
     pub ratio: f64,
@@ -144,7 +145,8 @@ pub fn ratio_interval(base: Rounds, new: Rounds, seed: u64) -> Ratio {
 }
 
 /// What a [`Ratio`] says about a change, for a metric where lower or higher is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The whole interval is beyond the threshold on the good side.
     Better,

@@ -6,7 +6,9 @@
 //! rtbench run [--runtime NAME…] [--scenario NAME…] [--quick] [--threads N] [--samples N]
 //!             [--rounds N] [--out DIR] [--resume | --force] [--param SCENARIO.NAME=VALUE…]
 //!             [--timeout SECS] [--memory-limit SIZE] [--pin CPUS] [--no-aslr]
-//! rtbench report [DIR] [--format md|csv|json]
+//! rtbench report [DIR] [--format md|csv|json|bmf]
+//! rtbench compare BASE NEW [--threshold PCT] [--metric headline|all] [--format md|json]
+//!                 [--fail-on-regression PCT]
 //! ```
 //!
 //! Each round of each cell runs in a child process, `rtbench worker` (a hidden
@@ -16,7 +18,7 @@
 //! Exit codes: 0 when every cell ran (measured or `n/a`), 1 when a cell failed or output
 //! could not be written, 2 for usage errors (bad names or values, a results directory in
 //! use or holding results a plain run would replace, no results in the directory given
-//! to `report`).
+//! to `report`). `compare` has its own: see [`compare`].
 
 /// `eprintln!` for messages and progress, minus its panic when stderr is gone: with
 /// `rtbench run … 2>&1 | head`, the reader leaving must not kill the run (exit 101)
@@ -31,10 +33,9 @@ macro_rules! say {
 mod catalogue;
 mod cell;
 mod cli;
+mod compare;
 mod cpuset;
 mod environment;
-// Ratios, verdicts and agreement are for `rtbench compare`, which is on its way.
-#[cfg_attr(not(test), allow(dead_code))]
 mod estimate;
 mod faults;
 mod limits;
@@ -57,7 +58,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, Format};
+use crate::cli::{Cli, Command, CompareArgs, CompareFormat, Format};
+use crate::compare::Comparison;
 use crate::outdir::{OutDir, OutDirError};
 use crate::run::RunError;
 
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
                 Format::Md => &rendered.markdown,
                 Format::Csv => &rendered.csv,
                 Format::Json => &rendered.json,
+                Format::Bmf => &rendered.bmf,
             }),
             Err(error) => {
                 say!("error: {error}");
@@ -93,7 +96,56 @@ fn main() -> ExitCode {
                 }
             }
         },
+        Command::Compare(args) => compare(&args),
         Command::Worker => worker::main(),
+    }
+}
+
+/// `rtbench compare BASE NEW`: the comparison on stdout; exit codes in [`compare`].
+fn compare(args: &CompareArgs) -> ExitCode {
+    let comparison = match Comparison::load(&args.base, &args.new, args.metric, args.threshold.0) {
+        Ok(comparison) => comparison,
+        Err(error) => {
+            say!("error: {error}\n\nFor more information, try 'rtbench compare --help'.");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let text = match args.format {
+        CompareFormat::Md => compare::render::markdown(&comparison),
+        CompareFormat::Json => match compare::render::json(&comparison) {
+            Ok(json) => json,
+            Err(error) => {
+                say!("error: cannot write the comparison as JSON: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let written = emit(&text);
+    let Some(limit) = args.fail_on_regression else {
+        return written;
+    };
+    let regressions = comparison.regressions(limit.0);
+    for row in &regressions {
+        say!(
+            "rtbench: regression: {} on {}, {}: NEW ÷ BASE = {:.3} [{:.3}–{:.3}]",
+            row.key.scenario,
+            row.key.runtime,
+            row.metric,
+            row.ratio.ratio,
+            row.ratio.low,
+            row.ratio.high
+        );
+    }
+    match regressions.is_empty() {
+        true => written,
+        false => {
+            say!(
+                "rtbench: {} metric(s) worse by more than {} with confidence",
+                regressions.len(),
+                compare::render::percent(limit.0)
+            );
+            ExitCode::FAILURE
+        }
     }
 }
 

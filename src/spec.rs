@@ -81,9 +81,14 @@ impl CellSpec {
 
     /// `name=value …`, for messages and table rows.
     pub fn params_text(&self) -> String {
-        let pairs: Vec<String> = self.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        pairs.join(" ")
+        params_text(&self.params)
     }
+}
+
+/// Parameter values as `name=value …`.
+pub fn params_text(params: &BTreeMap<String, u64>) -> String {
+    let pairs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join(" ")
 }
 
 #[cfg(test)]

@@ -64,8 +64,9 @@ pub struct MetricSummary {
     pub rounds: Vec<Vec<f64>>,
 }
 
-/// The bootstrap's seed: fixed, so the same results always give the same report.
-const SEED: u64 = 0x7274_6265_6e63_6821;
+/// The bootstrap's seed: fixed, so the same results always give the same report (and
+/// the same comparison).
+pub const SEED: u64 = 0x7274_6265_6e63_6821;
 
 /// CPU and memory of a cell: medians over its rounds, peak memory the highest.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -205,4 +206,45 @@ fn usage(rounds: &[&RoundRecord]) -> Option<UsageSummary> {
             reported.iter().map(|(usage, _)| usage.involuntary_switches as f64).collect(),
         ),
     })
+}
+
+#[cfg(test)]
+impl CellResult {
+    /// A cell of `class` measured over `rounds` of samples of one metric, summarized as a
+    /// report would, for tests.
+    pub fn test_measured(
+        cell: CellSpec,
+        class: Class,
+        metric: &str,
+        lower_is_better: bool,
+        rounds: &[&[f64]],
+    ) -> Self {
+        let records: Vec<RoundRecord> = rounds
+            .iter()
+            .enumerate()
+            .map(|(round, samples)| RoundRecord {
+                cell: cell.clone(),
+                round: round as u32,
+                lesson: "test".into(),
+                crate_name: "crate".into(),
+                crate_version: "1.0.0".into(),
+                class,
+                legacy: false,
+                threads_used: Some(cell.threads),
+                wall_ms: 1,
+                usage: None,
+                status: Status::Ok {
+                    checked: "test".into(),
+                    notes: Vec::new(),
+                    warmup: 1,
+                    metrics: vec![MetricSamples {
+                        name: metric.into(),
+                        lower_is_better,
+                        samples: samples.to_vec(),
+                    }],
+                },
+            })
+            .collect();
+        cells_of(&records).remove(0)
+    }
 }

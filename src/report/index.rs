@@ -71,14 +71,20 @@ fn settings(request: &crate::request::RunRequest) -> String {
     )
 }
 
-/// The environment as a Markdown list.
-pub fn environment_markdown(environment: &Environment) -> String {
-    let mut out = String::new();
-    let commit = match (&environment.git_commit, environment.git_dirty) {
+/// The commit the binary was built from, `(with uncommitted changes)` when its sources
+/// differed from it, or `unknown`.
+pub fn commit(environment: &Environment) -> String {
+    match (&environment.git_commit, environment.git_dirty) {
         (Some(commit), Some(true)) => format!("{commit} (with uncommitted changes)"),
         (Some(commit), _) => commit.clone(),
         (None, _) => "unknown".to_owned(),
-    };
+    }
+}
+
+/// The environment as a Markdown list.
+pub fn environment_markdown(environment: &Environment) -> String {
+    let mut out = String::new();
+    let commit = commit(environment);
     let runtimes: Vec<String> = environment
         .runtimes
         .iter()

@@ -2,13 +2,16 @@
 //! ([`chart`]) and an index linking them ([`index`]), all written next to the results.
 //!
 //! Output files in the results directory: `results.md`, `results.csv`, `results.json`
-//! (the tables in each format), `charts/<scenario>.svg` (`<scenario>-2.svg`… for the
-//! same scenario at other settings), and `index.md`.
+//! (the tables in each format), `results.bmf.json` (the figures for Bencher, [`bmf`]),
+//! `charts/<scenario>.svg` (`<scenario>-2.svg`… for the same scenario at other
+//! settings), and `index.md`. Every format is written each time, so the files in a
+//! directory always describe the same results.
 //!
 //! A figure is only ever shown under the settings it was measured with: tables are split
 //! by class, thread count, size and sampling, and a scenario measured with several
 //! parameter sets gets a row (and a chart) for each.
 
+pub mod bmf;
 pub mod chart;
 pub mod index;
 pub mod table;
@@ -30,6 +33,7 @@ pub struct Rendered {
     pub markdown: String,
     pub csv: String,
     pub json: String,
+    pub bmf: String,
 }
 
 /// What a report shows: the last run's environment and every cell.
@@ -70,10 +74,12 @@ pub fn write(dir: &Path) -> io::Result<Rendered> {
         markdown: table::markdown(&report),
         csv: table::csv(&report)?,
         json: table::json(&report)?,
+        bmf: bmf::json(&report)?,
     };
     write_file(&dir.join("results.md"), &rendered.markdown)?;
     write_file(&dir.join("results.csv"), &rendered.csv)?;
     write_file(&dir.join("results.json"), &rendered.json)?;
+    write_file(&dir.join(bmf::FILE_NAME), &rendered.bmf)?;
     let charts_dir = dir.join(chart::DIR);
     match fs::remove_dir_all(&charts_dir) {
         Err(error) if error.kind() != io::ErrorKind::NotFound => {

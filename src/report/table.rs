@@ -154,7 +154,7 @@ fn rows<'a>(cells: &[&'a CellResult]) -> Vec<Row<'a>> {
 }
 
 /// Keeps a table cell on one line and its pipes literal.
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 

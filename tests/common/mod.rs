@@ -22,8 +22,13 @@ pub fn rtbench(args: &[&str]) -> Command {
 /// `rtbench run --quick` on `runtimes` × `scenarios`, one round of one sample per cell,
 /// into `out`; each test adds its own flags (`--param`, `--timeout`, …).
 pub fn quick_run(runtimes: &str, scenarios: &str, out: &Path) -> Command {
+    quick_rounds(runtimes, scenarios, out, 1)
+}
+
+/// [`quick_run`] with `rounds` rounds per cell.
+pub fn quick_rounds(runtimes: &str, scenarios: &str, out: &Path, rounds: u32) -> Command {
     let mut command = rtbench(&["run", "--quick", "--runtime", runtimes, "--samples", "1"]);
-    command.args(["--rounds", "1"]);
+    command.args(["--rounds", &rounds.to_string()]);
     command.args(["--scenario", scenarios, "--out", out.to_str().unwrap()]);
     command
 }
