@@ -41,7 +41,7 @@ pub struct Rendered {
 pub struct Report {
     /// The environment of the run that wrote last.
     pub environment: Option<Environment>,
-    /// Every cell, in the order its first round was written.
+    /// Every cell, scenarios in catalogue order, runtimes in registry order.
     pub cells: Vec<CellResult>,
 }
 
@@ -51,7 +51,8 @@ impl Report {
     pub fn load(dir: &Path) -> io::Result<Self> {
         let path = dir.join(FILE_NAME);
         let recorded = Recorded::load(&path).map_err(|e| in_path("cannot read", &path, e))?;
-        let cells = summary::cells(&recorded);
+        let mut cells = summary::cells(&recorded);
+        cells.sort_by_key(registry_order);
         if cells.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
@@ -64,6 +65,15 @@ impl Report {
         }
         Ok(Report { environment: recorded.environment().cloned(), cells })
     }
+}
+
+/// Where a cell goes in tables and charts: scenarios in catalogue order, runtimes in
+/// registry order (names this build does not know go last), whatever order the shuffled
+/// rounds wrote them in.
+fn registry_order(cell: &CellResult) -> (usize, usize) {
+    let scenario = crate::catalogue::infos().iter().position(|i| i.name == cell.cell.scenario);
+    let runtime = rtbench_adapters::infos().iter().position(|i| i.name == cell.cell.runtime);
+    (scenario.unwrap_or(usize::MAX), runtime.unwrap_or(usize::MAX))
 }
 
 /// Reads `dir/results.jsonl` and writes every report file into `dir`, replacing the
