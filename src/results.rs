@@ -68,16 +68,9 @@ pub struct RoundRecord {
     pub cell: CellSpec,
     /// Which round (0-based); a later line for the same cell and round replaces it.
     pub round: u32,
-    /// The scenario's course lesson.
-    pub lesson: String,
-    /// The crate behind the flavour.
-    pub crate_name: String,
-    /// Its resolved version.
-    pub crate_version: String,
-    /// The flavour's comparison class.
-    pub class: Class,
-    /// A legacy runtime, kept for comparison only (see [`crate::environment::is_legacy`]).
-    pub legacy: bool,
+    /// The scenario's lesson and the runtime's crate.
+    #[serde(flatten)]
+    pub facts: CellFacts,
     /// Threads that ran tasks; `None` when the runtime could not be built or the worker
     /// died before reporting.
     pub threads_used: Option<usize>,
@@ -88,6 +81,22 @@ pub struct RoundRecord {
     /// What happened.
     #[serde(flatten)]
     pub status: Status<MetricSamples>,
+}
+
+/// What the registries say of a cell's scenario and runtime, recorded with every round
+/// so that a report needs no registry (and shows the versions that really ran).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellFacts {
+    /// The scenario's course lesson.
+    pub lesson: String,
+    /// The crate behind the flavour.
+    pub crate_name: String,
+    /// Its resolved version.
+    pub crate_version: String,
+    /// The flavour's comparison class.
+    pub class: Class,
+    /// A legacy runtime, kept for comparison only (see [`crate::environment::is_legacy`]).
+    pub legacy: bool,
 }
 
 /// A worker's resource usage over its sampling phase (warm-up excluded), from

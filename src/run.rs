@@ -29,7 +29,7 @@ use crate::outdir::{OutDir, OutDirError};
 use crate::placement::Placement;
 use crate::report;
 use crate::request::{RunRequest, UsageError, MIN_ROUNDS};
-use crate::results::{Record, Recorded, ResultsLog, RoundRecord, Status, FILE_NAME};
+use crate::results::{CellFacts, Record, Recorded, ResultsLog, RoundRecord, Status, FILE_NAME};
 use crate::summary;
 
 /// Why `run` stopped early.
@@ -259,11 +259,13 @@ fn measure(planned: &PlannedCell, round: u32, guard: Guard) -> RoundRecord {
     RoundRecord {
         cell: planned.spec.clone(),
         round,
-        lesson: planned.scenario.lesson.to_owned(),
-        crate_name: planned.runtime.crate_name.to_owned(),
-        crate_version: planned.runtime.crate_version.to_owned(),
-        class: planned.runtime.class,
-        legacy: environment::is_legacy(&planned.runtime),
+        facts: CellFacts {
+            lesson: planned.scenario.lesson.to_owned(),
+            crate_name: planned.runtime.crate_name.to_owned(),
+            crate_version: planned.runtime.crate_version.to_owned(),
+            class: planned.runtime.class,
+            legacy: environment::is_legacy(&planned.runtime),
+        },
         threads_used: ran.threads,
         wall_ms: ran.wall.as_millis() as u64,
         usage: ran.usage,

@@ -7,11 +7,10 @@
 //! ([`crate::estimate`]), and the cell is *unstable* when its rounds disagree beyond
 //! their own spread.
 
-use rtbench_core::Class;
 use serde::{Deserialize, Serialize};
 
 use crate::estimate;
-use crate::results::{MetricSamples, Recorded, RoundRecord, Status, Usage};
+use crate::results::{CellFacts, MetricSamples, Recorded, RoundRecord, Status, Usage};
 use crate::spec::CellSpec;
 use crate::stats;
 
@@ -20,16 +19,9 @@ use crate::stats;
 pub struct CellResult {
     /// Its identity and settings.
     pub cell: CellSpec,
-    /// The scenario's course lesson.
-    pub lesson: String,
-    /// The crate behind the flavour.
-    pub crate_name: String,
-    /// Its resolved version.
-    pub crate_version: String,
-    /// The flavour's comparison class.
-    pub class: Class,
-    /// A legacy runtime, labelled `(legacy)` in reports.
-    pub legacy: bool,
+    /// The scenario's lesson and the runtime's crate, as the last round recorded them.
+    #[serde(flatten)]
+    pub facts: CellFacts,
     /// Threads that ran tasks, as the last round reported.
     pub threads_used: Option<usize>,
     /// Worker processes (rounds) behind the figures.
@@ -105,11 +97,7 @@ fn combine(rounds: &[&RoundRecord]) -> CellResult {
     let last = rounds.last().expect("a cell has a round");
     CellResult {
         cell: last.cell.clone(),
-        lesson: last.lesson.clone(),
-        crate_name: last.crate_name.clone(),
-        crate_version: last.crate_version.clone(),
-        class: last.class,
-        legacy: last.legacy,
+        facts: last.facts.clone(),
         threads_used: last.threads_used,
         rounds: rounds.len(),
         usage: usage(rounds),
@@ -214,7 +202,7 @@ impl CellResult {
     /// report would, for tests.
     pub fn test_measured(
         cell: CellSpec,
-        class: Class,
+        class: rtbench_core::Class,
         metric: &str,
         lower_is_better: bool,
         rounds: &[&[f64]],
@@ -225,11 +213,13 @@ impl CellResult {
             .map(|(round, samples)| RoundRecord {
                 cell: cell.clone(),
                 round: round as u32,
-                lesson: "test".into(),
-                crate_name: "crate".into(),
-                crate_version: "1.0.0".into(),
-                class,
-                legacy: false,
+                facts: CellFacts {
+                    lesson: "test".into(),
+                    crate_name: "crate".into(),
+                    crate_version: "1.0.0".into(),
+                    class,
+                    legacy: false,
+                },
                 threads_used: Some(cell.threads),
                 wall_ms: 1,
                 usage: None,

@@ -368,8 +368,8 @@ fn row(
     let ratio = estimate::ratio_interval(&base_metric.rounds, &new_metric.rounds, summary::SEED);
     Row {
         key: Key::of(&new.cell),
-        class: new.class,
-        legacy: new.legacy,
+        class: new.facts.class,
+        legacy: new.facts.legacy,
         metric: new_metric.name.clone(),
         lower_is_better: new_metric.lower_is_better,
         base: Figure::of(base_metric),

@@ -133,7 +133,7 @@ fn headline(cell: &CellResult) -> Option<&MetricSummary> {
 }
 
 fn is_single_thread(cell: &CellResult) -> bool {
-    cell.class == Class::SingleThread
+    cell.facts.class == Class::SingleThread
 }
 
 /// The thread counts of the multi-thread cells, each once.
@@ -151,7 +151,7 @@ fn labels(cells: &[&CellResult]) -> Vec<String> {
     cells
         .iter()
         .map(|cell| {
-            let name = super::runtime_label(&cell.cell.runtime, cell.legacy);
+            let name = super::runtime_label(&cell.cell.runtime, cell.facts.legacy);
             match several && !is_single_thread(cell) {
                 true => format!("{name} ×{}", cell.cell.threads),
                 false => name,
@@ -171,7 +171,7 @@ fn multi_thread_label(cells: &[&CellResult]) -> String {
 mod tests {
     use super::*;
     use crate::report::views;
-    use crate::results::FailureKind;
+    use crate::results::{CellFacts, FailureKind};
     use crate::spec::{CellSpec, Sampling};
 
     fn cell(runtime: &str, class: Class, status: Status<MetricSummary>) -> CellResult {
@@ -184,11 +184,13 @@ mod tests {
                 params: Default::default(),
                 sampling: Sampling { warmup: 1, samples: 3, min_samples: 1, budget_ms: 100 },
             },
-            lesson: "W8-S6".into(),
-            crate_name: "tokio".into(),
-            crate_version: "1".into(),
-            class,
-            legacy: runtime == "broken-mt",
+            facts: CellFacts {
+                lesson: "W8-S6".into(),
+                crate_name: "tokio".into(),
+                crate_version: "1".into(),
+                class,
+                legacy: runtime == "broken-mt",
+            },
             threads_used: Some(1),
             rounds: 1,
             usage: None,

@@ -30,8 +30,8 @@ struct Group {
 impl Group {
     fn of(cell: &CellResult) -> Self {
         Group {
-            class: cell.class,
-            threads: (cell.class == Class::MultiThread).then_some(cell.cell.threads),
+            class: cell.facts.class,
+            threads: (cell.facts.class == Class::MultiThread).then_some(cell.cell.threads),
             size: cell.cell.size,
             sampling: cell.cell.sampling,
         }
@@ -84,8 +84,8 @@ pub fn markdown(report: &Report) -> String {
         }
         out.push_str("| scenario |");
         for runtime in &runtimes {
-            let label = runtime_label(&runtime.cell.runtime, runtime.legacy);
-            let _ = write!(out, " {label} ({}) |", runtime.crate_version);
+            let label = runtime_label(&runtime.cell.runtime, runtime.facts.legacy);
+            let _ = write!(out, " {label} ({}) |", runtime.facts.crate_version);
         }
         out.push_str("\n|---|");
         out.push_str(&"---|".repeat(runtimes.len()));
@@ -191,11 +191,11 @@ pub fn csv(report: &Report) -> io::Result<String> {
         let threads = cell.threads_used.map_or_else(String::new, |t| t.to_string());
         let head = [
             cell.cell.scenario.clone(),
-            cell.lesson.clone(),
+            cell.facts.lesson.clone(),
             cell.cell.runtime.clone(),
-            cell.crate_name.clone(),
-            cell.crate_version.clone(),
-            cell.class.label().to_owned(),
+            cell.facts.crate_name.clone(),
+            cell.facts.crate_version.clone(),
+            cell.facts.class.label().to_owned(),
             cell.cell.size.label().to_owned(),
             threads,
             cell.cell.params_text(),
