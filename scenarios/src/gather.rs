@@ -5,17 +5,36 @@
 //!
 //! Coroutine `i` (from 0) sleeps `(i + 1)·unit/2`, then `(i + 1)·unit` — the course's
 //! 0.5 s and 1 s for the first, scaled to milliseconds. They are joined with
-//! `futures::future::join_all` (gather) in one task, each event logged with an
-//! [`Instant`].
+//! `futures::future::join_all` (gather) in one task. Each event is logged in the order
+//! it happened, and so is what each sleep did on its first poll: returned `Pending`
+//! (the coroutine *parked*, handing the thread back), or returned `Ready` at once —
+//! either because its time was already up when it was first polled (the thread had
+//! been away longer than the sleep: nothing to wait for), or while it was not (it
+//! *held* the thread until its time was up).
 //!
-//! **Checked:** each coroutine logged start, middle, end in that order; every start
-//! came before any middle; the elapsed time is at least the longest coroutine (sleeps
-//! never end early) and less than the sum of all of them (they overlapped; a sleep that
-//! blocked the thread, the course's `famine`, would fail here). The upper bound is
-//! deliberately loose: CI machines are loaded.
+//! **Checked**, on the order of the log, never on how long anything took:
+//! - each coroutine logged start, its first sleep, middle, its second sleep, end;
+//! - every coroutine started before any coroutine resumed from a parked sleep: gather
+//!   polls them all before polling any again, so while one waits the others start. A
+//!   gather that awaited them one after the other resumes the first before starting the
+//!   second — unless no sleep but the last coroutine's ever parked, a run this check
+//!   cannot tell from a concurrent one and lets pass;
+//! - some sleep parked, or none held the thread: a sleep that blocks (the course's
+//!   `famine`) holds it every time, and then nothing can overlap. A sleep that does not
+//!   block returns `Ready` on a poll begun before its deadline only if the thread is
+//!   preempted inside that very poll until the deadline; failing needs that, and every
+//!   other sleep of the run expired before it was first polled;
+//! - the elapsed time is at least the longest coroutine: sleeps never end early (load
+//!   can only lengthen it).
+//!
+//! How much less than the sum of all the coroutines it took is a figure, not a check:
+//! on a loaded machine any wake-up can come arbitrarily late.
 //! **Metrics:** timer overshoot (elapsed − longest, µs; headline) and elapsed (ms).
 
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
@@ -33,7 +52,7 @@ impl Scenario for Gather {
         name: "gather",
         lesson: "W8-S2",
         summary: "N coroutines log start/middle/end around two sleeps, gathered: all start \
-                  before any middle, and the whole takes the longest, not the sum",
+                  before any resumes, and the whole takes the longest, not the sum",
         params: &[
             ParamSpec {
                 name: "coroutines",
@@ -62,7 +81,7 @@ impl Scenario for Gather {
             format!("coroutines={coroutines}: gather needs at least 2 to show any overlap")
         })?;
         let plan = plan(coroutines, params.millis("unit_ms"));
-        let log = Arc::new(Mutex::new(Vec::with_capacity(3 * coroutines)));
+        let log = Arc::new(Mutex::new(Vec::with_capacity(5 * coroutines)));
         let root_plan = plan.clone();
         let root_log = Arc::clone(&log);
         let elapsed = runtime.run(async move {
@@ -76,8 +95,10 @@ impl Scenario for Gather {
         let log = std::mem::take(&mut *log.lock().unwrap_or_else(PoisonError::into_inner));
         let timeline = check_timeline(&plan, &log, elapsed)?;
         Ok(Outcome::checked(format!(
-            "{coroutines} coroutines all started before any middle; {} ms elapsed, between \
-             the longest ({} ms) and the sum ({} ms)",
+            "{coroutines} coroutines all started before any resumed from a sleep ({} of {} \
+             sleeps parked); {} ms elapsed, at least the longest ({} ms; the sum is {} ms)",
+            timeline.parked,
+            2 * coroutines,
             elapsed.as_millis(),
             timeline.longest.as_millis(),
             timeline.sum.as_millis()
@@ -107,42 +128,81 @@ fn plan(coroutines: usize, unit: Duration) -> Vec<Durations> {
         .collect()
 }
 
+/// A line the course's coroutine would print, or what one of its sleeps did when first
+/// polled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Start,
     Middle,
     End,
+    /// The sleep returned `Pending`: the coroutine handed the thread back.
+    Parked,
+    /// The sleep returned `Ready`, its deadline already past when the poll began.
+    Overdue,
+    /// The sleep returned `Ready` although the poll began before its deadline: it kept
+    /// the thread until then.
+    Held,
 }
 
-/// One line the course's coroutine would print.
+impl Phase {
+    fn is_sleep(self) -> bool {
+        matches!(self, Phase::Parked | Phase::Overdue | Phase::Held)
+    }
+}
+
+/// One entry of the log; the log's order is the order things happened in.
 #[derive(Clone, Copy, Debug)]
 struct Event {
     coroutine: usize,
     phase: Phase,
-    at: Instant,
 }
 
 type Log = Mutex<Vec<Event>>;
 
 fn record(log: &Log, coroutine: usize, phase: Phase) {
-    let event = Event { coroutine, phase, at: Instant::now() };
-    log.lock().unwrap_or_else(PoisonError::into_inner).push(event);
+    log.lock().unwrap_or_else(PoisonError::into_inner).push(Event { coroutine, phase });
 }
 
 /// The course's `morceaux`.
 async fn morceau<R: Runtime>(coroutine: usize, durations: Durations, log: &Log) {
     record(log, coroutine, Phase::Start);
-    R::sleep(durations.before_middle).await;
+    sleep::<R>(durations.before_middle, coroutine, log).await;
     record(log, coroutine, Phase::Middle);
-    R::sleep(durations.before_end).await;
+    sleep::<R>(durations.before_end, coroutine, log).await;
     record(log, coroutine, Phase::End);
 }
 
-/// The bounds the elapsed time was checked against.
+/// `R::sleep(duration)`, logging what its first poll did.
+async fn sleep<R: Runtime>(duration: Duration, coroutine: usize, log: &Log) {
+    // Taken before the sleep exists, so its own deadline is no earlier than this one.
+    let due = Instant::now() + duration;
+    let mut sleep = pin!(R::sleep(duration));
+    let mut first_poll = true;
+    poll_fn(|cx| {
+        if !first_poll {
+            return sleep.as_mut().poll(cx);
+        }
+        first_poll = false;
+        let overdue = Instant::now() >= due;
+        let poll = sleep.as_mut().poll(cx);
+        let phase = match (poll, overdue) {
+            (Poll::Pending, _) => Phase::Parked,
+            (Poll::Ready(()), true) => Phase::Overdue,
+            (Poll::Ready(()), false) => Phase::Held,
+        };
+        record(log, coroutine, phase);
+        poll
+    })
+    .await;
+}
+
+/// What the checks found.
 #[derive(Debug)]
 struct Timeline {
     longest: Duration,
     sum: Duration,
+    /// Sleeps that returned `Pending` on their first poll.
+    parked: usize,
 }
 
 /// Checks the log and the elapsed time against the plan.
@@ -154,32 +214,42 @@ fn check_timeline(
     for coroutine in 0..plan.len() {
         let phases: Vec<Phase> =
             log.iter().filter(|e| e.coroutine == coroutine).map(|e| e.phase).collect();
-        ScenarioError::ensure(phases == [Phase::Start, Phase::Middle, Phase::End], || {
-            format!("coroutine {coroutine} logged {phases:?}, expected start, middle, end")
+        let in_order = matches!(
+            phases.as_slice(),
+            [Phase::Start, first, Phase::Middle, second, Phase::End]
+                if first.is_sleep() && second.is_sleep()
+        );
+        ScenarioError::ensure(in_order, || {
+            format!("coroutine {coroutine} logged {phases:?}, expected start, sleep, middle, sleep, end")
         })?;
     }
-    let of_phase = |phase| log.iter().filter(move |e: &&Event| e.phase == phase);
-    let last_start = of_phase(Phase::Start).max_by_key(|e| e.at);
-    let first_middle = of_phase(Phase::Middle).min_by_key(|e| e.at);
-    if let (Some(start), Some(middle)) = (last_start, first_middle) {
-        ScenarioError::ensure(start.at <= middle.at, || {
-            format!(
-                "coroutine {} started {:?} after coroutine {} logged its middle",
-                start.coroutine,
-                start.at - middle.at,
-                middle.coroutine
-            )
-        })?;
+    for (at, parked) in log.iter().enumerate().filter(|(_, e)| e.phase == Phase::Parked) {
+        // The shape checked above puts a middle or an end after every sleep.
+        let next = log[at + 1..].iter().position(|e| e.coroutine == parked.coroutine);
+        let resumed = at + 1 + next.unwrap_or_default();
+        if let Some(late) = log[resumed..].iter().find(|e| e.phase == Phase::Start) {
+            return Err(ScenarioError::Check(format!(
+                "coroutine {} resumed from a sleep before coroutine {} had started: the \
+                 coroutines ran one after the other",
+                parked.coroutine, late.coroutine
+            )));
+        }
     }
+    let count = |phase| log.iter().filter(|e| e.phase == phase).count();
+    let (parked, held) = (count(Phase::Parked), count(Phase::Held));
+    ScenarioError::ensure(parked > 0 || held == 0, || {
+        format!(
+            "no sleep handed the thread back, and {held} of {} kept it until their time was \
+             up: the sleeps block, so the coroutines cannot overlap",
+            2 * plan.len()
+        )
+    })?;
     let longest = plan.iter().map(|d| d.total()).max().unwrap_or_default();
     let sum = plan.iter().map(|d| d.total()).sum();
     ScenarioError::ensure(elapsed >= longest, || {
         format!("took {elapsed:?}, less than the longest coroutine ({longest:?}): a sleep ended early")
     })?;
-    ScenarioError::ensure(elapsed < sum, || {
-        format!("took {elapsed:?}, not less than the sum of all coroutines ({sum:?}): they did not overlap")
-    })?;
-    Ok(Timeline { longest, sum })
+    Ok(Timeline { longest, sum, parked })
 }
 
 fn micros(duration: Duration) -> f64 {
@@ -190,26 +260,40 @@ fn micros(duration: Duration) -> f64 {
 mod tests {
     use super::*;
 
+    use Phase::{End, Held, Middle, Overdue, Parked, Start};
+
     const UNIT: Duration = Duration::from_millis(10);
 
-    /// The log `plan` would produce with exact sleeps: all coroutines at once, or one
-    /// after the other when `sequential`; and the elapsed time.
-    fn log_of(plan: &[Durations], sequential: bool) -> (Vec<Event>, Duration) {
-        let origin = Instant::now();
-        let mut log = Vec::new();
-        let mut offset = Duration::ZERO;
-        for (coroutine, d) in plan.iter().enumerate() {
-            let times = [offset, offset + d.before_middle, offset + d.total()];
-            for (phase, at) in [Phase::Start, Phase::Middle, Phase::End].into_iter().zip(times) {
-                log.push(Event { coroutine, phase, at: origin + at });
-            }
-            if sequential {
-                offset += d.total();
-            }
+    fn log_of(events: &[(usize, Phase)]) -> Vec<Event> {
+        events.iter().map(|&(coroutine, phase)| Event { coroutine, phase }).collect()
+    }
+
+    /// What join_all logs when every sleep parks: all start, then each resumes in turn
+    /// (coroutine `i` ends `i`-th, its sleeps being the `i`-th shortest).
+    fn gathered(coroutines: usize) -> Vec<Event> {
+        let mut events = Vec::new();
+        for coroutine in 0..coroutines {
+            events.extend([(coroutine, Start), (coroutine, Parked)]);
         }
-        log.sort_by_key(|e| e.at);
-        let elapsed = log.iter().map(|e| e.at).max().unwrap() - origin;
-        (log, elapsed)
+        for coroutine in 0..coroutines {
+            events.extend([(coroutine, Middle), (coroutine, Parked)]);
+        }
+        for coroutine in 0..coroutines {
+            events.push((coroutine, End));
+        }
+        log_of(&events)
+    }
+
+    /// Each coroutine from start to end before the next starts, each sleep doing `sleep`.
+    fn one_after_another(coroutines: usize, sleep: Phase) -> Vec<Event> {
+        let phases = [Start, sleep, Middle, sleep, End];
+        let events: Vec<_> =
+            (0..coroutines).flat_map(|c| phases.map(|phase| (c, phase))).collect();
+        log_of(&events)
+    }
+
+    fn longest(plan: &[Durations]) -> Duration {
+        plan.iter().map(|d| d.total()).max().unwrap()
     }
 
     #[test]
@@ -221,35 +305,69 @@ mod tests {
     }
 
     #[test]
-    fn a_concurrent_timeline_passes() {
+    fn a_gathered_run_passes_however_long_it_took() {
         let plan = plan(3, UNIT);
-        let (log, elapsed) = log_of(&plan, false);
-        let timeline = check_timeline(&plan, &log, elapsed).unwrap();
-        assert_eq!(timeline.longest, elapsed);
-        assert_eq!(timeline.sum, UNIT * 9);
+        for elapsed in [longest(&plan), UNIT * 1_000] {
+            let timeline = check_timeline(&plan, &gathered(3), elapsed).unwrap();
+            assert_eq!((timeline.parked, timeline.sum), (6, UNIT * 9));
+        }
+    }
+
+    /// The run that failed the former wall-clock check: the thread was away longer than
+    /// coroutine 0's first sleep before polling it, so coroutine 0 logged its middle
+    /// before the others started.
+    #[test]
+    fn a_sleep_overdue_when_first_polled_passes() {
+        let plan = plan(3, UNIT);
+        let log = log_of(&[
+            (0, Start),
+            (0, Overdue),
+            (0, Middle),
+            (0, Parked),
+            (1, Start),
+            (1, Parked),
+            (2, Start),
+            (2, Parked),
+            (1, Middle),
+            (1, Parked),
+            (0, End),
+            (2, Middle),
+            (2, Parked),
+            (1, End),
+            (2, End),
+        ]);
+        check_timeline(&plan, &log, longest(&plan)).unwrap();
+        // However overloaded: every sleep overdue, so nothing to tell apart.
+        check_timeline(&plan, &one_after_another(3, Overdue), UNIT * 1_000).unwrap();
     }
 
     #[test]
-    fn a_sequential_timeline_fails() {
+    fn a_sequential_gather_fails() {
         let plan = plan(3, UNIT);
-        let (log, elapsed) = log_of(&plan, true);
-        let error = check_timeline(&plan, &log, elapsed).unwrap_err();
-        assert!(error.to_string().contains("after coroutine 0 logged its middle"), "{error}");
+        let error = check_timeline(&plan, &one_after_another(3, Parked), UNIT * 9).unwrap_err();
+        assert!(error.to_string().contains("coroutine 0 resumed from a sleep before coroutine 1"), "{error}");
     }
 
     #[test]
-    fn taking_the_sum_fails_even_if_all_started_first() {
+    fn sleeps_that_hold_the_thread_fail() {
+        let plan = plan(3, UNIT);
+        let error = check_timeline(&plan, &one_after_another(3, Held), UNIT * 9).unwrap_err();
+        assert!(error.to_string().contains("6 of 6 kept it"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_sleep_or_end_fails() {
         let plan = plan(2, UNIT);
-        let (log, _) = log_of(&plan, false);
-        let error = check_timeline(&plan, &log, UNIT * 9 / 2).unwrap_err();
-        assert!(error.to_string().contains("did not overlap"), "{error}");
+        let mut log = gathered(2);
+        log.retain(|e| !(e.coroutine == 1 && e.phase == End));
+        let error = check_timeline(&plan, &log, longest(&plan)).unwrap_err();
+        assert!(error.to_string().contains("coroutine 1 logged"), "{error}");
     }
 
     #[test]
     fn ending_early_fails() {
         let plan = plan(2, UNIT);
-        let (log, _) = log_of(&plan, false);
-        let error = check_timeline(&plan, &log, UNIT).unwrap_err();
+        let error = check_timeline(&plan, &gathered(2), UNIT).unwrap_err();
         assert!(error.to_string().contains("ended early"), "{error}");
     }
 }

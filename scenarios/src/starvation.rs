@@ -17,12 +17,15 @@
 //!
 //! What every runtime must do, and is checked: the ticker makes all its ticks, the
 //! blocking work completes, and — for the offloaded variant only — the ticker keeps
-//! ticking while the work runs (at least one tick inside the work's window: a frozen
-//! ticker would show none in 50 ms). The gap itself is a measurement, never asserted.
+//! ticking while the work runs. That is judged by the ticker's count, read by the work
+//! as it starts and ends, not by a window of time: the offloaded work blocks its thread
+//! for `block_ms` and then on until it has seen a tick (at most [`TICK_WAIT`] more), so
+//! a ticker that is merely slow on a loaded machine always shows a tick, and only one
+//! frozen by the work shows none. The gap itself is a measurement, never asserted.
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -68,29 +71,66 @@ const WARMUP_TICKS: u32 = 5;
 /// How long past the expected end the run waits before declaring the ticker stuck.
 const GRACE: Duration = Duration::from_secs(30);
 
-/// When the blocking work ran.
+/// How long past `block_ms` the offloaded work waits to see a tick: far beyond any
+/// scheduling delay, so only a ticker frozen by the work leaves it waiting that long.
+pub const TICK_WAIT: Duration = Duration::from_secs(10);
+
+/// The ticks the ticker has made, which the blocking work reads as it starts and ends.
+#[derive(Clone, Debug, Default)]
+pub struct Ticks(Arc<AtomicUsize>);
+
+impl Ticks {
+    fn made(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn tick(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// When the blocking work ran, and the ticker's count as it started and as it ended.
 #[derive(Clone, Copy, Debug)]
 pub struct WorkSpan {
     start: Instant,
     end: Instant,
+    ticks_at_start: usize,
+    ticks_at_end: usize,
 }
 
 impl WorkSpan {
     /// From this span's start to `later`'s end.
     pub fn until(self, later: WorkSpan) -> WorkSpan {
-        WorkSpan { start: self.start, end: later.end }
+        WorkSpan { end: later.end, ticks_at_end: later.ticks_at_end, ..self }
     }
 
-    fn contains(&self, instant: Instant) -> bool {
-        self.start < instant && instant < self.end
+    /// Ticks the ticker made while the work ran.
+    fn ticks_during(&self) -> usize {
+        self.ticks_at_end - self.ticks_at_start
     }
 }
 
 /// Blocks the calling thread for `duration`, as a long computation would.
-pub fn block(duration: Duration) -> WorkSpan {
+pub fn block(duration: Duration, ticks: &Ticks) -> WorkSpan {
+    block_until(duration, ticks, Duration::ZERO)
+}
+
+/// Blocks the calling thread for `duration`, then on until the ticker has ticked since
+/// it started (at most [`TICK_WAIT`] more): work that another thread runs, after which
+/// the ticker must have ticked unless it was frozen.
+pub fn block_until_ticked(duration: Duration, ticks: &Ticks) -> WorkSpan {
+    block_until(duration, ticks, TICK_WAIT)
+}
+
+/// Blocks for `duration`, then on until a tick has come or `wait` more has passed.
+fn block_until(duration: Duration, ticks: &Ticks, wait: Duration) -> WorkSpan {
+    let ticks_at_start = ticks.made();
     let start = Instant::now();
     std::thread::sleep(duration);
-    WorkSpan { start, end: Instant::now() }
+    while ticks.made() == ticks_at_start && start.elapsed() < duration + wait {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    WorkSpan { start, end: Instant::now(), ticks_at_start, ticks_at_end: ticks.made() }
 }
 
 /// One way of doing the blocking work: a catalogue scenario.
@@ -106,9 +146,11 @@ pub trait Hog: 'static {
     /// Lays out `block` worth of blocking work.
     fn plan(block: Duration, params: &Params) -> Self::Plan;
 
-    /// Does the planned blocking work, from inside a task, this variant's way.
+    /// Does the planned blocking work, from inside a task, this variant's way, beside the
+    /// ticker that counts `ticks`.
     fn hog<R: Runtime>(
         plan: Self::Plan,
+        ticks: Ticks,
     ) -> impl Future<Output = Result<WorkSpan, JoinError>> + Send + 'static;
 }
 
@@ -126,12 +168,14 @@ impl<H: Hog> Scenario for Starvation<H> {
         let tick_times = Arc::new(Mutex::new(Vec::with_capacity(ticks + 1)));
         let recorded = Arc::clone(&tick_times);
         let deadline = tick * (ticks as u32 + WARMUP_TICKS) + block + GRACE;
+        let counted = Ticks::default();
         let outcome = runtime.run(async move {
             let work_done = Arc::new(AtomicBool::new(false));
-            let ticker = R::spawn(ticker::<R>(tick, ticks, recorded, Arc::clone(&work_done)));
+            let done = Arc::clone(&work_done);
+            let ticker = R::spawn(ticker::<R>(tick, ticks, recorded, counted.clone(), done));
             let worker = R::spawn(async move {
                 R::sleep(tick * WARMUP_TICKS).await;
-                let span = H::hog::<R>(plan).await;
+                let span = H::hog::<R>(plan, counted).await;
                 work_done.store(true, Ordering::Release);
                 span
             });
@@ -150,7 +194,7 @@ impl<H: Hog> Scenario for Starvation<H> {
         let span = span??;
         ticker?;
         let worked = span.end - span.start;
-        let ticks_during_work = times.iter().filter(|&&at| span.contains(at)).count();
+        let ticks_during_work = span.ticks_during();
         if H::TICKER_MUST_RUN_DURING_WORK {
             ScenarioError::ensure(ticks_during_work > 0, || {
                 format!("the ticker was frozen during the whole {worked:?} of offloaded work")
@@ -168,11 +212,12 @@ impl<H: Hog> Scenario for Starvation<H> {
 }
 
 /// Ticks every `tick` at least `ticks` times and until the work is done, recording the
-/// start time and each tick's time.
+/// start time and each tick's time, and counting each tick in `counted`.
 async fn ticker<R: Runtime>(
     tick: Duration,
     ticks: usize,
     times: Arc<Mutex<Vec<Instant>>>,
+    counted: Ticks,
     work_done: Arc<AtomicBool>,
 ) {
     let record = || times.lock().unwrap_or_else(PoisonError::into_inner).push(Instant::now());
@@ -181,6 +226,7 @@ async fn ticker<R: Runtime>(
     while made < ticks || !work_done.load(Ordering::Acquire) {
         R::sleep(tick).await;
         record();
+        counted.tick();
         made += 1;
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rtbench_core::{JoinError, Params, Runtime, ScenarioInfo};
 
-use crate::starvation::{block, Hog, Starvation, WorkSpan, BLOCK_MS, TICKS, TICK_MS};
+use crate::starvation::{block, Hog, Starvation, Ticks, WorkSpan, BLOCK_MS, TICKS, TICK_MS};
 
 /// Blocking work done right in the task.
 pub struct InTask;
@@ -28,8 +28,8 @@ impl Hog for InTask {
         block
     }
 
-    async fn hog<R: Runtime>(duration: Duration) -> Result<WorkSpan, JoinError> {
-        Ok(block(duration))
+    async fn hog<R: Runtime>(duration: Duration, ticks: Ticks) -> Result<WorkSpan, JoinError> {
+        Ok(block(duration, &ticks))
     }
 }
 

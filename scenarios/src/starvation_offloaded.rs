@@ -1,13 +1,15 @@
 //! `starvation_offloaded` (W8-S2's cure for real computations): the same blocking work
 //! handed to `spawn_blocking`, so it runs on a thread that runs no async task. On every
-//! runtime the ticker must keep ticking while it runs — checked. See
-//! [`crate::starvation`].
+//! runtime the ticker must keep ticking while it runs — checked by the work itself,
+//! which blocks 50 ms and then on until it has seen a tick. See [`crate::starvation`].
 
 use std::time::Duration;
 
 use rtbench_core::{Capability, JoinError, Params, Runtime, ScenarioInfo};
 
-use crate::starvation::{block, Hog, Starvation, WorkSpan, BLOCK_MS, TICKS, TICK_MS};
+use crate::starvation::{
+    block_until_ticked, Hog, Starvation, Ticks, WorkSpan, BLOCK_MS, TICKS, TICK_MS,
+};
 
 /// Blocking work offloaded with `spawn_blocking`.
 pub struct Offloaded;
@@ -28,8 +30,8 @@ impl Hog for Offloaded {
         block
     }
 
-    async fn hog<R: Runtime>(duration: Duration) -> Result<WorkSpan, JoinError> {
-        R::spawn_blocking(move || block(duration)).await
+    async fn hog<R: Runtime>(duration: Duration, ticks: Ticks) -> Result<WorkSpan, JoinError> {
+        R::spawn_blocking(move || block_until_ticked(duration, &ticks)).await
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rtbench_core::{JoinError, ParamSpec, Params, Runtime, ScenarioInfo};
 
-use crate::starvation::{block, Hog, Starvation, WorkSpan, BLOCK_MS, TICKS, TICK_MS};
+use crate::starvation::{block, Hog, Starvation, Ticks, WorkSpan, BLOCK_MS, TICKS, TICK_MS};
 
 /// Blocking work in slices, yielding between them.
 pub struct Sliced;
@@ -44,12 +44,12 @@ impl Hog for Sliced {
         Slices { count, each: Duration::from_nanos(u64::try_from(slice_nanos).unwrap_or(u64::MAX)) }
     }
 
-    async fn hog<R: Runtime>(slices: Slices) -> Result<WorkSpan, JoinError> {
-        let first = block(slices.each);
+    async fn hog<R: Runtime>(slices: Slices, ticks: Ticks) -> Result<WorkSpan, JoinError> {
+        let first = block(slices.each, &ticks);
         let mut last = first;
         for _ in 1..slices.count {
             R::yield_now().await;
-            last = block(slices.each);
+            last = block(slices.each, &ticks);
         }
         Ok(first.until(last))
     }

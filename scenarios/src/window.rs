@@ -18,18 +18,25 @@
 //! - no job starts before its ideal time (sleeps never end early, so the real timeline
 //!   can only lag the ideal one — with W = 4 that ideal is the course's "4 jobs in the
 //!   first second, then one more each time a job ends");
-//! - each job starts within one unit (at least [`HANDOFF_FLOOR`]) of the moment its slot
-//!   was actually freed: the window hands a freed slot on, rather than waiting for more
-//!   jobs to end. The bound is generous because a loaded CI machine can delay any
-//!   wake-up by tens of ms; the worst hand-off itself is reported.
+//! - the dispatcher waited for a slot only while all W were held: the window hands a
+//!   freed slot on, rather than waiting for more jobs to end. This is read from counts,
+//!   not the clock: before each poll of a `take` that then returned `Pending`, the
+//!   dispatcher reads how many slots are held (counted up once it has a slot, down once
+//!   a job has given its slot back, so never fewer than really held; only the dispatcher
+//!   takes slots, so no fewer were held when the take found none free).
 //!
-//! Lateness is not asserted against the ideal timeline itself, since timer lateness
+//! How *soon* a freed slot reaches the next job — one wake-up of the dispatcher — is a
+//! figure, never a check: on a loaded machine any wake-up can come arbitrarily late.
+//! Nor is lateness asserted against the ideal timeline, since timer lateness
 //! accumulates along the chain of jobs (the `timers` scenario measures it); it shows in
-//! the figures: the makespan against the ideal one, and the worst hand-off delay.
+//! the figures: the makespan against the ideal one, and the worst hand-off delay (from
+//! the end of the job that freed a slot, by the greedy rule on the ends observed, to the
+//! start of the job that got it).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::future::Future;
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,10 +51,6 @@ use crate::measure::millis;
 
 /// Jobs through a window of W slots, held by a queue and by a semaphore.
 pub struct Window;
-
-/// The least hand-off delay the check tolerates, whatever the unit: on a loaded 2-core
-/// machine, a wake-up can come this late without the window being at fault.
-const HANDOFF_FLOOR: Duration = Duration::from_millis(50);
 
 impl Scenario for Window {
     const INFO: ScenarioInfo = ScenarioInfo {
@@ -94,11 +97,12 @@ impl Scenario for Window {
         let semaphore =
             shape.check(run_window::<R, SemaphoreSlots>(runtime, &shape)?, "semaphore")?;
         Ok(Outcome::checked(format!(
-            "{} jobs, never more than {} in flight, none before the ideal window timeline, \
-             each within half a {} ms unit of its slot's release, with a queue and a semaphore",
+            "{} jobs of 1-3 units of {} ms, never more than {} in flight, none before the \
+             ideal window timeline, the dispatcher waiting only while every slot was held, \
+             with a queue and a semaphore",
             shape.jobs,
-            shape.width,
-            millis(shape.unit)
+            millis(shape.unit),
+            shape.width
         ))
         .metric(Metric::lower("queue makespan/ideal", queue.makespan_ratio))
         .metric(Metric::lower("semaphore makespan/ideal", semaphore.makespan_ratio))
@@ -130,26 +134,26 @@ impl Shape {
             let (seen, width) = (run.max_in_flight, self.width);
             format!("{variant}: {seen} jobs were in flight at once, window {width}")
         })?;
+        if let Some(held) = run.fewest_held_while_waiting {
+            ScenarioError::ensure(held >= self.width, || {
+                let width = self.width;
+                format!(
+                    "{variant}: the dispatcher waited for a slot while only {held} of {width} \
+                     were held: it did not hand a freed slot on"
+                )
+            })?;
+        }
         let durations = self.durations();
         let (jobs, width) = (self.jobs, self.width);
         let ideal_starts = greedy_slots(jobs, width, |index, slot| slot + durations[index]);
         let freed = greedy_slots(jobs, width, |index, _| run.jobs[index].end);
-        let tolerance = self.unit.max(HANDOFF_FLOOR);
         let mut worst_handoff = Duration::ZERO;
         for (index, job) in run.jobs.iter().enumerate() {
-            let (ideal, freed) = (ideal_starts[index], freed[index]);
-            let start = job.start;
+            let (ideal, start) = (ideal_starts[index], job.start);
             ScenarioError::ensure(start >= ideal, || {
                 format!("{variant}: job {index} started at {start:?}, before its ideal {ideal:?}")
             })?;
-            let handoff = start.saturating_sub(freed);
-            ScenarioError::ensure(handoff <= tolerance, || {
-                format!(
-                    "{variant}: job {index} started {handoff:?} after its slot was freed \
-                     (allowed {tolerance:?})"
-                )
-            })?;
-            worst_handoff = worst_handoff.max(handoff);
+            worst_handoff = worst_handoff.max(start.saturating_sub(freed[index]));
         }
         let ideal_ends = ideal_starts.iter().zip(&durations).map(|(&start, &took)| start + took);
         let ideal_makespan = ideal_ends.max().unwrap_or_default();
@@ -198,6 +202,9 @@ struct Timeline {
     makespan: Duration,
     /// The most jobs seen running at once.
     max_in_flight: usize,
+    /// The fewest slots held before a poll of `take` that then waited; `None` if no
+    /// take ever waited.
+    fewest_held_while_waiting: Option<usize>,
 }
 
 /// One variant's figures.
@@ -289,11 +296,15 @@ fn run_window<R: Runtime, S: Slots>(runtime: &R, shape: &Shape) -> Result<Timeli
     runtime.run(async move {
         let slots = S::with_width(width);
         let in_flight = Arc::new(InFlight::default());
+        // Slots taken and not yet given back, counted late both ways (see `take`).
+        let held = Arc::new(AtomicUsize::new(0));
+        let mut fewest_held_while_waiting = None;
         let start = Instant::now();
         let mut jobs = Vec::with_capacity(durations.len());
         for duration in durations {
-            let slot = slots.take().await;
-            let in_flight = Arc::clone(&in_flight);
+            let slot = take(&slots, &held, &mut fewest_held_while_waiting).await;
+            held.fetch_add(1, Ordering::SeqCst);
+            let (in_flight, held) = (Arc::clone(&in_flight), Arc::clone(&held));
             jobs.push(R::spawn(async move {
                 let started = start.elapsed();
                 in_flight.enter();
@@ -301,13 +312,38 @@ fn run_window<R: Runtime, S: Slots>(runtime: &R, shape: &Shape) -> Result<Timeli
                 let times = JobTimes { start: started, end: start.elapsed() };
                 in_flight.leave();
                 S::release(slot).await;
+                held.fetch_sub(1, Ordering::SeqCst);
                 times
             }));
         }
         let jobs = try_join_all(jobs).await?;
         let makespan = start.elapsed();
-        Ok(Timeline { jobs, makespan, max_in_flight: in_flight.max.load(Ordering::SeqCst) })
+        let max_in_flight = in_flight.max.load(Ordering::SeqCst);
+        Ok(Timeline { jobs, makespan, max_in_flight, fewest_held_while_waiting })
     })
+}
+
+/// Takes a slot, lowering `fewest_while_waiting` to the slots `held` counted before a
+/// poll that then waited, if one did. `held` is raised by the dispatcher once it has a
+/// slot and lowered by a job once it has given its slot back, so it is never below the
+/// slots really held; and as only the dispatcher takes slots, no fewer were held when
+/// the take found none free. A window that hands freed slots on waits only while all
+/// are held.
+async fn take<S: Slots>(
+    slots: &S,
+    held: &AtomicUsize,
+    fewest_while_waiting: &mut Option<usize>,
+) -> S::Slot {
+    let mut take = pin!(slots.take());
+    poll_fn(|cx| {
+        let before = held.load(Ordering::SeqCst);
+        let poll = take.as_mut().poll(cx);
+        if poll.is_pending() {
+            *fewest_while_waiting = Some(fewest_while_waiting.map_or(before, |n| n.min(before)));
+        }
+        poll
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -342,20 +378,45 @@ mod tests {
             start + durations[index]
         });
         let makespan = jobs.iter().map(|job| job.end).max().unwrap_or_default();
-        Timeline { jobs, makespan, max_in_flight: shape.width }
+        let fewest_held_while_waiting = Some(shape.width);
+        Timeline { jobs, makespan, max_in_flight: shape.width, fewest_held_while_waiting }
     }
 
+    fn failure(check: Result<Verdict, ScenarioError>) -> String {
+        match check {
+            Err(ScenarioError::Check(message)) => message,
+            Err(other) => panic!("not a check failure: {other}"),
+            Ok(_) => panic!("the check passed"),
+        }
+    }
+
+    /// However late a freed slot reaches its job, the run passes: lateness is load's.
     #[test]
-    fn a_prompt_hand_off_passes_and_a_late_one_fails() {
+    fn a_late_hand_off_is_reported_not_failed() {
         let shape = Shape { jobs: 8, width: 2, unit: Duration::from_millis(100) };
         let prompt = shape.check(run_with_late_start(&shape, 5, Duration::ZERO), "queue");
         assert_eq!(prompt.unwrap().worst_handoff, Duration::ZERO);
-        let tolerated = run_with_late_start(&shape, 5, Duration::from_millis(90));
-        assert_eq!(shape.check(tolerated, "queue").unwrap().worst_handoff.as_millis(), 90);
-        let late = run_with_late_start(&shape, 5, Duration::from_millis(250));
-        match shape.check(late, "queue") {
-            Err(ScenarioError::Check(message)) => assert!(message.contains("job 5"), "{message}"),
-            _ => panic!("a hand-off 2.5 units late must fail the check"),
-        }
+        let late = run_with_late_start(&shape, 5, Duration::from_millis(2_500));
+        assert_eq!(shape.check(late, "queue").unwrap().worst_handoff.as_millis(), 2_500);
+    }
+
+    #[test]
+    fn waiting_with_a_free_slot_fails() {
+        let shape = Shape { jobs: 8, width: 2, unit: Duration::from_millis(100) };
+        let mut run = run_with_late_start(&shape, 5, Duration::ZERO);
+        run.fewest_held_while_waiting = Some(1);
+        let message = failure(shape.check(run, "semaphore"));
+        assert!(message.contains("while only 1 of 2 were held"), "{message}");
+    }
+
+    #[test]
+    fn starting_before_the_ideal_or_overrunning_the_window_fails() {
+        let shape = Shape { jobs: 8, width: 2, unit: Duration::from_millis(100) };
+        let mut early = run_with_late_start(&shape, 5, Duration::ZERO);
+        early.jobs[5].start -= Duration::from_millis(1);
+        assert!(failure(shape.check(early, "queue")).contains("job 5 started"));
+        let mut overrun = run_with_late_start(&shape, 5, Duration::ZERO);
+        overrun.max_in_flight = 3;
+        assert!(failure(shape.check(overrun, "queue")).contains("3 jobs were in flight"));
     }
 }

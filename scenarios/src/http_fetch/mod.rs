@@ -6,8 +6,15 @@
 //! W in flight (≈ ⌈U/W⌉·d) — then reads one streamed response line by line (the
 //! course's `async for`). Server and client are hyper 1.x, both running on the runtime
 //! under test through the generic glue in [`rt`]; nothing here is tied to one runtime.
-//! Checks: every body intact, the server never saw more than the window in flight, and
-//! each elapsed time at least its ideal and within a generous margin of it.
+//! Checks: every body intact; the server never saw more requests in flight at once than
+//! the mode allows, and — in every mode that allows several — saw several; each elapsed
+//! time at least its ideal (the server's delays never end early). Concurrency is judged
+//! by what the server saw, not by the clock: a client that waits for each response
+//! before sending the next request never has two at the server, whatever the load, and
+//! a concurrent one has two as soon as one request reaches the server while another is
+//! still in its delay — load would have to hold back each of the U requests until the
+//! previous one's whole delay was over. How far above its ideal a mode took is a
+//! figure, never a check: load alone can stretch it without bound.
 //! Metrics: each mode's elapsed/ideal (headline: gather's), then each mode's req/s.
 
 mod client;
@@ -30,10 +37,6 @@ use crate::io_support::{per_second, within};
 /// Sequential, gather and windowed fetches from a delaying local HTTP server, and one
 /// streamed body read line by line.
 pub struct HttpFetch;
-
-/// How far above its ideal a mode's elapsed time may be before the check fails: the
-/// ideal times 3/2, plus this. Generous, for loaded CI machines.
-const SLACK: Duration = Duration::from_millis(250);
 
 /// One way of fetching the U URLs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,8 +167,9 @@ impl Scenario for HttpFetch {
         ))?;
 
         let mut outcome = Outcome::checked(format!(
-            "{urls} bodies intact in each of 3 modes, window never above {window} in flight, \
-             elapsed within its ideal and a margin; {lines} streamed lines in order \
+            "{urls} bodies intact in each of 3 modes; the server saw one request at a time \
+             sequentially, several at once with gather and with the window (never above \
+             {window}); no mode faster than its ideal; {lines} streamed lines in order \
              ({frames} body frames)"
         ));
         let (mut rates, mut ratios) = (Vec::new(), Vec::new());
@@ -182,9 +186,8 @@ impl Scenario for HttpFetch {
     }
 }
 
-/// A mode's checks: the window was respected, and its elapsed time is at least its
-/// ideal, within a generous margin above it, and — for gather — below the sequential
-/// sum of the delays.
+/// A mode's checks: the server never saw more requests in flight than the mode allows,
+/// and at least two at once where it allows two; the elapsed time is at least the ideal.
 fn check_mode(
     run: &ModeRun,
     urls: usize,
@@ -201,13 +204,11 @@ fn check_mode(
     ScenarioError::ensure(elapsed >= ideal, || {
         format!("{name}: took {elapsed:?}, less than its ideal {ideal:?}: a delay was cut short")
     })?;
-    let bound = ideal * 3 / 2 + SLACK;
-    ScenarioError::ensure(elapsed <= bound, || {
-        format!("{name}: took {elapsed:?}, ideal {ideal:?}, allowed at most {bound:?}")
-    })?;
-    let sum = Mode::Sequential.ideal(urls, window, delay);
-    ScenarioError::ensure(run.mode != Mode::Gather || urls == 1 || elapsed < sum, || {
-        format!("gather took {elapsed:?}, not less than the sum of the delays {sum:?}")
+    ScenarioError::ensure(allowed.min(urls) < 2 || run.peak_in_flight >= 2, || {
+        format!(
+            "{name}: the server never had two of the {urls} requests in flight at once \
+             ({allowed} allowed): the fetches ran one after the other"
+        )
     })
 }
 
@@ -264,10 +265,19 @@ mod tests {
     }
 
     #[test]
-    fn plausible_runs_pass() {
+    fn plausible_runs_pass_however_slow() {
         check(Mode::Sequential, 520, 1).unwrap();
         check(Mode::Gather, 60, 10).unwrap();
         check(Mode::Window, 230, 3).unwrap();
+        // Load stretches every mode; only what the server saw tells concurrency.
+        check(Mode::Sequential, 5_000, 1).unwrap();
+        check(Mode::Gather, 5_000, 2).unwrap();
+        check(Mode::Window, 5_000, 2).unwrap();
+        // One URL: one request in flight is all any mode can have.
+        for mode in Mode::ALL {
+            let run = ModeRun { mode, elapsed: DELAY, peak_in_flight: 1 };
+            check_mode(&run, 1, 3, DELAY).unwrap();
+        }
     }
 
     #[test]
@@ -277,8 +287,8 @@ mod tests {
             (Mode::Sequential, 520, 2), // two requests at once
             (Mode::Window, 230, 4),     // window overrun
             (Mode::Window, 150, 3),     // faster than ⌈U/W⌉·d
-            (Mode::Gather, 500, 10),    // no faster than sequential
-            (Mode::Sequential, 2_000, 1), // far beyond ideal + margin
+            (Mode::Gather, 500, 1),     // one request at a time
+            (Mode::Window, 500, 1),     // one request at a time
         ] {
             assert!(
                 matches!(check(mode, elapsed_ms, peak), Err(ScenarioError::Check(_))),
