@@ -183,11 +183,7 @@ fn resume_after_a_killed_run_keeps_the_finished_cells() {
     };
     // Kill the first run once two cells are in (in whatever order it visits them).
     let mut first = run().args(["--timeout", "2"]).stderr(Stdio::null()).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while fs::read_to_string(out.join("results.jsonl")).map_or(0, |t| t.lines().count()) < 3 {
-        assert!(Instant::now() < deadline, "the first run never finished its first cells");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_lines(&out, 3);
     first.kill().unwrap();
     first.wait().unwrap();
     let before = fs::read_to_string(out.join("results.jsonl")).unwrap();

@@ -9,7 +9,6 @@ mod common;
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -18,15 +17,6 @@ fn small_run(out: &Path) -> std::process::Command {
     let mut command = quick_run("tokio-ct", "spawn_many", out);
     command.args(["--param", "spawn_many.tasks=100"]);
     command
-}
-
-/// Waits until `dir/results.jsonl` has at least `lines` lines.
-fn wait_for_lines(dir: &Path, lines: usize) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while fs::read_to_string(dir.join("results.jsonl")).map_or(0, |t| t.lines().count()) < lines {
-        assert!(Instant::now() < deadline, "no {lines} lines in {}", dir.display());
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]

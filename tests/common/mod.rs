@@ -6,6 +6,7 @@
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -64,4 +65,13 @@ pub fn cell<'a>(cells: &'a [Value], scenario: &str, runtime: &str) -> &'a Value 
         .rev()
         .find(|c| c["cell"]["scenario"] == scenario && c["cell"]["runtime"] == runtime)
         .unwrap_or_else(|| panic!("no cell {scenario} on {runtime} in {cells:#?}"))
+}
+
+/// Waits until `dir/results.jsonl` has at least `lines` lines.
+pub fn wait_for_lines(dir: &Path, lines: usize) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while fs::read_to_string(dir.join("results.jsonl")).map_or(0, |t| t.lines().count()) < lines {
+        assert!(Instant::now() < deadline, "no {lines} lines in {}", dir.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
