@@ -23,7 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// List the runtimes of this build (available here or why not) and the scenarios.
     List,
-    /// Run the matrix, each (scenario, runtime) cell in a child process, then report.
+    /// Run the matrix, each (scenario, runtime) cell in several child processes (rounds),
+    /// then report.
     Run(RunArgs),
     /// Write tables, charts and an index from saved results.
     Report(ReportArgs),
@@ -44,14 +45,15 @@ pub struct RunArgs {
     /// Scenarios to run (repeat or separate with commas); default: all.
     #[arg(long = "scenario", short = 's', value_name = "NAME", value_delimiter = ',')]
     pub scenarios: Vec<String>,
-    /// Quick sizes and fewer samples: the whole matrix in a few minutes.
+    /// Quick sizes and short sampling per process: the whole matrix in about 2.5 minutes.
     #[arg(long)]
     pub quick: bool,
     /// Worker threads for multi-thread flavours [default: the number of cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Samples per cell, after warm-up [default: 5 quick, 10 full]. Fewer are taken when
-    /// the cell's sampling budget runs out (at least 3, or N if smaller).
+    /// Samples per worker process (round), after warm-up [default: 5 quick, 10 full].
+    /// Fewer are taken when its sampling budget runs out (at least 1 quick, 3 full, or N
+    /// if smaller).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub samples: Option<u32>,
     /// Directory for results.jsonl and the report.
@@ -76,7 +78,8 @@ pub struct RunArgs {
     /// Override a scenario parameter, e.g. `spawn_many.tasks=500` (repeatable).
     #[arg(long = "param", value_name = "SCENARIO.NAME=VALUE", value_parser = parse_override)]
     pub params: Vec<ParamOverride>,
-    /// Watchdog: a cell still running after SECS seconds is killed and marked failed
+    /// Watchdog: a worker process still running after SECS seconds is killed and its cell
+    /// marked failed
     /// [default: 30 quick, 300 full].
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
