@@ -321,6 +321,11 @@ impl Recorded {
     pub fn is_empty(&self) -> bool {
         self.rounds.is_empty()
     }
+
+    /// How many distinct cells its rounds belong to.
+    pub fn cell_count(&self) -> usize {
+        self.rounds.iter().map(|round| &round.cell).collect::<std::collections::BTreeSet<_>>().len()
+    }
 }
 
 /// An environment line of another schema version is refused: reading it as this version

@@ -65,7 +65,12 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
         true => Some(OutDir::lock(&args.out)?),
         false => None,
     };
-    let request = request(args)?;
+    // Read once, under the lock; `--force` sets the file aside unread, whatever it holds.
+    let recorded = match &held {
+        Some(out) if !args.force => load(&out.results_file())?,
+        _ => Recorded::default(),
+    };
+    let request = request(args, &recorded)?;
     let cells = matrix::plan(&request)?;
     let (placement, worker_aslr) = Placement::prepare(&request, &cells)?;
     let out = match held {
@@ -77,11 +82,13 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
         let what = format!("{what} {}", path.display());
         move |error| RunError::Io(what, error)
     };
-    let mut recorded = load(&path)?;
-    if !args.resume {
-        start_afresh(&out, &recorded, args.force).map_err(io_error("cannot set aside"))??;
-        recorded = Recorded::default();
-    }
+    let mut recorded = match args.resume {
+        true => recorded,
+        false => {
+            start_afresh(&out, &recorded, args.force)?;
+            Recorded::default()
+        }
+    };
     let mut log = ResultsLog::open(&path).map_err(io_error("cannot write to"))?;
     let environment = Environment::capture(&request, worker_aslr);
     log.append(&Record::Environment(environment.clone())).map_err(io_error("cannot write to"))?;
@@ -128,9 +135,10 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
     }
     progress.finish_and_clear();
     log.append(&Record::RunEnd(environment.end_now())).map_err(io_error("cannot write to"))?;
-    let failed = summary::cells(&recorded)
+    // A cell is failed when one of its rounds is (as its summary will say).
+    let failed = cells
         .iter()
-        .filter(|cell| cell.status.is_failed() && cells.iter().any(|p| p.spec == cell.cell))
+        .filter(|p| recorded.rounds.iter().any(|r| r.cell == p.spec && r.status.is_failed()))
         .count();
     report::write(out.path()).map_err(|e| RunError::Io("cannot write the report".into(), e))?;
     say!(
@@ -143,16 +151,16 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-/// The request of this run: `args`, or with `--resume` the recorded run's own request
-/// extended by `args`.
-fn request(args: &RunArgs) -> Result<RunRequest, RunError> {
+/// The request of this run: `args`, or with `--resume` the request of the run
+/// `recorded` in the results file, extended by `args`.
+fn request(args: &RunArgs, recorded: &Recorded) -> Result<RunRequest, RunError> {
     if !args.resume {
         return Ok(RunRequest::from_args(args));
     }
-    let path = args.out.join(FILE_NAME);
-    match load(&path)?.environment() {
+    match recorded.environment() {
         Some(environment) => Ok(RunRequest::resume(&environment.request, args)?),
         None => {
+            let path = args.out.join(FILE_NAME);
             say!("rtbench: nothing to resume in {}: starting a new run", path.display());
             Ok(RunRequest::from_args(args))
         }
@@ -168,32 +176,32 @@ fn load(path: &std::path::Path) -> Result<Recorded, RunError> {
     })
 }
 
-/// Makes way for a new run: refuses (`Ok(Err(_))`) a file that holds measurements unless
-/// `force`, which keeps it aside; a file with nothing measured is simply replaced.
-fn start_afresh(
-    out: &OutDir,
-    recorded: &Recorded,
-    force: bool,
-) -> io::Result<Result<(), UsageError>> {
+/// Makes way for a new run. With `force`, an existing results file is kept aside,
+/// read or not (it may be of another schema). Otherwise a file that holds measurements
+/// (`recorded`) is refused, and one with nothing measured is simply replaced.
+fn start_afresh(out: &OutDir, recorded: &Recorded, force: bool) -> Result<(), RunError> {
     let path = out.results_file();
-    if recorded.is_empty() {
-        return match std::fs::remove_file(&path) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-            _ => Ok(Ok(())),
-        };
+    let io_error = |what: &str, error| RunError::Io(format!("{what} {}", path.display()), error);
+    if force && path.exists() {
+        let aside = out.set_results_aside().map_err(|e| io_error("cannot set aside", e))?;
+        say!("rtbench: the previous results are kept in {}", aside.display());
+        return Ok(());
     }
-    if !force {
-        let cells = summary::cells(recorded).len();
-        return Ok(Err(UsageError(format!(
-            "{} already holds {cells} measured cell(s); nothing was run. Use --resume to go on \
+    if !recorded.is_empty() {
+        return Err(RunError::Usage(UsageError(format!(
+            "{} already holds {} measured cell(s); nothing was run. Use --resume to go on \
              with that run, another --out for a new one, or --force to start afresh here (the \
              old file is kept aside)",
-            path.display()
+            path.display(),
+            recorded.cell_count()
         ))));
     }
-    let aside = out.set_results_aside()?;
-    say!("rtbench: the previous results are kept in {}", aside.display());
-    Ok(Ok(()))
+    match std::fs::remove_file(&path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            Err(io_error("cannot remove", error))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Every (cell index, round) in the order to visit them: round after round, the cells
@@ -232,18 +240,14 @@ fn announce_resume(
     visits: &[(usize, u32)],
     path: impl std::fmt::Display,
 ) {
-    let kept = visits
-        .iter()
-        .filter(|&&(i, round)| {
-            recorded.round(&cells[i].spec, round).is_some_and(|r| !r.status.is_failed())
-        })
-        .count();
-    let retried = visits
-        .iter()
-        .filter(|&&(i, round)| {
-            recorded.round(&cells[i].spec, round).is_some_and(|r| r.status.is_failed())
-        })
-        .count();
+    let (mut kept, mut retried) = (0, 0);
+    for &(index, round) in visits {
+        match recorded.round(&cells[index].spec, round) {
+            Some(earlier) if earlier.status.is_failed() => retried += 1,
+            Some(_) => kept += 1,
+            None => {}
+        }
+    }
     if kept + retried > 0 {
         say!(
             "rtbench: resuming: {kept} of {} cell rounds already in {path}, {retried} failed \

@@ -19,6 +19,15 @@ fn small_run(out: &Path) -> std::process::Command {
     command
 }
 
+/// The results files `--force` kept aside in `out`.
+fn replaced_files(out: &Path) -> Vec<std::path::PathBuf> {
+    fs::read_dir(out)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.to_string_lossy().contains("results-replaced-"))
+        .collect()
+}
+
 #[test]
 fn a_second_run_into_a_directory_in_use_is_refused_and_the_first_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -62,11 +71,7 @@ fn a_plain_rerun_refuses_to_replace_results_and_force_keeps_them_aside() {
 
     let (code, _, stderr) = output(small_run(&out).arg("--force"));
     assert_eq!(code, Some(0), "{stderr}");
-    let aside: Vec<_> = fs::read_dir(&out)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.to_string_lossy().contains("results-replaced-"))
-        .collect();
+    let aside = replaced_files(&out);
     assert_eq!(aside.len(), 1, "{aside:?}");
     assert_eq!(fs::read_to_string(&aside[0]).unwrap(), measured);
     assert!(stderr.contains(&aside[0].display().to_string()), "{stderr}");
@@ -249,6 +254,13 @@ fn a_results_file_of_an_older_schema_is_refused_with_a_way_forward() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("older rtbench") && stderr.contains("--force"), "{stderr}");
     assert_eq!(fs::read_to_string(out.join("results.jsonl")).unwrap(), old, "left as it was");
+    // The way forward the message gives: --force keeps the old file aside, unread.
+    let (code, _, stderr) = output(small_run(&out).arg("--force"));
+    assert_eq!(code, Some(0), "{stderr}");
+    let aside = replaced_files(&out);
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(fs::read_to_string(&aside[0]).unwrap(), old);
+    assert_eq!(cells(&out).len(), 1);
 }
 
 #[test]
