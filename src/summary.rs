@@ -3,8 +3,8 @@
 //!
 //! A cell is as good as its worst round: one failed round makes it failed (with that
 //! round's reason), one `n/a` makes it `n/a`; otherwise each metric's figure is the
-//! median of its round medians with a 95 % interval built over rounds, then samples
-//! ([`crate::estimate`]), and the cell is *unstable* when its rounds disagree beyond
+//! median of its round medians with the 95 % interval a rerun's figure should land in,
+//! built over rounds, then samples ([`crate::estimate`]), and the cell is *unstable* when its rounds disagree beyond
 //! their own spread.
 
 use serde::{Deserialize, Serialize};
@@ -42,9 +42,9 @@ pub struct MetricSummary {
     pub lower_is_better: bool,
     /// The median of the round medians.
     pub median: f64,
-    /// Lower bound of its 95 % interval.
+    /// Lower bound of its 95 % rerun interval ([`estimate::rerun_interval`]).
     pub low: f64,
-    /// Upper bound of its 95 % interval.
+    /// Upper bound of its 95 % rerun interval.
     pub high: f64,
     /// Whether the rounds disagree beyond their own spread ([`estimate::unstable`]).
     pub unstable: bool,
@@ -156,7 +156,7 @@ fn measured(rounds: &[&RoundRecord]) -> Status<MetricSummary> {
 fn summarize(metric: &MetricSamples, rounds: Vec<Vec<f64>>) -> MetricSummary {
     let pooled: Vec<f64> = rounds.iter().flatten().copied().collect();
     let stats::Robust { mad, outliers, .. } = stats::robust(&pooled);
-    let estimate::Interval { median, low, high } = estimate::median_interval(&rounds, SEED);
+    let estimate::Interval { median, low, high } = estimate::rerun_interval(&rounds, SEED);
     MetricSummary {
         name: metric.name.clone(),
         lower_is_better: metric.lower_is_better,

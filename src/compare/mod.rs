@@ -499,7 +499,8 @@ fn few_rounds(rounds: usize) -> Option<String> {
         )),
         rounds if rounds < FEW_ROUNDS => Some(format!(
             "cells of {rounds} rounds; intervals over fewer than {FEW_ROUNDS} rounds are \
-             narrower than they look, so verdicts on them claim too much"
+             widened for it (as Student's t is), so verdicts on them are mostly \
+             inconclusive: more rounds narrow them"
         )),
         _ => None,
     }

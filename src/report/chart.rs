@@ -2,7 +2,7 @@
 //! `<text>`, so no font files or system libraries are needed).
 //!
 //! Bars are the headline metric's median for each runtime, side by side, coloured by
-//! class; error bars span its 95 % interval. A runtime without a figure
+//! class; error bars span its 95 % rerun interval. A runtime without a figure
 //! gets its `n/a` or `FAILED` label in place of a bar, never a silent gap.
 
 use plotters::coord::ranged1d::SegmentValue;
@@ -57,7 +57,7 @@ fn draw(
     let slots = cells.len() as i32;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            format!("{scenario}: {metric} ({better}; error bars: 95 % interval)"),
+            format!("{scenario}: {metric} ({better}; error bars: 95 % rerun interval)"),
             ("sans-serif", 20),
         )
         .margin(12)

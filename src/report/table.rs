@@ -59,9 +59,10 @@ pub fn markdown(report: &Report) -> String {
         out.push('\n');
     }
     out.push_str(
-        "Each cell: the median of the per-process medians, its 95 % interval in brackets \
-         (a bootstrap over processes, then samples), and the unit; `unstable` when the \
-         processes disagree beyond their own spread; then the CPU utilisation while \
+        "Each cell: the median of the per-process medians, in brackets the 95 % interval a \
+         rerun's figure should land in (a bootstrap over processes, then samples, widened \
+         where processes are few), and the unit; `unstable` when the processes disagree \
+         beyond their own spread; then the CPU utilisation while \
          sampling (CPU time ÷ wall time ÷ threads); `[2 rounds]` when a cell has fewer \
          processes than the run asked for (its budget ran out). `n/a` when the runtime cannot run the \
          scenario here, `FAILED` when it ran and failed (a failed check is never shown as \
