@@ -87,27 +87,30 @@ struct Defaults {
 }
 
 /// Quick mode: the whole matrix in under 3 minutes on 2 cores, with intervals that hold
-/// a rerun. Most of the variance is between processes, so the time goes to rounds (5
-/// processes per cell, in shuffled order) rather than to samples (a 50 ms sampling
-/// budget per process, at least one sample). The scale scenarios run at scale (a
-/// million tasks, 5 000 connections, seconds per process): the cell budget stops them
-/// at 2 rounds.
+/// a rerun. Most of the variance is between processes (a micro scenario's round medians
+/// can sit in two modes 50 % apart, each round tight), so the time goes to rounds rather
+/// than to samples: up to 8 processes per cell, in shuffled order, with a 50 ms
+/// sampling budget each (at least one sample). A micro-scenario process takes 5–40 ms,
+/// so those cells get all 8; the cell budget of 0.7 s stops the slower ones earlier,
+/// and the scale scenarios (a million tasks, 5 000 connections, a second or more per
+/// process) at [`MIN_ROUNDS`]. Their intervals widen to match ([`crate::estimate`]).
 const QUICK: Defaults = Defaults {
-    rounds: 5,
-    cell_budget: Duration::from_secs(2),
+    rounds: 8,
+    cell_budget: Duration::from_millis(700),
     samples: 5,
     min_samples: 1,
     budget: Duration::from_millis(50),
     timeout: Duration::from_secs(30),
 };
 
-/// Full mode: 5 rounds of up to 10 samples (2 s of sampling) each, up to 30 s a cell.
+/// Full mode: up to 10 rounds of up to 10 samples (1 s of sampling) each, up to 30 s a
+/// cell.
 const FULL: Defaults = Defaults {
-    rounds: 5,
+    rounds: 10,
     cell_budget: Duration::from_secs(30),
     samples: 10,
     min_samples: 3,
-    budget: Duration::from_secs(2),
+    budget: Duration::from_secs(1),
     timeout: Duration::from_secs(300),
 };
 
@@ -296,11 +299,11 @@ mod tests {
         let recorded = RunRequest::from_args(&args(&["--runtime", "tokio-ct", "--quick"]));
         let resumed = RunRequest::resume(
             &recorded,
-            &args(&["--resume", "-r", "smol-1", "--rounds", "7", "--timeout", "9"]),
+            &args(&["--resume", "-r", "smol-1", "--rounds", "12", "--timeout", "9"]),
         )
         .unwrap();
         assert_eq!(resumed.runtimes, ["tokio-ct", "smol-1"]);
-        assert_eq!((resumed.rounds, resumed.timeout_ms), (7, 9000));
+        assert_eq!((resumed.rounds, resumed.timeout_ms), (12, 9000));
     }
 
     #[test]
