@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rtbench_core::{Class, RuntimeInfo};
+use rtbench_core::Class;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::Limits;
@@ -72,16 +72,9 @@ pub struct RuntimeEntry {
     pub crate_name: String,
     pub crate_version: String,
     pub class: Class,
-    /// See [`is_legacy`].
+    /// See [`rtbench_core::RuntimeInfo::legacy`].
     #[serde(default)]
     pub legacy: bool,
-}
-
-/// Whether a runtime is kept for comparison only (discontinued upstream, such as
-/// async-std): its adapter's description says so by starting with `legacy`, and reports
-/// label it `(legacy)` wherever its name appears.
-pub fn is_legacy(info: &RuntimeInfo) -> bool {
-    info.description.starts_with("legacy")
 }
 
 impl Environment {
@@ -109,7 +102,7 @@ impl Environment {
                     crate_name: info.crate_name.to_owned(),
                     crate_version: info.crate_version.to_owned(),
                     class: info.class,
-                    legacy: is_legacy(&info),
+                    legacy: info.legacy,
                 })
                 .collect(),
             limits: Limits::current(),

@@ -35,7 +35,8 @@ pub fn render() -> String {
             info.class.label(),
             format!("{} {}", info.crate_name, info.crate_version)
         );
-        let _ = writeln!(out, "  {:<14} {}", "", info.description);
+        let legacy = if info.legacy { "legacy: " } else { "" };
+        let _ = writeln!(out, "  {:<14} {legacy}{}", "", info.description);
     }
     out.push_str("\nScenarios:\n");
     for info in catalogue::infos() {

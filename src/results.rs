@@ -95,7 +95,7 @@ pub struct CellFacts {
     pub crate_version: String,
     /// The flavour's comparison class.
     pub class: Class,
-    /// A legacy runtime, kept for comparison only (see [`crate::environment::is_legacy`]).
+    /// A legacy runtime, kept for comparison only (see [`rtbench_core::RuntimeInfo::legacy`]).
     pub legacy: bool,
 }
 

@@ -23,7 +23,7 @@ use rand::seq::SliceRandom;
 
 use crate::cell::{self, Guard};
 use crate::cli::RunArgs;
-use crate::environment::{self, Environment};
+use crate::environment::Environment;
 use crate::matrix::{self, PlannedCell};
 use crate::outdir::{OutDir, OutDirError};
 use crate::placement::Placement;
@@ -268,7 +268,7 @@ fn measure(planned: &PlannedCell, round: u32, guard: Guard) -> RoundRecord {
             crate_name: planned.runtime.crate_name.to_owned(),
             crate_version: planned.runtime.crate_version.to_owned(),
             class: planned.runtime.class,
-            legacy: environment::is_legacy(&planned.runtime),
+            legacy: planned.runtime.legacy,
         },
         threads_used: ran.threads,
         wall_ms: ran.wall.as_millis() as u64,

@@ -1,5 +1,6 @@
 //! The contract's semantics, checked on every runtime flavour of this build: the same
-//! test body, instantiated per runtime by `contract_tests!`.
+//! test body, instantiated for every flavour of the adapters' one runtime list
+//! (`for_each_flavour!`) by `contract_tests!`.
 //!
 //! Beyond the common paths, the join-handle normalisations the adapters add are checked
 //! here too: an aborted handle that is dropped instead of awaited, repeated or late
@@ -241,9 +242,9 @@ pub fn detached_panic_is_recorded<R: Runtime>() {
 }
 
 macro_rules! contract_tests {
-    ($( $(#[$cfg:meta])* $module:ident => $runtime:ty ),* $(,)?) => {$(
-        $(#[$cfg])*
-        mod $module {
+    ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {$(
+        #[cfg($cfg)]
+        mod $flavour {
             type R = $runtime;
             #[test] fn await_gives_the_value() { super::await_gives_the_value::<R>() }
             #[test] fn abort_cancels_and_drops_the_future() { super::abort_cancels_and_drops_the_future::<R>() }
@@ -261,13 +262,4 @@ macro_rules! contract_tests {
     )*};
 }
 
-contract_tests! {
-    #[cfg(feature = "tokio")] tokio_ct => rtbench_adapters::tokio::TokioCurrentThread,
-    #[cfg(feature = "tokio")] tokio_mt => rtbench_adapters::tokio::TokioMultiThread,
-    #[cfg(feature = "async-std")] async_std => rtbench_adapters::async_std::AsyncStd,
-    #[cfg(feature = "smol")] smol_1 => rtbench_adapters::smol::SmolSingleThread,
-    #[cfg(feature = "smol")] smol_mt => rtbench_adapters::smol::SmolMultiThread,
-    #[cfg(feature = "futures")] futures_local => rtbench_adapters::futures::FuturesLocal,
-    #[cfg(feature = "futures")] futures_pool => rtbench_adapters::futures::FuturesPool,
-    #[cfg(all(feature = "glommio", target_os = "linux"))] glommio => rtbench_adapters::glommio::Glommio,
-}
+rtbench_adapters::for_each_flavour!(contract_tests);

@@ -90,9 +90,10 @@ impl Runtime for AsyncStd {
     const INFO: RuntimeInfo = RuntimeInfo {
         name: "async-std",
         crate_name: "async-std",
-        crate_version: env!("RTBENCH_VERSION_ASYNC_STD"),
+        crate_version: crate::versions::of("async-std"),
         class: Class::MultiThread,
-        description: "legacy: discontinued upstream since 2025; one process-global \
+        legacy: true,
+        description: "discontinued upstream since 2025; one process-global \
                       multi-thread executor (thread count fixed once per process)",
         capabilities: Capabilities {
             local_spawn: Support::Native(

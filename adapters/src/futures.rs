@@ -144,8 +144,9 @@ impl Runtime for FuturesLocal {
     const INFO: RuntimeInfo = RuntimeInfo {
         name: "futures-local",
         crate_name: "futures-executor",
-        crate_version: env!("RTBENCH_VERSION_FUTURES_EXECUTOR"),
+        crate_version: crate::versions::of("futures-executor"),
         class: Class::SingleThread,
+        legacy: false,
         description: "futures::executor::LocalPool on the calling thread; timers, I/O and \
                       blocking pool borrowed from smol's crates (async-io reactor thread)",
         capabilities: CAPABILITIES,
@@ -196,8 +197,9 @@ impl Runtime for FuturesPool {
     const INFO: RuntimeInfo = RuntimeInfo {
         name: "futures-pool",
         crate_name: "futures-executor",
-        crate_version: env!("RTBENCH_VERSION_FUTURES_EXECUTOR"),
+        crate_version: crate::versions::of("futures-executor"),
         class: Class::MultiThread,
+        legacy: false,
         description: "futures::executor::ThreadPool (N threads, one shared queue); timers, \
                       I/O and blocking pool borrowed from smol's crates (async-io reactor thread)",
         capabilities: Capabilities {

@@ -15,8 +15,9 @@
 //! thread-local), `local_spawn` (`spawn`/`spawn_local` items written once) and
 //! `nodelay_listener` (the TCP listener over async-io based listeners).
 //!
-//! The registry ([`infos`], [`visit`]) is generated from one list, so adding a runtime
-//! is one module, one feature and one line here.
+//! The registry ([`infos`], [`visit`]) is generated from one list,
+//! [`for_each_flavour!`], so adding a runtime is one module, one feature and one line
+//! there; this table is checked against that list by a test.
 
 use rtbench_core::{Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
 
@@ -45,6 +46,7 @@ mod nodelay_listener;
 pub mod probes;
 #[cfg(any(feature = "smol", feature = "futures"))]
 pub mod smol_stack;
+mod versions;
 
 /// Why [`visit`] could not run the visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,11 +75,39 @@ impl std::fmt::Display for AdapterError {
 
 impl std::error::Error for AdapterError {}
 
+/// Calls `$callback! { … }` with every runtime flavour, in table order: **the one list
+/// of runtimes**. The registry below ([`infos`], [`visit`]) is generated from it, and so
+/// is everything else that enumerates runtimes: the contract and scenario tests, the
+/// native-semantics probes ([`probes::observe_all`]).
+///
+/// Each entry reads `#[cfg(…)] ident: Type` and, where the runtime's native semantics
+/// are probed, `, probed by path::to::observe`, then `;`. The identifier is the flavour's
+/// name as a Rust identifier (`-` becomes `_`; a test checks it), for generated test
+/// names. The `cfg`s name this crate's features and are evaluated where the callback
+/// expands: a crate that uses this macro forwards each feature under the same name (the
+/// `rtbench` package does; its tests fail if a compiled flavour is missing).
+#[macro_export]
+macro_rules! for_each_flavour {
+    ($callback:ident) => {
+        $callback! {
+            #[cfg(feature = "tokio")] tokio_ct: $crate::tokio::TokioCurrentThread, probed by $crate::probes::tokio::observe;
+            #[cfg(feature = "tokio")] tokio_mt: $crate::tokio::TokioMultiThread;
+            #[cfg(feature = "async-std")] async_std: $crate::async_std::AsyncStd, probed by $crate::probes::async_std::observe;
+            #[cfg(feature = "smol")] smol_1: $crate::smol::SmolSingleThread, probed by $crate::probes::smol::observe;
+            #[cfg(feature = "smol")] smol_mt: $crate::smol::SmolMultiThread;
+            #[cfg(feature = "futures")] futures_local: $crate::futures::FuturesLocal, probed by $crate::probes::futures::observe;
+            #[cfg(feature = "futures")] futures_pool: $crate::futures::FuturesPool, probed by $crate::probes::futures::observe_thread_pool;
+            #[cfg(all(feature = "glommio", target_os = "linux"))] glommio: $crate::glommio::Glommio, probed by $crate::probes::glommio::observe;
+        }
+    };
+}
+
+/// Generates [`infos`] and [`visit`] from [`for_each_flavour!`].
 macro_rules! registry {
-    ($( $(#[$cfg:meta])* $runtime:ty ),* $(,)?) => {
+    ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {
         /// Every runtime flavour compiled into this build, in table order.
         pub fn infos() -> Vec<RuntimeInfo> {
-            vec![$( $(#[$cfg])* <$runtime as Runtime>::INFO, )*]
+            vec![$( #[cfg($cfg)] <$runtime as Runtime>::INFO, )*]
         }
 
         /// Builds the runtime called `name` with `config` and hands it to `visitor`.
@@ -87,7 +117,7 @@ macro_rules! registry {
             visitor: V,
         ) -> Result<V::Output, AdapterError> {
             $(
-                $(#[$cfg])*
+                #[cfg($cfg)]
                 if name == <$runtime as Runtime>::INFO.name {
                     let runtime = <$runtime as Runtime>::new(config).map_err(AdapterError::Unavailable)?;
                     return Ok(visitor.visit(&runtime));
@@ -99,18 +129,69 @@ macro_rules! registry {
     };
 }
 
-registry! {
-    #[cfg(feature = "tokio")] tokio::TokioCurrentThread,
-    #[cfg(feature = "tokio")] tokio::TokioMultiThread,
-    #[cfg(feature = "async-std")] async_std::AsyncStd,
-    #[cfg(feature = "smol")] smol::SmolSingleThread,
-    #[cfg(feature = "smol")] smol::SmolMultiThread,
-    #[cfg(feature = "futures")] futures::FuturesLocal,
-    #[cfg(feature = "futures")] futures::FuturesPool,
-    #[cfg(all(feature = "glommio", target_os = "linux"))] glommio::Glommio,
-}
+for_each_flavour!(registry);
 
 /// The names of every runtime flavour in this build.
 pub fn names() -> Vec<&'static str> {
     infos().iter().map(|info| info.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every entry of [`for_each_flavour!`], compiled in or not: its identifier and the
+    /// features its `cfg` names.
+    macro_rules! entries {
+        ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {
+            [$( (stringify!($flavour), stringify!($cfg)) ),*]
+        };
+    }
+
+    /// The compiled entries: identifier and flavour name.
+    macro_rules! compiled {
+        ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {
+            vec![$( #[cfg($cfg)] (stringify!($flavour), <$runtime as rtbench_core::Runtime>::INFO.name), )*]
+        };
+    }
+
+    #[test]
+    fn each_identifier_is_its_flavours_name() {
+        for (ident, name) in for_each_flavour!(compiled) {
+            assert_eq!(ident.replace('_', "-"), name);
+        }
+    }
+
+    /// The crate docs' table, row by row: the feature column, and the backticked names
+    /// of the flavours column.
+    fn doc_table() -> Vec<(String, Vec<String>)> {
+        let backticked = |cell: &str| -> Vec<String> {
+            cell.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+        };
+        include_str!("lib.rs")
+            .lines()
+            .filter_map(|line| line.strip_prefix("//! | `"))
+            .map(|row| {
+                let cells: Vec<&str> = row.split(" | ").collect();
+                let feature = cells[0].split('`').next().unwrap_or_default().to_owned();
+                (feature, backticked(cells[1]))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_doc_table_lists_every_flavour_in_registry_order_with_its_feature() {
+        let table = doc_table();
+        let listed: Vec<String> = table.iter().flat_map(|(_, flavours)| flavours.clone()).collect();
+        let entries = for_each_flavour!(entries);
+        let registered: Vec<String> =
+            entries.iter().map(|(ident, _)| ident.replace('_', "-")).collect();
+        assert_eq!(listed, registered, "the table in lib.rs's docs and for_each_flavour! differ");
+        for (ident, cfg) in entries {
+            let name = ident.replace('_', "-");
+            let (feature, _) = table.iter().find(|(_, flavours)| flavours.contains(&name)).unwrap();
+            assert!(
+                cfg.contains(&format!("feature = \"{feature}\"")),
+                "{name}: {cfg} vs `{feature}`"
+            );
+        }
+    }
 }

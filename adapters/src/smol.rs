@@ -91,8 +91,9 @@ impl Runtime for SmolSingleThread {
     const INFO: RuntimeInfo = RuntimeInfo {
         name: "smol-1",
         crate_name: "async-executor",
-        crate_version: env!("RTBENCH_VERSION_ASYNC_EXECUTOR"),
+        crate_version: crate::versions::of("async-executor"),
         class: Class::SingleThread,
+        legacy: false,
         description: "smol: one LocalExecutor on the calling thread, under async_io::block_on",
         capabilities: CAPABILITIES,
     };
@@ -159,8 +160,9 @@ impl Runtime for SmolMultiThread {
     const INFO: RuntimeInfo = RuntimeInfo {
         name: "smol-mt",
         crate_name: "async-executor",
-        crate_version: env!("RTBENCH_VERSION_ASYNC_EXECUTOR"),
+        crate_version: crate::versions::of("async-executor"),
         class: Class::MultiThread,
+        legacy: false,
         description: "smol: one Executor shared by N threads, each under async_io::block_on",
         capabilities: Capabilities {
             local_spawn: Support::Missing(

@@ -120,8 +120,9 @@ impl<const MULTI: bool> Runtime for Tokio<MULTI> {
         RuntimeInfo {
             name: "tokio-mt",
             crate_name: "tokio",
-            crate_version: env!("RTBENCH_VERSION_TOKIO"),
+            crate_version: crate::versions::of("tokio"),
             class: Class::MultiThread,
+            legacy: false,
             description: "tokio multi-thread scheduler (work stealing, N workers)",
             capabilities: Capabilities {
                 local_spawn: Support::Missing(
@@ -134,8 +135,9 @@ impl<const MULTI: bool> Runtime for Tokio<MULTI> {
         RuntimeInfo {
             name: "tokio-ct",
             crate_name: "tokio",
-            crate_version: env!("RTBENCH_VERSION_TOKIO"),
+            crate_version: crate::versions::of("tokio"),
             class: Class::SingleThread,
+            legacy: false,
             description: "tokio current-thread scheduler (root inside a LocalSet)",
             capabilities: CAPABILITIES,
         }

@@ -71,9 +71,12 @@ pub struct RuntimeInfo {
     pub crate_version: &'static str,
     /// Its comparison class.
     pub class: Class,
-    /// One line on what it is and anything a reader must know (legacy status, shared
-    /// pools the adapter supplies…).
+    /// One line on what it is and anything a reader must know (shared pools the adapter
+    /// supplies…).
     pub description: &'static str,
+    /// Kept for comparison only (discontinued upstream, as async-std is): reports write
+    /// `(legacy)` after its name, and results files record it.
+    pub legacy: bool,
     /// What it can do beyond the required core.
     pub capabilities: Capabilities,
 }

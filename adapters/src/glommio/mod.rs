@@ -112,8 +112,9 @@ impl Runtime for Glommio {
     const INFO: RuntimeInfo = RuntimeInfo {
         name: "glommio",
         crate_name: "glommio",
-        crate_version: env!("RTBENCH_VERSION_GLOMMIO"),
+        crate_version: crate::versions::of("glommio"),
         class: Class::SingleThread,
+        legacy: false,
         description: "glommio LocalExecutor (thread-per-core, io_uring), one executor, not pinned",
         capabilities: Capabilities {
             local_spawn: Support::Native("glommio::spawn_local (every glommio task is local)"),

@@ -29,7 +29,7 @@ pub const DOCUMENTED: Documented = Documented {
 pub fn observe() -> Observation {
     Observation {
         runtime: "async-std (legacy)",
-        version: format!("async-std {}", env!("RTBENCH_VERSION_ASYNC_STD")),
+        version: format!("async-std {}", crate::versions::of("async-std")),
         findings: Ok(on_own_thread(findings)),
     }
 }

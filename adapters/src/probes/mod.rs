@@ -223,22 +223,16 @@ pub const SETTLE: Duration = Duration::from_secs(2);
 /// The panic message of the probes' panicking tasks.
 pub const PANIC_MESSAGE: &str = "rtbench probe: deliberate panic";
 
-/// Observes every runtime compiled into this build, one after the other.
+/// Observes every probed runtime compiled into this build, one after the other, in
+/// registry order ([`for_each_flavour!`](crate::for_each_flavour): its `probed by`
+/// entries).
 pub fn observe_all() -> Vec<Observation> {
-    vec![
-        #[cfg(feature = "tokio")]
-        tokio::observe(),
-        #[cfg(feature = "async-std")]
-        async_std::observe(),
-        #[cfg(feature = "smol")]
-        smol::observe(),
-        #[cfg(all(feature = "glommio", target_os = "linux"))]
-        glommio::observe(),
-        #[cfg(feature = "futures")]
-        futures::observe(),
-        #[cfg(feature = "futures")]
-        futures::observe_thread_pool(),
-    ]
+    macro_rules! observations {
+        ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {
+            vec![$($( #[cfg($cfg)] $probe(), )?)*]
+        };
+    }
+    crate::for_each_flavour!(observations)
 }
 
 /// The native-semantics table, in markdown, generated from `observations`.

@@ -27,7 +27,7 @@ pub const DOCUMENTED: Documented = Documented {
 pub fn observe() -> Observation {
     Observation {
         runtime: "tokio",
-        version: format!("tokio {}", env!("RTBENCH_VERSION_TOKIO")),
+        version: format!("tokio {}", crate::versions::of("tokio")),
         findings: on_own_thread(findings),
     }
 }
