@@ -11,7 +11,7 @@
 //!   [`threads`](Runtime::threads) reports the count really in use.
 //! - **Join handles.** Native `JoinHandle` already detaches on drop; it cancels only via
 //!   `async fn cancel(self)`, so `abort(&self)` goes through
-//!   [`CancelOnAbort`](crate::cancel_on_abort) (one box, on the abort path only).
+//!   [`CancelOnAbort`](crate::support::cancel_on_abort) (one box, on the abort path only).
 //!   Tasks run `catch_panic(future)` so that panics become [`JoinError::Panicked`] and an
 //!   unretrieved one is recorded.
 //! - **spawn_local** is async-std's unstable `task::spawn_local`: it runs on the
@@ -35,9 +35,9 @@ use rtbench_core::{
     Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };
 
-use crate::async_process_child::{self, AsyncProcessChild};
-use crate::cancel_on_abort::{native_task, CancelOnAbort, LocalCancel, SendCancel};
-use crate::nodelay_listener::nodelay_listener;
+use crate::support::async_process_child::{self, AsyncProcessChild};
+use crate::support::cancel_on_abort::{CancelOnAbort, LocalCancel, SendCancel};
+use crate::{native_task, nodelay_listener};
 
 /// The environment variable async-std reads its worker count from.
 const THREAD_COUNT_VAR: &str = "ASYNC_STD_THREAD_COUNT";

@@ -3,7 +3,7 @@
 //! sharing one queue).
 //!
 //! `futures` is executors only — no timers, no reactor, no blocking pool. The adapter
-//! supplies them from the smol stack ([`crate::smol_stack`]): async-io timers and
+//! supplies them from the smol stack ([`crate::support::smol_stack`]): async-io timers and
 //! async-net TCP, driven by async-io's own background reactor thread (nobody here calls
 //! `async_io::block_on`), async-process, async-fs and the `blocking` crate's pool. The
 //! capabilities say so ([`Support::Emulated`]), since a wake-up from a timer or socket
@@ -50,9 +50,8 @@ use rtbench_core::{
     Unavailable,
 };
 
-use crate::current;
-use crate::local_spawn::{no_spawn_local, spawn_all_local};
-use crate::smol_stack::smol_stack_items;
+use crate::support::current;
+use crate::{no_spawn_local, smol_stack_items, spawn_all_local};
 
 /// A task on a `futures` executor, with the contract's join semantics.
 pub struct FuturesJoinHandle<T: 'static> {

@@ -9,20 +9,15 @@
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
 //! | `glommio` (Linux only) | `glommio` | [`glommio`](mod@crate::glommio) |
 //!
-//! Shared by several adapters: [`cancel_on_abort`] (join handles over an async native
-//! `cancel`), [`smol_stack`] (smol's I/O, timer and blocking crates),
-//! [`async_process_child`], and the private modules `current` (the "current executor"
-//! thread-local), `local_spawn` (`spawn`/`spawn_local` items written once) and
-//! `nodelay_listener` (the TCP listener over async-io based listeners).
+//! What several adapters share (join handles over an async native `cancel`, the
+//! "current executor" thread-local, smol's I/O and timer crates…) is in [`support`];
+//! the native-semantics probes are in [`probes`].
 //!
 //! The registry ([`infos`], [`visit`]) is generated from one list,
 //! [`for_each_flavour!`], so adding a runtime is one module, one feature and one line
 //! there; this table is checked against that list by a test.
 
-use rtbench_core::{Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
-
-#[cfg(feature = "tokio")]
-pub mod tokio;
+use rtbench_core::{RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
 
 #[cfg(feature = "async-std")]
 pub mod async_std;
@@ -32,21 +27,12 @@ pub mod futures;
 pub mod glommio;
 #[cfg(feature = "smol")]
 pub mod smol;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
-#[cfg(any(feature = "async-std", feature = "smol", feature = "futures"))]
-pub mod async_process_child;
-#[cfg(any(feature = "async-std", feature = "smol"))]
-pub mod cancel_on_abort;
-#[cfg(any(feature = "smol", feature = "futures"))]
-mod current;
-#[cfg(any(feature = "smol", feature = "futures", all(feature = "glommio", target_os = "linux")))]
-mod local_spawn;
-#[cfg(any(feature = "async-std", feature = "smol", feature = "futures"))]
-mod nodelay_listener;
 pub mod probes;
-#[cfg(any(feature = "smol", feature = "futures"))]
-pub mod smol_stack;
-mod versions;
+pub mod support;
+pub mod versions;
 
 /// Why [`visit`] could not run the visitor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +93,7 @@ macro_rules! registry {
     ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {
         /// Every runtime flavour compiled into this build, in table order.
         pub fn infos() -> Vec<RuntimeInfo> {
-            vec![$( #[cfg($cfg)] <$runtime as Runtime>::INFO, )*]
+            vec![$( #[cfg($cfg)] <$runtime as rtbench_core::Runtime>::INFO, )*]
         }
 
         /// Builds the runtime called `name` with `config` and hands it to `visitor`.
@@ -118,8 +104,8 @@ macro_rules! registry {
         ) -> Result<V::Output, AdapterError> {
             $(
                 #[cfg($cfg)]
-                if name == <$runtime as Runtime>::INFO.name {
-                    let runtime = <$runtime as Runtime>::new(config).map_err(AdapterError::Unavailable)?;
+                if name == <$runtime as rtbench_core::Runtime>::INFO.name {
+                    let runtime = <$runtime as rtbench_core::Runtime>::new(config).map_err(AdapterError::Unavailable)?;
                     return Ok(visitor.visit(&runtime));
                 }
             )*
@@ -155,7 +141,8 @@ mod tests {
 
     #[test]
     fn each_identifier_is_its_flavours_name() {
-        for (ident, name) in for_each_flavour!(compiled) {
+        let compiled: Vec<(&str, &str)> = for_each_flavour!(compiled);
+        for (ident, name) in compiled {
             assert_eq!(ident.replace('_', "-"), name);
         }
     }

@@ -9,7 +9,7 @@
 //!   run it — the `block_on` thread and, for `smol-mt`, the workers — so tasks can spawn
 //!   tasks.
 //! - **Join handles.** smol's `Task` cancels when dropped; the contract detaches, so the
-//!   handle ([`CancelOnAbort`](crate::cancel_on_abort)) calls `Task::detach` on drop,
+//!   handle ([`CancelOnAbort`](crate::support::cancel_on_abort)) calls `Task::detach` on drop,
 //!   and `abort` goes through the native `Task::cancel`, whose result is available only
 //!   once the task's future has been dropped.
 //! - **Panics.** smol re-raises a task's panic in whoever awaits it; tasks run
@@ -19,7 +19,7 @@
 //!   (one executor, one queue: no nesting of two executors); `smol-mt` has none.
 //!
 //! I/O, timers, processes, files and blocking work are smol's own crates, shared with the
-//! `futures` adapters in [`crate::smol_stack`].
+//! `futures` adapters in [`crate::support::smol_stack`].
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -33,10 +33,9 @@ use rtbench_core::{
     Capabilities, Class, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };
 
-use crate::cancel_on_abort::{native_task, CancelOnAbort, LocalCancel, SendCancel, StartCancel};
-use crate::current;
-use crate::local_spawn::{no_spawn_local, spawn_all_local};
-use crate::smol_stack::smol_stack_items;
+use crate::support::cancel_on_abort::{CancelOnAbort, LocalCancel, SendCancel, StartCancel};
+use crate::support::current;
+use crate::{native_task, no_spawn_local, smol_stack_items, spawn_all_local};
 
 /// A smol task, with the contract's join semantics.
 pub type SmolJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, SendCancel<T>>;

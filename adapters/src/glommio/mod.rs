@@ -63,7 +63,7 @@ use rtbench_core::{
 };
 use send_wrapper::SendWrapper;
 
-use crate::local_spawn::spawn_all_local;
+use crate::spawn_all_local;
 
 pub use self::io::{GlommioListener, GlommioTcpStream};
 pub use self::sleep::GlommioSleep;

@@ -376,14 +376,14 @@ fn micros(duration: Duration) -> String {
 // ---------------------------------------------------------------------------------
 
 /// Serialises probes: one runtime is probed at a time in the whole process.
-pub(crate) fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+pub fn exclusive() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Runs `probe` on a fresh thread (its own thread-locals, its own executor) and returns
 /// its result; a panic in it is resumed here.
-pub(crate) fn on_own_thread<T: Send + 'static>(probe: impl FnOnce() -> T + Send + 'static) -> T {
+pub fn on_own_thread<T: Send + 'static>(probe: impl FnOnce() -> T + Send + 'static) -> T {
     let _one_at_a_time = exclusive();
     match std::thread::spawn(probe).join() {
         Ok(value) => value,
@@ -393,7 +393,7 @@ pub(crate) fn on_own_thread<T: Send + 'static>(probe: impl FnOnce() -> T + Send 
 
 /// A task for the drop probe: it waits to be released, then finishes. The returned
 /// receiver says, once the task's future is gone, whether it had finished.
-pub(crate) fn releasable_task(
+pub fn releasable_task(
     release: oneshot::Receiver<()>,
 ) -> (impl Future<Output = ()> + Send + 'static, oneshot::Receiver<bool>) {
     let (report, finished) = oneshot::channel();
@@ -423,7 +423,7 @@ impl Drop for Witness {
 
 /// The drop experiment: `spawn_and_drop` spawns the task and drops its handle; the task
 /// is then released and we learn whether it finished.
-pub(crate) async fn drop_experiment(spawn_and_drop: impl FnOnce(BoxedTask)) -> DropHandle {
+pub async fn drop_experiment(spawn_and_drop: impl FnOnce(BoxedTask)) -> DropHandle {
     let (release, released) = oneshot::channel();
     let (task, finished) = releasable_task(released);
     spawn_and_drop(Box::pin(task));
@@ -435,11 +435,11 @@ pub(crate) async fn drop_experiment(spawn_and_drop: impl FnOnce(BoxedTask)) -> D
 }
 
 /// A `Send` task handed to a runtime's spawn.
-pub(crate) type BoxedTask = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+pub type BoxedTask = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// The cancel experiment's parts: the cleanup witness, a task parked in `sleep` (it is
 /// `Send` when `sleep` is), and the signal that it started.
-pub(crate) fn parked<S: Future<Output = ()> + 'static>(
+pub fn parked<S: Future<Output = ()> + 'static>(
     sleep: S,
 ) -> (Cleanup, impl Future<Output = ()> + 'static, oneshot::Receiver<()>) {
     let cleanup = Cleanup::default();
@@ -450,7 +450,7 @@ pub(crate) fn parked<S: Future<Output = ()> + 'static>(
 
 /// A flag set by a guard's `Drop`: the cancel probe's cleanup witness.
 #[derive(Clone, Default)]
-pub(crate) struct Cleanup(Arc<AtomicBool>);
+pub struct Cleanup(Arc<AtomicBool>);
 
 impl Cleanup {
     /// A task that signals `started`, then sleeps (with `sleep`) far longer than any
@@ -469,7 +469,7 @@ impl Cleanup {
     }
 
     /// Whether the guard ran, waiting up to [`SETTLE`] with `sleep`.
-    pub(crate) async fn ran<S: Future<Output = ()>>(&self, sleep: impl Fn(Duration) -> S) -> bool {
+    pub async fn ran<S: Future<Output = ()>>(&self, sleep: impl Fn(Duration) -> S) -> bool {
         let deadline = Instant::now() + SETTLE;
         while !self.0.load(Ordering::SeqCst) && Instant::now() < deadline {
             sleep(Duration::from_millis(1)).await;
@@ -487,10 +487,10 @@ impl Drop for CleanupGuard {
 }
 
 /// How long a parked task sleeps: far beyond any probe.
-pub(crate) const PARKED: Duration = Duration::from_secs(3600);
+pub const PARKED: Duration = Duration::from_secs(3600);
 
 /// The timer experiment: `sleep(1 µs)` [`TIMER_TRIES`] times, one after the other.
-pub(crate) async fn timer_experiment<S: Future<Output = ()>>(
+pub async fn timer_experiment<S: Future<Output = ()>>(
     api: &'static str,
     sleep: impl Fn(Duration) -> S,
 ) -> Timer {
@@ -520,7 +520,7 @@ const TICKS: u32 = 20;
 
 /// The ticker of the starvation experiment: ticks every millisecond (with `sleep`) and
 /// returns the longest gap between two ticks.
-pub(crate) async fn ticker<S: Future<Output = ()>>(sleep: impl Fn(Duration) -> S) -> Duration {
+pub async fn ticker<S: Future<Output = ()>>(sleep: impl Fn(Duration) -> S) -> Duration {
     let mut last = Instant::now();
     let mut worst = Duration::ZERO;
     for _ in 0..TICKS {
@@ -532,12 +532,12 @@ pub(crate) async fn ticker<S: Future<Output = ()>>(sleep: impl Fn(Duration) -> S
 }
 
 /// The blocking task of the starvation experiment.
-pub(crate) async fn blocker() {
+pub async fn blocker() {
     std::thread::sleep(BLOCK);
 }
 
 /// A `!Send` future: it holds an `Rc` across an await and returns 42.
-pub(crate) fn not_send_future() -> impl Future<Output = u32> + 'static {
+pub fn not_send_future() -> impl Future<Output = u32> + 'static {
     let shared = std::rc::Rc::new(41);
     async move {
         ::futures::future::ready(()).await;
@@ -546,7 +546,7 @@ pub(crate) fn not_send_future() -> impl Future<Output = u32> + 'static {
 }
 
 /// A task that panics with [`PANIC_MESSAGE`].
-pub(crate) async fn panicking_task() {
+pub async fn panicking_task() {
     panic!("{PANIC_MESSAGE}");
 }
 
@@ -556,7 +556,7 @@ pub(crate) async fn panicking_task() {
 ///
 /// # Panics
 /// If a panic other than the probe's own was caught: the probe itself is broken.
-pub(crate) fn classify_panic<E>(
+pub fn classify_panic<E>(
     outer: std::thread::Result<std::thread::Result<Result<(), E>>>,
 ) -> PanicAwaited {
     match outer {
@@ -569,7 +569,7 @@ pub(crate) fn classify_panic<E>(
 
 /// Classifies how the detached-panic probe ended: `outer` is the executor's run, its
 /// value whether a task spawned after the panic still ran within [`SETTLE`].
-pub(crate) fn classify_detached(outer: std::thread::Result<bool>) -> DetachedPanic {
+pub fn classify_detached(outer: std::thread::Result<bool>) -> DetachedPanic {
     match outer {
         Err(payload) => the_probes_panic(payload, DetachedPanic::EscapesRunLoop),
         Ok(true) => DetachedPanic::KeepsRunning,
@@ -585,18 +585,18 @@ fn the_probes_panic<T>(payload: Box<dyn std::any::Any + Send>, verdict: T) -> T 
 }
 
 /// `std::panic::catch_unwind` for a probe closure.
-pub(crate) fn catching<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+pub fn catching<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
 }
 
 /// Awaits `future` while catching a panic that resumes in it.
-pub(crate) async fn catching_async<F: Future>(future: F) -> std::thread::Result<F::Output> {
+pub async fn catching_async<F: Future>(future: F) -> std::thread::Result<F::Output> {
     use ::futures::FutureExt;
     std::panic::AssertUnwindSafe(future).catch_unwind().await
 }
 
 /// Races `future` against `deadline`: `Some(value)` if it finished first.
-pub(crate) async fn completes_before<F: Future, D: Future<Output = ()>>(
+pub async fn completes_before<F: Future, D: Future<Output = ()>>(
     future: F,
     deadline: D,
 ) -> Option<F::Output> {

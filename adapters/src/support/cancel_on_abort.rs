@@ -50,27 +50,32 @@ pub trait NativeTask<T>: Future<Output = Caught<T>> + Unpin + Sized + 'static {
 /// Implements [`NativeTask`] for `$native`, a handle with an inherent
 /// `async fn cancel(self)`; `detach: $detach` is the function that lets its task run on
 /// (e.g. `drop` for a handle that detaches when dropped).
+#[macro_export]
+#[doc(hidden)]
 macro_rules! native_task {
     ($native:ty, detach: $detach:expr) => {
-        impl<T: 'static> $crate::cancel_on_abort::NativeTask<T> for $native {
+        impl<T: 'static> $crate::support::cancel_on_abort::NativeTask<T> for $native {
             fn detach(self) {
                 ($detach)(self)
             }
 
-            fn cancel_send(self) -> ::std::pin::Pin<Box<$crate::cancel_on_abort::SendCancel<T>>>
+            fn cancel_send(
+                self,
+            ) -> ::std::pin::Pin<Box<$crate::support::cancel_on_abort::SendCancel<T>>>
             where
                 T: Send,
             {
                 Box::pin(self.cancel())
             }
 
-            fn cancel_local(self) -> ::std::pin::Pin<Box<$crate::cancel_on_abort::LocalCancel<T>>> {
+            fn cancel_local(
+                self,
+            ) -> ::std::pin::Pin<Box<$crate::support::cancel_on_abort::LocalCancel<T>>> {
                 Box::pin(self.cancel())
             }
         }
     };
 }
-pub(crate) use native_task;
 
 /// Boxes the native `cancel` future as `Self` ([`SendCancel`] or [`LocalCancel`]).
 pub trait StartCancel<T, N: NativeTask<T>>: Future<Output = Option<Caught<T>>> {

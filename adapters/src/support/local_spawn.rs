@@ -1,6 +1,6 @@
 //! The two answers adapters give to the contract's `spawn_local`, each written once as a
 //! macro expanded inside an `impl Runtime` block (like
-//! [`smol_stack_items!`](crate::smol_stack)).
+//! [`smol_stack_items!`](crate::support::smol_stack)).
 //!
 //! - `spawn_all_local!(path)`: on a single-thread executor (`smol-1`, `futures-local`,
 //!   `glommio`) every task already runs on the calling thread, `Send` or not, so `spawn`
@@ -12,7 +12,8 @@
 
 /// Expands to `spawn` and `spawn_local`, both calling `$spawn(future)`: a function
 /// generic over the future, returning the flavour's join handle.
-#[cfg(any(feature = "smol", feature = "futures", all(feature = "glommio", target_os = "linux")))]
+#[macro_export]
+#[doc(hidden)]
 macro_rules! spawn_all_local {
     ($spawn:path) => {
         fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
@@ -32,15 +33,10 @@ macro_rules! spawn_all_local {
         }
     };
 }
-#[cfg(any(
-    feature = "smol",
-    feature = "futures",
-    all(feature = "glommio", target_os = "linux")
-))]
-pub(crate) use spawn_all_local;
 
 /// Expands to a `spawn_local` that panics with the flavour's `local_spawn` capability.
-#[cfg(any(feature = "smol", feature = "futures"))]
+#[macro_export]
+#[doc(hidden)]
 macro_rules! no_spawn_local {
     () => {
         fn spawn_local<F>(_: F) -> Self::LocalJoinHandle<F::Output>
@@ -52,5 +48,3 @@ macro_rules! no_spawn_local {
         }
     };
 }
-#[cfg(any(feature = "smol", feature = "futures"))]
-pub(crate) use no_spawn_local;

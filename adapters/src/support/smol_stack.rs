@@ -19,7 +19,7 @@ use futures::FutureExt;
 use rtbench_core::task::{catch_panic_sync, join_result};
 use rtbench_core::JoinError;
 
-use crate::nodelay_listener::nodelay_listener;
+use crate::nodelay_listener;
 
 nodelay_listener! {
     /// An async-net TCP listener.
@@ -49,11 +49,13 @@ pub async fn tcp_connect(addr: SocketAddr) -> std::io::Result<async_net::TcpStre
 
 /// The `Runtime` items shared by the adapters built on the smol stack; expanded inside
 /// their `impl Runtime` blocks.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! smol_stack_items {
     () => {
-        type TcpListener = $crate::smol_stack::NetListener;
+        type TcpListener = $crate::support::smol_stack::NetListener;
         type TcpStream = async_net::TcpStream;
-        type Child = $crate::async_process_child::AsyncProcessChild;
+        type Child = $crate::support::async_process_child::AsyncProcessChild;
 
         fn spawn_blocking<F, T>(
             f: F,
@@ -62,27 +64,27 @@ macro_rules! smol_stack_items {
             F: FnOnce() -> T + Send + 'static,
             T: Send + 'static,
         {
-            $crate::smol_stack::spawn_blocking(f)
+            $crate::support::smol_stack::spawn_blocking(f)
         }
 
         fn sleep(
             duration: ::std::time::Duration,
         ) -> impl ::std::future::Future<Output = ()> + Send {
-            $crate::smol_stack::sleep(duration)
+            $crate::support::smol_stack::sleep(duration)
         }
 
         async fn tcp_bind(addr: ::std::net::SocketAddr) -> ::std::io::Result<Self::TcpListener> {
-            async_net::TcpListener::bind(addr).await.map($crate::smol_stack::NetListener)
+            async_net::TcpListener::bind(addr).await.map($crate::support::smol_stack::NetListener)
         }
 
         fn tcp_connect(
             addr: ::std::net::SocketAddr,
         ) -> impl ::std::future::Future<Output = ::std::io::Result<Self::TcpStream>> + Send {
-            $crate::smol_stack::tcp_connect(addr)
+            $crate::support::smol_stack::tcp_connect(addr)
         }
 
         fn spawn_process(command: ::std::process::Command) -> ::std::io::Result<Self::Child> {
-            $crate::async_process_child::spawn(command)
+            $crate::support::async_process_child::spawn(command)
         }
 
         fn read_file(
@@ -99,4 +101,3 @@ macro_rules! smol_stack_items {
         }
     };
 }
-pub(crate) use smol_stack_items;

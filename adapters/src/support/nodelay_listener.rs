@@ -9,6 +9,8 @@
 
 /// Declares `pub struct $name(pub(crate) $native)`, implementing
 /// [`rtbench_core::io::TcpListener`] with streams of type `$stream`.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! nodelay_listener {
     ($(#[$attr:meta])* $name:ident($native:ty) -> $stream:ty) => {
         $(#[$attr])*
@@ -29,4 +31,3 @@ macro_rules! nodelay_listener {
         }
     };
 }
-pub(crate) use nodelay_listener;

@@ -1,0 +1,27 @@
+//! What several adapters share, apart from the runtimes themselves.
+//!
+//! - [`cancel_on_abort`]: the contract's join handle over a native handle that cancels
+//!   only through an `async fn cancel(self)` (async-std, async-task's `Task`).
+//! - [`current`]: the "current runtime" thread-local, for executors with no such notion.
+//! - [`local_spawn`]: the two answers to `spawn_local` (`spawn_all_local!`,
+//!   `no_spawn_local!`), written once.
+//! - [`nodelay_listener`]: the contract's TCP listener over async-io based listeners.
+//! - [`async_process_child`] (feature `async-process`): child processes through
+//!   async-process.
+//! - [`smol_stack`] (feature `smol-stack`): smol's timer, I/O, file and blocking crates,
+//!   for adapters whose executor has none of its own.
+//!
+//! The modules without dependencies are always compiled; their items are public and
+//! their macros exported (hidden from the docs), so a build whose runtimes use none of
+//! them has nothing unused to warn about. The two with dependencies sit behind features
+//! that the runtime features using them switch on: adding a runtime never edits a list
+//! here.
+
+#[cfg(feature = "async-process")]
+pub mod async_process_child;
+pub mod cancel_on_abort;
+pub mod current;
+pub mod local_spawn;
+pub mod nodelay_listener;
+#[cfg(feature = "smol-stack")]
+pub mod smol_stack;
