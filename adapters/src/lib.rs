@@ -8,6 +8,7 @@
 //! | `smol` | `smol-1`, `smol-mt` | [`smol`](mod@crate::smol) |
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
 //! | `glommio` (Linux only) | `glommio` | [`glommio`](mod@crate::glommio) |
+//! | `reference` | `reference` | [`reference`](mod@crate::reference) |
 //!
 //! What several adapters share (join handles over an async native `cancel`, the
 //! "current executor" thread-local, smol's I/O and timer crates…) is in [`support`];
@@ -25,6 +26,8 @@ pub mod async_std;
 pub mod futures;
 #[cfg(all(feature = "glommio", target_os = "linux"))]
 pub mod glommio;
+#[cfg(feature = "reference")]
+pub mod reference;
 #[cfg(feature = "smol")]
 pub mod smol;
 #[cfg(feature = "tokio")]
@@ -84,6 +87,7 @@ macro_rules! for_each_flavour {
             #[cfg(feature = "futures")] futures_local: $crate::futures::FuturesLocal, probed by $crate::probes::futures::observe;
             #[cfg(feature = "futures")] futures_pool: $crate::futures::FuturesPool, probed by $crate::probes::futures::observe_thread_pool;
             #[cfg(all(feature = "glommio", target_os = "linux"))] glommio: $crate::glommio::Glommio, probed by $crate::probes::glommio::observe;
+            #[cfg(feature = "reference")] reference: $crate::reference::Reference;
         }
     };
 }
