@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | `tokio` | `tokio-ct`, `tokio-mt` | [`tokio`](mod@crate::tokio) |
 //! | `async-std` | `async-std` (legacy) | [`async_std`](mod@crate::async_std) |
+//! | `async-global-executor` | `async-global-executor` | [`async_global_executor`](mod@crate::async_global_executor) |
 //! | `smol` | `smol-1`, `smol-mt` | [`smol`](mod@crate::smol) |
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
 //! | `glommio` (Linux only) | `glommio` | [`glommio`](mod@crate::glommio) |
@@ -20,6 +21,8 @@
 
 use rtbench_core::{RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
 
+#[cfg(feature = "async-global-executor")]
+pub mod async_global_executor;
 #[cfg(feature = "async-std")]
 pub mod async_std;
 #[cfg(feature = "futures")]
@@ -82,6 +85,7 @@ macro_rules! for_each_flavour {
             #[cfg(feature = "tokio")] tokio_ct: $crate::tokio::TokioCurrentThread, probed by $crate::probes::tokio::observe;
             #[cfg(feature = "tokio")] tokio_mt: $crate::tokio::TokioMultiThread;
             #[cfg(feature = "async-std")] async_std: $crate::async_std::AsyncStd, probed by $crate::probes::async_std::observe;
+            #[cfg(feature = "async-global-executor")] async_global_executor: $crate::async_global_executor::AsyncGlobalExecutor;
             #[cfg(feature = "smol")] smol_1: $crate::smol::SmolSingleThread, probed by $crate::probes::smol::observe;
             #[cfg(feature = "smol")] smol_mt: $crate::smol::SmolMultiThread;
             #[cfg(feature = "futures")] futures_local: $crate::futures::FuturesLocal, probed by $crate::probes::futures::observe;

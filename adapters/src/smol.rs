@@ -35,14 +35,12 @@ use rtbench_core::{
 
 use crate::support::cancel_on_abort::{CancelOnAbort, LocalCancel, SendCancel, StartCancel};
 use crate::support::current;
-use crate::{native_task, no_spawn_local, smol_stack_items, spawn_all_local};
+use crate::{no_spawn_local, smol_stack_items, spawn_all_local};
 
 /// A smol task, with the contract's join semantics.
 pub type SmolJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, SendCancel<T>>;
 /// A smol `spawn_local` task, with the contract's join semantics.
 pub type SmolLocalJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, LocalCancel<T>>;
-
-native_task!(Task<Caught<T>>, detach: Task::detach);
 
 thread_local! {
     /// `smol-1`'s executor, on the thread inside its `block_on`.

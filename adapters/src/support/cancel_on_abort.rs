@@ -11,7 +11,8 @@
 //! future, which resolves only after the runtime dropped the task's future.
 //!
 //! Dropping the handle *detaches* the task ([`NativeTask::detach`]): async-std does that
-//! natively; async-task would cancel, so the smol adapter detaches explicitly. Both
+//! natively; async-task would cancel, so its handle (smol's and async-global-executor's,
+//! implemented here under the `async-task` feature) detaches explicitly. Both
 //! native handles are adapted by the same `native_task!` macro: they differ only in
 //! that detaching step.
 //!
@@ -76,6 +77,10 @@ macro_rules! native_task {
         }
     };
 }
+
+// async-task's `Task` (smol's and async-global-executor's handle) cancels when dropped.
+#[cfg(feature = "async-task")]
+native_task!(async_task::Task<Caught<T>>, detach: async_task::Task::detach);
 
 /// Boxes the native `cancel` future as `Self` ([`SendCancel`] or [`LocalCancel`]).
 pub trait StartCancel<T, N: NativeTask<T>>: Future<Output = Option<Caught<T>>> {

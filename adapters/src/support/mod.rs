@@ -1,7 +1,8 @@
 //! What several adapters share, apart from the runtimes themselves.
 //!
 //! - [`cancel_on_abort`]: the contract's join handle over a native handle that cancels
-//!   only through an `async fn cancel(self)` (async-std, async-task's `Task`).
+//!   only through an `async fn cancel(self)` (async-std; async-task's `Task` under the
+//!   `async-task` feature).
 //! - [`current`]: the "current runtime" thread-local, for executors with no such notion.
 //! - [`local_spawn`]: the two answers to `spawn_local` (`spawn_all_local!`,
 //!   `no_spawn_local!`), written once.
@@ -13,7 +14,7 @@
 //!
 //! The modules without dependencies are always compiled; their items are public and
 //! their macros exported (hidden from the docs), so a build whose runtimes use none of
-//! them has nothing unused to warn about. The two with dependencies sit behind features
+//! them has nothing unused to warn about. The parts with dependencies sit behind features
 //! that the runtime features using them switch on: adding a runtime never edits a list
 //! here.
 
