@@ -180,7 +180,10 @@ impl Executor {
 
 impl Drop for Executor {
     fn drop(&mut self) {
-        // Queued wakers point back at the queue; the tasks' futures go with the table.
+        // The tasks first: an unfinished one reports `Cancelled` and wakes its joiner,
+        // queueing it. Then the queue, whose wakers point back at it (an `Arc` cycle
+        // that would keep the reactor's file descriptors open).
+        drop(std::mem::take(self.tasks.get_mut()));
         self.queue.clear();
     }
 }

@@ -1,8 +1,10 @@
 //! The reference executor's own behaviour, below the contract: the order tasks run in,
-//! timers that never end early, and wake-ups from other threads while the loop sleeps.
+//! timers that never end early, wake-ups from other threads while the loop sleeps, and
+//! nothing kept alive once the executor is dropped.
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rtbench_core::language::YieldOnce;
@@ -76,4 +78,19 @@ fn a_task_woken_from_another_thread_runs_while_the_loop_sleeps() {
         task.await
     });
     assert_eq!(value, Ok(Ok(7)));
+}
+
+#[test]
+fn dropping_the_executor_with_pending_tasks_frees_its_reactor() {
+    let executor = executor();
+    let reactor = Arc::downgrade(executor.reactor());
+    executor.block_on(async {
+        let sleeper =
+            executor::with_current(|executor| executor.spawn(Sleep::new(Duration::from_secs(60))));
+        // Waits on the sleeper: cancelling the sleeper will queue it.
+        drop(executor::with_current(|executor| executor.spawn(sleeper)));
+        YieldOnce::default().await;
+    });
+    drop(executor);
+    assert!(reactor.upgrade().is_none(), "the executor's reactor outlived it");
 }
