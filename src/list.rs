@@ -17,7 +17,12 @@ use crate::limits::Limits;
 pub fn render() -> String {
     let mut out = String::from("Runtimes (this build):\n");
     let config = RuntimeConfig::default();
-    for info in rtbench_adapters::infos() {
+    let infos = rtbench_adapters::infos();
+    let width = infos.iter().map(|info| info.name.len()).max().unwrap_or(0);
+    let crate_of =
+        |info: &rtbench_core::RuntimeInfo| format!("{} {}", info.crate_name, info.crate_version);
+    let crate_width = infos.iter().map(|info| crate_of(info).len()).max().unwrap_or(0);
+    for info in infos {
         let built = panic::catch_unwind(|| rtbench_adapters::visit(info.name, &config, Built));
         let status = match built {
             Ok(Ok(threads)) => {
@@ -30,13 +35,13 @@ pub fn render() -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<14} {:<9} {:<22} {status}",
+            "  {:<width$} {:<9} {:<crate_width$} {status}",
             info.name,
             info.class.label(),
-            format!("{} {}", info.crate_name, info.crate_version)
+            crate_of(&info)
         );
         let legacy = if info.legacy { "legacy: " } else { "" };
-        let _ = writeln!(out, "  {:<14} {legacy}{}", "", info.description);
+        let _ = writeln!(out, "  {:<width$} {legacy}{}", "", info.description);
     }
     out.push_str("\nScenarios:\n");
     for info in catalogue::infos() {
