@@ -31,8 +31,8 @@
 use std::future::Future;
 use std::sync::OnceLock;
 
+use crate::support::catch_panic::{catch_panic, Caught};
 use async_task::Task;
-use rtbench_core::task::{catch_panic, Caught};
 use rtbench_core::{
     Capabilities, Class, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };

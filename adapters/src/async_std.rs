@@ -30,7 +30,7 @@ use std::process::Command;
 use std::sync::Once;
 use std::time::Duration;
 
-use rtbench_core::task::{catch_panic, catch_panic_sync, join_result, Caught};
+use crate::support::catch_panic::{catch_panic, catch_panic_sync, join_result, Caught};
 use rtbench_core::{
     Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };

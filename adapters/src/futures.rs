@@ -40,11 +40,11 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock, Weak};
 use std::task::{ready, Context, Poll};
 
+use crate::support::catch_panic::{catch_panic, join_result, Caught};
 use ::futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use ::futures::future::{AbortHandle, Abortable, Aborted, RemoteHandle};
 use ::futures::task::LocalSpawnExt;
 use ::futures::FutureExt;
-use rtbench_core::task::{catch_panic, join_result, Caught};
 use rtbench_core::{
     Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
     Unavailable,

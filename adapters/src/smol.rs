@@ -27,8 +27,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::thread;
 
+use crate::support::catch_panic::{catch_panic, Caught};
 use async_executor::{Executor, LocalExecutor, Task};
-use rtbench_core::task::{catch_panic, Caught};
 use rtbench_core::{
     Capabilities, Class, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };

@@ -20,7 +20,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use rtbench_core::task::{catch_panic_sync, join_error_from_payload, rethrow_as_guard};
+use crate::support::catch_panic::{catch_panic_sync, join_error_from_payload, rethrow_as_guard};
 use rtbench_core::{
     io, Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
     Unavailable,

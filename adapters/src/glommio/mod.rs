@@ -55,8 +55,8 @@ use std::process::Command;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use crate::support::catch_panic::{catch_panic, catch_panic_sync, join_result, Caught};
 use futures::FutureExt;
-use rtbench_core::task::{catch_panic, catch_panic_sync, join_result, Caught};
 use rtbench_core::{
     Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
     Unavailable,

@@ -35,7 +35,7 @@ use std::process::Command;
 use std::rc::Rc;
 use std::time::Duration;
 
-use rtbench_core::task::{catch_panic_sync, join_result};
+use crate::support::catch_panic::{catch_panic_sync, join_result};
 use rtbench_core::{
     Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };

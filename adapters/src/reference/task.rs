@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{ready, Context, Poll, Waker};
 
-use rtbench_core::task::{catch_panic, join_result, CatchPanic, Caught};
+use crate::support::catch_panic::{catch_panic, join_result, CatchPanic, Caught};
 use rtbench_core::{Abort, JoinError};
 
 /// What the harness and the handle share.

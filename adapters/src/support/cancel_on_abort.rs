@@ -26,7 +26,7 @@ use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 use std::task::{ready, Context, Poll, Waker};
 
-use rtbench_core::task::{join_result, Caught};
+use crate::support::catch_panic::{join_result, Caught};
 use rtbench_core::{Abort, JoinError};
 
 /// The boxed `cancel` future of a `spawn` handle.

@@ -1,5 +1,7 @@
 //! What several adapters share, apart from the runtimes themselves.
 //!
+//! - [`catch_panic`]: a task's panic caught as a value, for the contract's
+//!   `JoinError::Panicked` and the unretrieved-panic record.
 //! - [`cancel_on_abort`]: the contract's join handle over a native handle that cancels
 //!   only through an `async fn cancel(self)` (async-std; async-task's `Task` under the
 //!   `async-task` feature).
@@ -21,6 +23,7 @@
 #[cfg(feature = "async-process")]
 pub mod async_process_child;
 pub mod cancel_on_abort;
+pub mod catch_panic;
 pub mod current;
 pub mod local_spawn;
 pub mod nodelay_listener;

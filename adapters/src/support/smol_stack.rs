@@ -15,8 +15,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::catch_panic::{catch_panic_sync, join_result};
 use futures::FutureExt;
-use rtbench_core::task::{catch_panic_sync, join_result};
 use rtbench_core::JoinError;
 
 use crate::nodelay_listener;
