@@ -85,7 +85,7 @@ macro_rules! for_each_flavour {
             #[cfg(feature = "tokio")] tokio_ct: $crate::tokio::TokioCurrentThread, probed by $crate::probes::tokio::observe;
             #[cfg(feature = "tokio")] tokio_mt: $crate::tokio::TokioMultiThread;
             #[cfg(feature = "async-std")] async_std: $crate::async_std::AsyncStd, probed by $crate::probes::async_std::observe;
-            #[cfg(feature = "async-global-executor")] async_global_executor: $crate::async_global_executor::AsyncGlobalExecutor;
+            #[cfg(feature = "async-global-executor")] async_global_executor: $crate::async_global_executor::AsyncGlobalExecutor, probed by $crate::probes::async_global_executor::observe;
             #[cfg(feature = "smol")] smol_1: $crate::smol::SmolSingleThread, probed by $crate::probes::smol::observe;
             #[cfg(feature = "smol")] smol_mt: $crate::smol::SmolMultiThread;
             #[cfg(feature = "futures")] futures_local: $crate::futures::FuturesLocal, probed by $crate::probes::futures::observe;

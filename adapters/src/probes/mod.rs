@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use ::futures::channel::oneshot;
 
+#[cfg(feature = "async-global-executor")]
+pub mod async_global_executor;
 #[cfg(feature = "async-std")]
 pub mod async_std;
 #[cfg(feature = "futures")]
