@@ -92,10 +92,10 @@ pub fn write(dir: &Path) -> io::Result<Rendered> {
 /// report (a chart of cells no longer in the results would lie).
 pub fn write_report(report: &Report, dir: &Path) -> io::Result<Rendered> {
     let rendered = Rendered {
-        markdown: table::markdown(&report),
-        csv: table::csv(&report)?,
-        json: table::json(&report)?,
-        bmf: bmf::json(&report)?,
+        markdown: table::markdown(report),
+        csv: table::csv(report)?,
+        json: table::json(report)?,
+        bmf: bmf::json(report)?,
     };
     write_file(&dir.join("results.md"), &rendered.markdown)?;
     write_file(&dir.join("results.csv"), &rendered.csv)?;
@@ -116,7 +116,7 @@ pub fn write_report(report: &Report, dir: &Path) -> io::Result<Rendered> {
             charts.push(view.file_stem);
         }
     }
-    write_file(&dir.join(index::FILE_NAME), &index::markdown(&report, &charts))?;
+    write_file(&dir.join(index::FILE_NAME), &index::markdown(report, &charts))?;
     Ok(rendered)
 }
 
