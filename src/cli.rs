@@ -33,7 +33,7 @@ pub enum Command {
     Compare(CompareArgs),
     /// Measure what the contract costs over each runtime's own API on this machine: each
     /// overhead workload through the contract and as a native twin, interleaved in pairs
-    /// on one runtime instance (about a minute for everything).
+    /// on one runtime instance (under a minute for everything).
     Overhead(OverheadArgs),
     /// Runs the cell given as JSON on stdin and prints its result as one JSON line (used
     /// by `run`).
@@ -163,14 +163,14 @@ pub struct OverheadArgs {
     /// separate with commas); default: all.
     #[arg(long = "scenario", short = 's', value_name = "NAME", value_delimiter = ',')]
     pub scenarios: Vec<String>,
-    /// Pairs per cell, at most; a cell stops early once its pairs have run about a second
+    /// Pairs per cell, at most: a cell stops early once its pairs have run a second
     /// (after 5 pairs).
-    #[arg(long, value_name = "N", default_value_t = 51, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_name = "N", default_value_t = 501, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pairs: u32,
-    /// Full sizes (tokio's benchmark parameters, as `cargo bench --bench overhead`)
-    /// instead of quick ones; cells then run fewer pairs in their second.
+    /// The scenarios' quick sizes instead of their full ones (tokio's benchmark
+    /// parameters, as `cargo bench --bench overhead` uses).
     #[arg(long)]
-    pub full: bool,
+    pub quick: bool,
     /// Worker threads for multi-thread flavours [default: the number of cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,

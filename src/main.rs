@@ -9,7 +9,7 @@
 //! rtbench report [DIR] [--format md|csv|json|bmf]
 //! rtbench compare BASE NEW [--threshold PCT] [--metric headline|all] [--format md|json]
 //!                 [--fail-on-regression PCT]
-//! rtbench overhead [--runtime NAME…] [--scenario NAME…] [--pairs N] [--full] [--threads N]
+//! rtbench overhead [--runtime NAME…] [--scenario NAME…] [--pairs N] [--quick] [--threads N]
 //!                  [--format md|json]
 //! ```
 //!

@@ -6,9 +6,10 @@
 //! runtime instance in this process (see `rtbench_native::pairs`); the table shows the
 //! median pair ratio core ÷ native of the scenario's headline metric and the
 //! interquartile range of the pair ratios, or `n/a: <reason>` where the runtime's own API
-//! does something different in kind. Quick sizes by default; each cell runs up to
-//! `--pairs` pairs and stops after [`CELL_BUDGET`] once it has its minimum, so all
-//! flavours and workloads take under a minute on a 2-core machine.
+//! does something different in kind. Full sizes (tokio's benchmark parameters, as the
+//! `overhead` bench) by default: a run of any workload takes milliseconds, so each cell
+//! runs up to `--pairs` pairs and stops after [`CELL_BUDGET`] once it has its minimum —
+//! every flavour and workload in about half a minute.
 //!
 //! Exit codes: 0 when every cell was measured or is `n/a`, 1 when a side failed its
 //! check or panicked (or stdout could not be written), 2 for bad names.
@@ -70,7 +71,7 @@ pub fn main(args: &OverheadArgs) -> ExitCode {
             return ExitCode::from(crate::USAGE);
         }
     };
-    let size = if args.full { Size::Full } else { Size::Quick };
+    let size = if args.quick { Size::Quick } else { Size::Full };
     let config = args
         .threads
         .map_or_else(RuntimeConfig::default, |threads| RuntimeConfig { threads: threads.into() });

@@ -60,7 +60,7 @@ fn bad_names_and_values_exit_2_and_say_what_is_valid() {
                 "valid: spawn_many, chained_spawn, yield_many, ping_pong",
             ],
         ),
-        (&["overhead", "--pairs", "0"], &["--pairs", "0 is not in 1..=10000"]),
+        (&["overhead", "--pairs", "0"], &["--pairs", "0 is not in 1..=100000"]),
         (&["overhead", "--format", "xml"], &["--format", "md", "json"]),
     ];
     for (args, expected) in cases {
