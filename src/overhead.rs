@@ -76,26 +76,7 @@ pub fn main(args: &OverheadArgs) -> ExitCode {
         .threads
         .map_or_else(RuntimeConfig::default, |threads| RuntimeConfig { threads: threads.into() });
     let plan = Plan { pairs: args.pairs as usize, budget: CELL_BUDGET };
-    let flavours = runtimes
-        .iter()
-        .map(|runtime| {
-            let visit = Row { workloads: &workloads, size, plan: &plan };
-            let cells = measure(runtime, &config, visit);
-            Flavour { runtime: runtime.name, class: runtime.class, cells }
-        })
-        .collect();
-    let report = Report {
-        machine: machine_summary(),
-        size,
-        threads: config.threads,
-        pairs: plan.pairs,
-        flavours,
-    };
-    let failed = report
-        .flavours
-        .iter()
-        .flat_map(|f| &f.cells)
-        .any(|cell| matches!(cell.overhead, Overhead::Failed(_)));
+    let report = Report::measure(&runtimes, &workloads, size, &config, &plan);
     let text = match args.format {
         OverheadFormat::Md => markdown(&report, &workloads),
         OverheadFormat::Json => match serde_json::to_string_pretty(&report) {
@@ -106,9 +87,42 @@ pub fn main(args: &OverheadArgs) -> ExitCode {
             }
         },
     };
-    match (crate::emit(&text), failed) {
+    match (crate::emit(&text), report.failed()) {
         (written, false) => written,
         (_, true) => ExitCode::FAILURE,
+    }
+}
+
+impl Report {
+    /// Measures `workloads` on each of `runtimes`, one flavour after the other.
+    fn measure(
+        runtimes: &[RuntimeInfo],
+        workloads: &[Workload],
+        size: Size,
+        config: &RuntimeConfig,
+        plan: &Plan,
+    ) -> Report {
+        let flavours = runtimes
+            .iter()
+            .map(|runtime| Flavour {
+                runtime: runtime.name,
+                class: runtime.class,
+                cells: measure_row(runtime, config, Row { workloads, size, plan }),
+            })
+            .collect();
+        Report {
+            machine: machine_summary(),
+            size,
+            threads: config.threads,
+            pairs: plan.pairs,
+            flavours,
+        }
+    }
+
+    /// Whether a side of some cell failed its check or panicked.
+    fn failed(&self) -> bool {
+        let mut cells = self.flavours.iter().flat_map(|flavour| &flavour.cells);
+        cells.any(|cell| matches!(cell.overhead, Overhead::Failed(_)))
     }
 }
 
@@ -133,7 +147,7 @@ fn selection(args: &OverheadArgs) -> Result<(Vec<RuntimeInfo>, Vec<Workload>), U
 
 /// Builds `runtime` and measures its row; a runtime that cannot be built, or panics
 /// while being built, gives the reason in every cell.
-fn measure(runtime: &RuntimeInfo, config: &RuntimeConfig, row: Row<'_>) -> Vec<Cell> {
+fn measure_row(runtime: &RuntimeInfo, config: &RuntimeConfig, row: Row<'_>) -> Vec<Cell> {
     let workloads = row.workloads;
     let size = row.size;
     let visited =
