@@ -30,9 +30,8 @@ use rtbench_scenarios::yield_many::{self, Tally};
 use crate::{Twin, Twins, Workload};
 
 /// Why `futures-pool` has no native twin of `yield_many`.
-const NO_NATIVE_YIELD: &str = "futures' ThreadPool polls a task that woke itself again at \
-                               once, so a native yield_now lets no other task run (the \
-                               adapter's yield goes through the back of the pool's queue)";
+const NO_NATIVE_YIELD: &str =
+    "futures' ThreadPool re-polls a self-woken task at once: its native yield lets no other task run";
 
 /// Spawning after the executor shut down: impossible while the runtime is alive.
 const ALIVE: &str = "the executor is alive while its runtime is";
