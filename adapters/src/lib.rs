@@ -15,8 +15,9 @@
 //! thread-local), `local_spawn` (`spawn`/`spawn_local` items written once) and
 //! `nodelay_listener` (the TCP listener over async-io based listeners).
 //!
-//! The registry ([`infos`], [`visit`]) is generated from one list, so adding a runtime
-//! is one module, one feature and one line here.
+//! The registry ([`infos`], [`visit`]) is generated from one list,
+//! [`for_each_flavour!`], so adding a runtime is one module, one feature and one line
+//! there (and, since `rtbench-native` derives its list from it, one twin module).
 
 use rtbench_core::{Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
 
@@ -99,16 +100,29 @@ macro_rules! registry {
     };
 }
 
-registry! {
-    #[cfg(feature = "tokio")] tokio::TokioCurrentThread,
-    #[cfg(feature = "tokio")] tokio::TokioMultiThread,
-    #[cfg(feature = "async-std")] async_std::AsyncStd,
-    #[cfg(feature = "smol")] smol::SmolSingleThread,
-    #[cfg(feature = "smol")] smol::SmolMultiThread,
-    #[cfg(feature = "futures")] futures::FuturesLocal,
-    #[cfg(feature = "futures")] futures::FuturesPool,
-    #[cfg(all(feature = "glommio", target_os = "linux"))] glommio::Glommio,
+/// Calls `$callback! { … }` with every runtime flavour of this build, in table order,
+/// each as `#[cfg(…)] path::Type`: the one list of runtimes. The registry below is
+/// generated from it, and so is anything above the adapters that needs each flavour's
+/// concrete type (the native twins of `rtbench-native`), so nothing else repeats the
+/// list. The `cfg`s name this crate's features and are evaluated where the callback
+/// expands: a crate that uses this forwards each feature under the same name.
+#[macro_export]
+macro_rules! for_each_flavour {
+    ($callback:ident) => {
+        $callback! {
+            #[cfg(feature = "tokio")] $crate::tokio::TokioCurrentThread,
+            #[cfg(feature = "tokio")] $crate::tokio::TokioMultiThread,
+            #[cfg(feature = "async-std")] $crate::async_std::AsyncStd,
+            #[cfg(feature = "smol")] $crate::smol::SmolSingleThread,
+            #[cfg(feature = "smol")] $crate::smol::SmolMultiThread,
+            #[cfg(feature = "futures")] $crate::futures::FuturesLocal,
+            #[cfg(feature = "futures")] $crate::futures::FuturesPool,
+            #[cfg(all(feature = "glommio", target_os = "linux"))] $crate::glommio::Glommio,
+        }
+    };
 }
+
+for_each_flavour!(registry);
 
 /// The names of every runtime flavour in this build.
 pub fn names() -> Vec<&'static str> {

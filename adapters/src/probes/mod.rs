@@ -495,7 +495,14 @@ impl Drop for CleanupGuard {
 /// How long a parked task sleeps: far beyond any probe.
 pub(crate) const PARKED: Duration = Duration::from_secs(3600);
 
-/// The timer experiment: `sleep(1 µs)` [`TIMER_TRIES`] times, one after the other.
+/// The timer experiment: `sleep(1 µs)` [`TIMER_TRIES`] times, one after the other (for
+/// every runtime but `futures`, which has no timer of its own).
+#[cfg(any(
+    feature = "tokio",
+    feature = "async-std",
+    feature = "smol",
+    all(feature = "glommio", target_os = "linux")
+))]
 pub(crate) async fn timer_experiment<S: Future<Output = ()>>(
     api: &'static str,
     sleep: impl Fn(Duration) -> S,
@@ -517,6 +524,13 @@ pub(crate) async fn timer_experiment<S: Future<Output = ()>>(
 }
 
 /// The shortest sum of two consecutive `samples` (`None` with fewer than two).
+#[cfg(any(
+    test,
+    feature = "tokio",
+    feature = "async-std",
+    feature = "smol",
+    all(feature = "glommio", target_os = "linux")
+))]
 fn shortest_pair(samples: &[Duration]) -> Option<Duration> {
     samples.windows(2).map(|pair| pair[0] + pair[1]).min()
 }
