@@ -12,8 +12,17 @@ use std::process::Command;
 /// What cargo watches so the commit is read again when it can have changed: the
 /// sources of every crate (for the dirty flag), `HEAD`, the branch it points to, and
 /// the packed refs.
-const SOURCES: &[&str] =
-    &["src", "benches", "tests", "core", "adapters", "scenarios", "Cargo.toml", "Cargo.lock"];
+const SOURCES: &[&str] = &[
+    "src",
+    "benches",
+    "tests",
+    "core",
+    "adapters",
+    "scenarios",
+    "native",
+    "Cargo.toml",
+    "Cargo.lock",
+];
 
 fn main() {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());

@@ -31,6 +31,10 @@ pub enum Command {
     /// Compare two runs cell by cell: the ratio NEW / BASE with its 95 % interval and a
     /// verdict, as Markdown or JSON on stdout.
     Compare(CompareArgs),
+    /// Measure what the contract costs over each runtime's own API on this machine: each
+    /// overhead workload through the contract and as a native twin, interleaved in pairs
+    /// on one runtime instance (under a minute for everything).
+    Overhead(OverheadArgs),
     /// Runs the cell given as JSON on stdin and prints its result as one JSON line (used
     /// by `run`).
     #[command(hide = true)]
@@ -149,6 +153,40 @@ pub struct CompareArgs {
     /// where lower is better, below it where higher is better).
     #[arg(long, value_name = "PCT", value_parser = parse_percent, allow_negative_numbers = true)]
     pub fail_on_regression: Option<Percent>,
+}
+
+#[derive(Debug, Args)]
+pub struct OverheadArgs {
+    /// Runtime flavours to measure (repeat or separate with commas); default: all.
+    #[arg(long = "runtime", short = 'r', value_name = "NAME", value_delimiter = ',')]
+    pub runtimes: Vec<String>,
+    /// Workloads to measure: spawn_many, chained_spawn, yield_many, ping_pong (repeat or
+    /// separate with commas); default: all.
+    #[arg(long = "scenario", short = 's', value_name = "NAME", value_delimiter = ',')]
+    pub scenarios: Vec<String>,
+    /// Pairs per cell, at most: a cell stops early once its pairs have run a second
+    /// (after 5 pairs).
+    #[arg(long, value_name = "N", default_value_t = 501, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub pairs: u32,
+    /// The scenarios' quick sizes instead of their full ones (tokio's benchmark
+    /// parameters, as `cargo bench --bench overhead` uses).
+    #[arg(long)]
+    pub quick: bool,
+    /// Worker threads for multi-thread flavours [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OverheadFormat::Md)]
+    pub format: OverheadFormat,
+}
+
+/// `overhead`'s output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OverheadFormat {
+    /// The ratio table, then both sides' medians.
+    Md,
+    /// The settings and every cell, as one JSON object.
+    Json,
 }
 
 /// A percentage given on the command line, kept as a fraction (`2` → 0.02).

@@ -148,6 +148,22 @@ impl Environment {
     }
 }
 
+/// One line on this machine and build, for output that records no whole environment
+/// (`rtbench overhead`): CPU, cores, system, compiler, profile, and the load average.
+pub fn machine_summary() -> String {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let kernel = read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".into());
+    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let load = load_average().map_or_else(|| "unknown".into(), |[one, ..]| format!("{one:.2}"));
+    format!(
+        "{} ({cores} logical cores), {} {} kernel {kernel}; {} ({profile} build); load average {load}",
+        cpu_model(),
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        env!("RTBENCH_RUSTC_VERSION"),
+    )
+}
+
 /// A fact `build.rs` recorded about the build, `None` when it was `unknown` (not built
 /// from a git checkout).
 fn built_from(recorded: &'static str) -> Option<&'static str> {

@@ -9,6 +9,8 @@
 //! rtbench report [DIR] [--format md|csv|json|bmf]
 //! rtbench compare BASE NEW [--threshold PCT] [--metric headline|all] [--format md|json]
 //!                 [--fail-on-regression PCT]
+//! rtbench overhead [--runtime NAME…] [--scenario NAME…] [--pairs N] [--quick] [--threads N]
+//!                  [--format md|json]
 //! ```
 //!
 //! Each round of each cell runs in a child process, `rtbench worker` (a hidden
@@ -18,7 +20,8 @@
 //! Exit codes: 0 when every cell ran (measured or `n/a`), 1 when a cell failed or output
 //! could not be written, 2 for usage errors (bad names or values, a results directory in
 //! use or holding results a plain run would replace, no results in the directory given
-//! to `report`). `compare` has its own: see [`compare`].
+//! to `report`). `compare` and `overhead` have their own: see [`compare`] and
+//! [`overhead`].
 
 /// `eprintln!` for messages and progress, minus its panic when stderr is gone: with
 /// `rtbench run … 2>&1 | head`, the reader leaving must not kill the run (exit 101)
@@ -42,6 +45,7 @@ mod limits;
 mod list;
 mod matrix;
 mod outdir;
+mod overhead;
 mod placement;
 mod report;
 mod request;
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
             }
         },
         Command::Compare(args) => compare(&args),
+        Command::Overhead(args) => overhead::main(&args),
         Command::Worker => worker::main(),
     }
 }

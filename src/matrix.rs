@@ -68,7 +68,7 @@ pub fn plan(request: &RunRequest) -> Result<Vec<PlannedCell>, UsageError> {
 
 /// The entries of `all` named in `wanted` (all of them when `wanted` is empty), in
 /// registry order; an unknown name is an error naming `flag` and the valid names.
-fn select<T: Copy>(
+pub fn select<T: Copy>(
     all: Vec<T>,
     wanted: &[String],
     name: impl Fn(&T) -> &'static str,

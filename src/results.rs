@@ -281,14 +281,23 @@ impl Recorded {
                 io::Error::new(io::ErrorKind::InvalidData, format!("{}: {message}", at()))
             })?;
             match serde_json::from_slice(line) {
-                Ok(Record::Environment(environment)) => recorded.environments.push(environment),
-                Ok(Record::Round(round)) => recorded.insert(round),
-                Ok(Record::RunEnd(end)) => recorded.end(end),
-                Ok(Record::Unknown) => {}
+                Ok(record) => recorded.add(record),
                 Err(error) => say!("rtbench: {}: skipping unreadable line: {error}", at()),
             }
         }
         Ok(recorded)
+    }
+
+    /// Takes in `record` as if it had been read from the file: a run keeps what it
+    /// writes, so its report need not read the file again (nor warn twice about a bad
+    /// line in it).
+    pub fn add(&mut self, record: Record) {
+        match record {
+            Record::Environment(environment) => self.environments.push(environment),
+            Record::Round(round) => self.insert(round),
+            Record::RunEnd(end) => self.end(end),
+            Record::Unknown => {}
+        }
     }
 
     /// Adds a round, replacing an earlier attempt at the same round of the same cell.

@@ -92,6 +92,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
     let mut log = ResultsLog::open(&path).map_err(io_error("cannot write to"))?;
     let environment = Environment::capture(&request, worker_aslr);
     log.append(&Record::Environment(environment.clone())).map_err(io_error("cannot write to"))?;
+    // What the run writes, it also keeps: its report is made from `recorded`.
+    recorded.add(Record::Environment(environment.clone()));
     if let Some(warning) = environment.noise_warning() {
         say!("rtbench: warning: {warning}");
     }
@@ -134,13 +136,17 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, RunError> {
         recorded.insert(record);
     }
     progress.finish_and_clear();
-    log.append(&Record::RunEnd(environment.end_now())).map_err(io_error("cannot write to"))?;
+    let end = Record::RunEnd(environment.end_now());
+    log.append(&end).map_err(io_error("cannot write to"))?;
+    recorded.add(end);
     // A cell is failed when one of its rounds is (as its summary will say).
     let failed = cells
         .iter()
         .filter(|p| recorded.rounds.iter().any(|r| r.cell == p.spec && r.status.is_failed()))
         .count();
-    report::write(out.path()).map_err(|e| RunError::Io("cannot write the report".into(), e))?;
+    report::Report::of(&recorded, out.path())
+        .and_then(|report| report::write_report(&report, out.path()))
+        .map_err(|e| RunError::Io("cannot write the report".into(), e))?;
     say!(
         "rtbench: {} cells × {} round(s), {failed} failed, in {:.0?}; report: {}",
         cells.len(),

@@ -170,6 +170,8 @@ fn a_line_that_is_not_utf8_is_skipped_with_its_place_and_the_rest_kept() {
     let (code, _, stderr) = output(small_run(&out).arg("--resume"));
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("1 of 1 cell rounds already"), "{stderr}");
+    // Read once, under the lock: one warning, not one more for the closing report.
+    assert_eq!(stderr.matches("skipping unreadable line").count(), 1, "{stderr}");
 }
 
 #[test]

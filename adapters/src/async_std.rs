@@ -42,7 +42,9 @@ use crate::{native_task, nodelay_listener};
 /// The environment variable async-std reads its worker count from.
 const THREAD_COUNT_VAR: &str = "ASYNC_STD_THREAD_COUNT";
 
-/// async-std's global executor. Building it twice shares the one executor.
+/// async-std's global executor. Building it twice shares the one executor, which is
+/// also the one hand-written async-std code reaches through `async_std::task`: no
+/// accessor is needed to run native code on the same instance (`rtbench-native`).
 pub struct AsyncStd {
     threads: usize,
 }

@@ -34,7 +34,7 @@
 //!
 //! [`ThreadPoolBuilder::after_start`]: ::futures::executor::ThreadPoolBuilder::after_start
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock, Weak};
@@ -127,6 +127,15 @@ pub struct FuturesLocal {
 }
 
 impl FuturesLocal {
+    /// The `LocalPool` underneath, so hand-written `futures` code can run on the very same
+    /// pool as code going through the contract (`rtbench-native`).
+    ///
+    /// # Panics
+    /// Inside this runtime's `block_on`, which holds the pool.
+    pub fn native(&self) -> RefMut<'_, LocalPool> {
+        self.pool.try_borrow_mut().expect("futures-local: the LocalPool is in use by block_on")
+    }
+
     fn spawn_here<F: Future + 'static>(future: F) -> FuturesJoinHandle<F::Output> {
         let (task, handle) = with_handle(future);
         current::with(&LOCAL_SPAWNER, Self::INFO.name, |spawner| spawner.spawn_local(task))
@@ -179,6 +188,12 @@ pub struct FuturesPool {
 }
 
 impl FuturesPool {
+    /// The `ThreadPool` underneath, so hand-written `futures` code can spawn onto the very
+    /// same workers as code going through the contract (`rtbench-native`).
+    pub fn native(&self) -> &ThreadPool {
+        self.pool.get().expect("the pool is set when the runtime is built")
+    }
+
     /// Hands `task` to the pool this thread belongs to.
     fn spawn_on_pool(task: impl Future<Output = ()> + Send + 'static) {
         current::with(&POOL, Self::INFO.name, |slot| {

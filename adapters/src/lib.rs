@@ -17,7 +17,8 @@
 //!
 //! The registry ([`infos`], [`visit`]) is generated from one list,
 //! [`for_each_flavour!`], so adding a runtime is one module, one feature and one line
-//! there; this table is checked against that list by a test.
+//! there (and, since `rtbench-native` derives its list from it, one twin module); this
+//! table is checked against that list by a test.
 
 use rtbench_core::{RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
 

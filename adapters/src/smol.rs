@@ -66,6 +66,12 @@ pub struct SmolSingleThread {
 }
 
 impl SmolSingleThread {
+    /// The `LocalExecutor` underneath, so hand-written smol code can run on the very same
+    /// executor as code going through the contract (the native twins of `rtbench-native`).
+    pub fn native(&self) -> &Rc<LocalExecutor<'static>> {
+        &self.executor
+    }
+
     /// Spawns `future` on this thread's `LocalExecutor`; `C` is the handle's boxed cancel
     /// future, [`SendCancel`] for `spawn` or [`LocalCancel`] for `spawn_local`.
     fn spawn_here<F, C>(future: F) -> CancelOnAbort<F::Output, Task<Caught<F::Output>>, C>
@@ -124,6 +130,12 @@ pub struct SmolMultiThread {
 }
 
 impl SmolMultiThread {
+    /// The `Executor` its worker threads run, so hand-written smol code can spawn onto the
+    /// very same workers as code going through the contract (`rtbench-native`).
+    pub fn native(&self) -> &Arc<Executor<'static>> {
+        &self.executor
+    }
+
     /// Starts a worker that runs `executor` until `stop` is closed.
     fn start_worker(
         index: usize,

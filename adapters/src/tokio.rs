@@ -44,7 +44,8 @@ pub struct TokioJoinHandle<T>(tokio::task::JoinHandle<T>);
 
 impl<const MULTI: bool> Tokio<MULTI> {
     /// The tokio runtime underneath, so hand-written tokio code can run on the very same
-    /// worker threads as code going through the contract (the `overhead` bench).
+    /// worker threads as code going through the contract (the native twins of
+    /// `rtbench-native`).
     pub fn native(&self) -> &tokio::runtime::Runtime {
         &self.runtime
     }

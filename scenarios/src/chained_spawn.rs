@@ -11,8 +11,13 @@
 //! **Checked:** the report arrives and says exactly `depth` hops; a task dropped without
 //! running would break the chain, and the channel then reports it closed.
 //! **Metric:** ns per hop.
+//!
+//! The links ([`chain`], [`Link`]) and the check ([`outcome`]) are public so that the
+//! native twins (`rtbench-native`) run the same chain through the same check.
 
-use async_channel::{Receiver, Sender};
+use std::time::Duration;
+
+use async_channel::{Receiver, RecvError, Sender};
 use rtbench_core::{
     Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo,
 };
@@ -42,29 +47,62 @@ impl Scenario for ChainedSpawn {
     fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
         let depth = params.get("depth");
         let (reached, elapsed) = runtime.run(timed(async move {
-            let (report, reached): (Sender<u64>, Receiver<u64>) = async_channel::bounded(1);
-            hop::<R>(depth, 0, report);
+            let (first, reached) = chain(depth);
+            hop::<R>(first);
             reached.recv().await
         }));
-        let reached = reached.map_err(|_| {
-            ScenarioError::Check("the chain broke: a task was dropped before its successor".into())
-        })?;
-        ScenarioError::ensure(reached == depth, || {
-            format!("the chain reported {reached} hops, expected {depth}")
-        })?;
-        Ok(Outcome::checked(format!("a chain of {depth} spawns reached its end"))
-            .metric(Metric::nanos_per("ns/hop", elapsed, depth)))
+        outcome(depth, reached, elapsed)
     }
 }
 
-/// One link: with `remaining` hops to go, spawns the next link (detached), or reports
-/// `done` hops at the end of the chain.
-fn hop<R: Runtime>(remaining: u64, done: u64, report: Sender<u64>) {
-    if remaining == 0 {
-        // Capacity 1 and a single sender: this cannot be full; if the root is gone,
-        // there is nobody left to tell.
-        let _ = report.try_send(done);
-    } else {
-        drop(R::spawn(async move { hop::<R>(remaining - 1, done + 1, report) }));
+/// One link: spawns the next link (detached), or reports at the end of the chain.
+fn hop<R: Runtime>(link: Link) {
+    if let Some(next) = link.next() {
+        drop(R::spawn(async move { hop::<R>(next) }));
     }
+}
+
+/// A chain of `depth` hops: its first link, and where its last one reports.
+pub fn chain(depth: u64) -> (Link, Receiver<u64>) {
+    let (report, reached) = async_channel::bounded(1);
+    (Link { remaining: depth, done: 0, report }, reached)
+}
+
+/// What one task of the chain carries: the hops still to go and those done.
+pub struct Link {
+    remaining: u64,
+    done: u64,
+    report: Sender<u64>,
+}
+
+impl Link {
+    /// The link the next task carries; `None` at the end of the chain, after reporting
+    /// the hops done.
+    pub fn next(self) -> Option<Link> {
+        let Link { remaining, done, report } = self;
+        if remaining == 0 {
+            // Capacity 1 and a single sender: this cannot be full; if the root is gone,
+            // there is nobody left to tell.
+            let _ = report.try_send(done);
+            None
+        } else {
+            Some(Link { remaining: remaining - 1, done: done + 1, report })
+        }
+    }
+}
+
+/// Checks that the chain of `depth` reported `depth` hops; reports ns/hop over `elapsed`.
+pub fn outcome(
+    depth: u64,
+    reached: Result<u64, RecvError>,
+    elapsed: Duration,
+) -> Result<Outcome, ScenarioError> {
+    let reached = reached.map_err(|_| {
+        ScenarioError::Check("the chain broke: a task was dropped before its successor".into())
+    })?;
+    ScenarioError::ensure(reached == depth, || {
+        format!("the chain reported {reached} hops, expected {depth}")
+    })?;
+    Ok(Outcome::checked(format!("a chain of {depth} spawns reached its end"))
+        .metric(Metric::nanos_per("ns/hop", elapsed, depth)))
 }

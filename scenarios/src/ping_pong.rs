@@ -10,6 +10,12 @@
 //! last (strict alternation, nothing lost, duplicated or reordered), and the game ends
 //! on token `2·rounds − 1` with the server, `2·rounds − 2` with the returner.
 //! **Metric:** ns per round trip.
+//!
+//! [`players`] and [`outcome`] (the check) are public so that the native twins
+//! (`rtbench-native`) play the same game through the same check.
+
+use std::future::Future;
+use std::time::Duration;
 
 use async_channel::{Receiver, Sender};
 use rtbench_core::{
@@ -41,27 +47,47 @@ impl Scenario for PingPong {
     fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
         let rounds = params.get("rounds");
         let (finals, elapsed) = runtime.run(timed(async move {
-            let (ping_tx, ping_rx) = async_channel::bounded(1);
-            let (pong_tx, pong_rx) = async_channel::bounded(1);
-            let server = R::spawn(player(Side::Server, rounds, pong_rx, ping_tx));
-            let returner = R::spawn(player(Side::Returner, rounds, ping_rx, pong_tx));
+            let (server, returner) = players(rounds);
+            let (server, returner) = (R::spawn(server), R::spawn(returner));
             Ok::<_, ScenarioError>((server.await?, returner.await?))
         }));
-        let (server, returner) = finals?;
-        let server = server.map_err(ScenarioError::Check)?;
-        let returner = returner.map_err(ScenarioError::Check)?;
-        let expected = match rounds {
-            0 => (None, None),
-            _ => (Some(2 * rounds - 1), Some(2 * rounds - 2)),
-        };
-        ScenarioError::ensure((server, returner) == expected, || {
-            format!(
-                "last tokens received: server {server:?}, returner {returner:?}; expected {expected:?}"
-            )
-        })?;
-        Ok(Outcome::checked(format!("{rounds} round trips, the token alternated strictly"))
-            .metric(Metric::nanos_per("ns/round trip", elapsed, rounds)))
+        outcome(rounds, finals?, elapsed)
     }
+}
+
+/// What a player returns: the last token it received, or what went wrong.
+pub type Last = Result<Option<u64>, String>;
+
+/// The two players of a game of `rounds` round trips, each to run in its own task: the
+/// server, then the returner.
+pub fn players(
+    rounds: u64,
+) -> (impl Future<Output = Last> + Send + 'static, impl Future<Output = Last> + Send + 'static) {
+    let (ping_tx, ping_rx) = async_channel::bounded(1);
+    let (pong_tx, pong_rx) = async_channel::bounded(1);
+    (player(Side::Server, rounds, pong_rx, ping_tx), player(Side::Returner, rounds, ping_rx, pong_tx))
+}
+
+/// Checks the last tokens the (server, returner) received; reports ns/round trip over
+/// `elapsed`.
+pub fn outcome(
+    rounds: u64,
+    (server, returner): (Last, Last),
+    elapsed: Duration,
+) -> Result<Outcome, ScenarioError> {
+    let server = server.map_err(ScenarioError::Check)?;
+    let returner = returner.map_err(ScenarioError::Check)?;
+    let expected = match rounds {
+        0 => (None, None),
+        _ => (Some(2 * rounds - 1), Some(2 * rounds - 2)),
+    };
+    ScenarioError::ensure((server, returner) == expected, || {
+        format!(
+            "last tokens received: server {server:?}, returner {returner:?}; expected {expected:?}"
+        )
+    })?;
+    Ok(Outcome::checked(format!("{rounds} round trips, the token alternated strictly"))
+        .metric(Metric::nanos_per("ns/round trip", elapsed, rounds)))
 }
 
 /// Which end of the table.
@@ -79,7 +105,7 @@ async fn player(
     rounds: u64,
     inbox: Receiver<u64>,
     outbox: Sender<u64>,
-) -> Result<Option<u64>, String> {
+) -> Last {
     let hung_up = || format!("{side:?}: the other side hung up");
     let mut expected = 0;
     if side == Side::Server && rounds > 0 {

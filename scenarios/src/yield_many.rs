@@ -23,11 +23,15 @@
 //! async-std run under load saw none of its 10 tasks interleave). Asking for any there
 //! would fail by luck, not because the runtime is wrong.
 //! **Metric:** ns per yield.
+//!
+//! [`yielder`] (one task, generic over the yield) and [`outcome`] (the check) are public
+//! so that the native twins (`rtbench-native`) run the same tasks through the same check.
 
 use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::task::Poll;
+use std::time::Duration;
 
 use rtbench_core::{
     Class, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo,
@@ -77,18 +81,29 @@ impl Scenario for YieldMany {
             }
             Ok::<_, ScenarioError>(tallies)
         }));
-        let interleaved = check(R::INFO.class, yields, &tallies?)?;
-        Ok(Outcome::checked(format!(
-            "{tasks} tasks each completed {yields} yields, each of which suspended the task; \
-             {interleaved} saw other tasks run meanwhile"
-        ))
-        .metric(Metric::nanos_per("ns/yield", elapsed, tasks * yields)))
+        outcome(R::INFO.class, yields, &tallies?, elapsed)
     }
+}
+
+/// Checks what the tasks observed (see the module docs) and reports ns/yield over `elapsed`.
+pub fn outcome(
+    class: Class,
+    yields: u64,
+    tallies: &[Tally],
+    elapsed: Duration,
+) -> Result<Outcome, ScenarioError> {
+    let interleaved = check(class, yields, tallies)?;
+    let tasks = tallies.len() as u64;
+    Ok(Outcome::checked(format!(
+        "{tasks} tasks each completed {yields} yields, each of which suspended the task; \
+         {interleaved} saw other tasks run meanwhile"
+    ))
+    .metric(Metric::nanos_per("ns/yield", elapsed, tasks * yields)))
 }
 
 /// What one task observed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Tally {
+pub struct Tally {
     /// Yields that returned.
     completed: u64,
     /// Yields whose future returned `Pending` before `Ready`.
@@ -126,7 +141,7 @@ fn check(class: Class, yields: u64, tallies: &[Tally]) -> Result<usize, Scenario
 }
 
 /// One task: `yields` awaits of `yield_now()`, each observed (see [`Tally`]).
-async fn yielder<Y: Future<Output = ()>>(yields: u64, yield_now: impl Fn() -> Y) -> Tally {
+pub async fn yielder<Y: Future<Output = ()>>(yields: u64, yield_now: impl Fn() -> Y) -> Tally {
     let mut tally = Tally::default();
     for _ in 0..yields {
         let before = step();

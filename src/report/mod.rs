@@ -51,7 +51,14 @@ impl Report {
     pub fn load(dir: &Path) -> io::Result<Self> {
         let path = dir.join(FILE_NAME);
         let recorded = Recorded::load(&path).map_err(|e| in_path("cannot read", &path, e))?;
-        let mut cells = summary::cells(&recorded);
+        Self::of(&recorded, dir)
+    }
+
+    /// The report of what `dir`'s results file holds, already read into `recorded`; a
+    /// `NotFound` error when nothing was measured.
+    pub fn of(recorded: &Recorded, dir: &Path) -> io::Result<Self> {
+        let path = dir.join(FILE_NAME);
+        let mut cells = summary::cells(recorded);
         cells.sort_by_key(registry_order);
         if cells.is_empty() {
             return Err(io::Error::new(
@@ -76,15 +83,19 @@ fn registry_order(cell: &CellResult) -> (usize, usize) {
     (scenario.unwrap_or(usize::MAX), runtime.unwrap_or(usize::MAX))
 }
 
-/// Reads `dir/results.jsonl` and writes every report file into `dir`, replacing the
-/// charts of an earlier report (a chart of cells no longer in the results would lie).
+/// Reads `dir/results.jsonl` and writes every report file into `dir` ([`write_report`]).
 pub fn write(dir: &Path) -> io::Result<Rendered> {
-    let report = Report::load(dir)?;
+    write_report(&Report::load(dir)?, dir)
+}
+
+/// Writes every report file of `report` into `dir`, replacing the charts of an earlier
+/// report (a chart of cells no longer in the results would lie).
+pub fn write_report(report: &Report, dir: &Path) -> io::Result<Rendered> {
     let rendered = Rendered {
-        markdown: table::markdown(&report),
-        csv: table::csv(&report)?,
-        json: table::json(&report)?,
-        bmf: bmf::json(&report)?,
+        markdown: table::markdown(report),
+        csv: table::csv(report)?,
+        json: table::json(report)?,
+        bmf: bmf::json(report)?,
     };
     write_file(&dir.join("results.md"), &rendered.markdown)?;
     write_file(&dir.join("results.csv"), &rendered.csv)?;
@@ -105,7 +116,7 @@ pub fn write(dir: &Path) -> io::Result<Rendered> {
             charts.push(view.file_stem);
         }
     }
-    write_file(&dir.join(index::FILE_NAME), &index::markdown(&report, &charts))?;
+    write_file(&dir.join(index::FILE_NAME), &index::markdown(report, &charts))?;
     Ok(rendered)
 }
 

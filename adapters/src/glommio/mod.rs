@@ -73,6 +73,14 @@ pub struct Glommio {
     executor: glommio::LocalExecutor,
 }
 
+impl Glommio {
+    /// The `LocalExecutor` underneath, so hand-written glommio code can run on the very
+    /// same executor as code going through the contract (`rtbench-native`).
+    pub fn native(&self) -> &glommio::LocalExecutor {
+        &self.executor
+    }
+}
+
 /// A detached glommio task, with the contract's join semantics.
 pub struct GlommioJoinHandle<T>(SendWrapper<glommio::task::JoinHandle<Caught<T>>>);
 

@@ -1,0 +1,167 @@
+//! The `futures` crate's twins, as its documentation writes them: `spawn_with_handle`
+//! and its `RemoteHandle` (awaited) or a plain `spawn` (detached), on the adapter's
+//! instance (`native()`):
+//!
+//! - `futures-local`: the `LocalPool`'s `LocalSpawner`; the pool's `run_until` drives the
+//!   root, as the adapter's `block_on` does;
+//! - `futures-pool`: the `ThreadPool`; the root is spawned on it and
+//!   `executor::block_on` waits for its handle, as the adapter does.
+//!
+//! The roots are written once over `futures`' own spawning trait (`SpawnExt`, which both
+//! executors implement); a root is `Send` exactly when its spawner is, which the pool
+//! needs. Only the chain's link, which carries the spawner into the task it spawns, is
+//! written per executor. `futures` has no `yield_now`: `futures-local` uses
+//! futures-lite's (wake, then `Pending` once), which its `LocalPool` queues behind the
+//! ready tasks; on `futures-pool` it would not yield at all (see [`NO_NATIVE_YIELD`]).
+
+use std::future::Future;
+
+use futures::executor::{LocalSpawner, ThreadPool};
+use futures::task::{LocalSpawnExt, SpawnExt};
+use futures_lite::future::yield_now;
+use rtbench_adapters::futures::{FuturesLocal, FuturesPool};
+use rtbench_core::Runtime;
+use rtbench_scenarios::chained_spawn::{self, Link};
+use rtbench_scenarios::measure::timed;
+use rtbench_scenarios::ping_pong::{self, Last};
+use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_scenarios::yield_many::{self, Tally};
+
+use crate::{Twin, Twins, Workload};
+
+/// Why `futures-pool` has no native twin of `yield_many`.
+const NO_NATIVE_YIELD: &str =
+    "futures' ThreadPool re-polls a self-woken task at once: its native yield lets no other task run";
+
+/// Spawning after the executor shut down: impossible while the runtime is alive.
+const ALIVE: &str = "the executor is alive while its runtime is";
+
+impl Twins for FuturesLocal {
+    fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
+        Ok(match workload {
+            Workload::SpawnMany => |runtime, params| {
+                let spawned = Spawned::new(params);
+                let bodies = spawned.bodies();
+                let (index_sum, elapsed) =
+                    run_local(runtime, |spawner| timed(spawn_many(spawner, bodies)));
+                spawned.outcome(index_sum, elapsed)
+            },
+            Workload::YieldMany => |runtime, params| {
+                let (tasks, yields) = (params.get("tasks"), params.get("yields"));
+                let (tallies, elapsed) =
+                    run_local(runtime, |spawner| timed(yield_many(spawner, tasks, yields)));
+                yield_many::outcome(Self::INFO.class, yields, &tallies, elapsed)
+            },
+            Workload::PingPong => |runtime, params| {
+                let rounds = params.get("rounds");
+                let (finals, elapsed) =
+                    run_local(runtime, |spawner| timed(ping_pong(spawner, rounds)));
+                ping_pong::outcome(rounds, finals, elapsed)
+            },
+            Workload::ChainedSpawn => |runtime, params| {
+                let depth = params.get("depth");
+                let (reached, elapsed) = run_local(runtime, |spawner| {
+                    timed(async move {
+                        let (first, reached) = chained_spawn::chain(depth);
+                        local_hop(spawner, first);
+                        reached.recv().await
+                    })
+                });
+                chained_spawn::outcome(depth, reached, elapsed)
+            },
+        })
+    }
+}
+
+impl Twins for FuturesPool {
+    fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
+        Ok(match workload {
+            Workload::SpawnMany => |runtime, params| {
+                let spawned = Spawned::new(params);
+                let bodies = spawned.bodies();
+                let (index_sum, elapsed) =
+                    run_pool(runtime, |pool| timed(spawn_many(pool, bodies)));
+                spawned.outcome(index_sum, elapsed)
+            },
+            Workload::YieldMany => return Err(NO_NATIVE_YIELD),
+            Workload::PingPong => |runtime, params| {
+                let rounds = params.get("rounds");
+                let (finals, elapsed) = run_pool(runtime, |pool| timed(ping_pong(pool, rounds)));
+                ping_pong::outcome(rounds, finals, elapsed)
+            },
+            Workload::ChainedSpawn => |runtime, params| {
+                let depth = params.get("depth");
+                let (reached, elapsed) = run_pool(runtime, |pool| {
+                    timed(async move {
+                        let (first, reached) = chained_spawn::chain(depth);
+                        pool_hop(pool, first);
+                        reached.recv().await
+                    })
+                });
+                chained_spawn::outcome(depth, reached, elapsed)
+            },
+        })
+    }
+}
+
+/// `futures-local`: drives `root` (given the spawner) with the pool's `run_until`.
+fn run_local<F: Future>(runtime: &FuturesLocal, root: impl FnOnce(LocalSpawner) -> F) -> F::Output {
+    let mut pool = runtime.native();
+    let spawner = pool.spawner();
+    pool.run_until(root(spawner))
+}
+
+/// `futures-pool`: spawns `root` (given the pool) and waits for it with `block_on`.
+fn run_pool<F>(runtime: &FuturesPool, root: impl FnOnce(ThreadPool) -> F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let pool = runtime.native();
+    futures::executor::block_on(pool.spawn_with_handle(root(pool.clone())).expect(ALIVE))
+}
+
+async fn spawn_many<S: SpawnExt>(
+    spawner: S,
+    bodies: impl Iterator<Item = impl Future<Output = usize> + Send + 'static>,
+) -> usize {
+    let handles: Vec<_> =
+        bodies.map(|body| spawner.spawn_with_handle(body).expect(ALIVE)).collect();
+    let mut index_sum = 0;
+    for handle in handles {
+        index_sum += handle.await;
+    }
+    index_sum
+}
+
+async fn yield_many<S: SpawnExt>(spawner: S, tasks: u64, yields: u64) -> Vec<Tally> {
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| spawner.spawn_with_handle(yield_many::yielder(yields, yield_now)).expect(ALIVE))
+        .collect();
+    let mut tallies = Vec::with_capacity(handles.len());
+    for handle in handles {
+        tallies.push(handle.await);
+    }
+    tallies
+}
+
+async fn ping_pong<S: SpawnExt>(spawner: S, rounds: u64) -> (Last, Last) {
+    let (server, returner) = ping_pong::players(rounds);
+    let server = spawner.spawn_with_handle(server).expect(ALIVE);
+    let returner = spawner.spawn_with_handle(returner).expect(ALIVE);
+    (server.await, returner.await)
+}
+
+/// One link of the chain on `futures-local`: the next one in a task with no handle.
+fn local_hop(spawner: LocalSpawner, link: Link) {
+    if let Some(next) = link.next() {
+        spawner.clone().spawn_local(async move { local_hop(spawner, next) }).expect(ALIVE);
+    }
+}
+
+/// One link of the chain on `futures-pool`: the next one in a task with no handle.
+fn pool_hop(pool: ThreadPool, link: Link) {
+    if let Some(next) = link.next() {
+        pool.clone().spawn_ok(async move { pool_hop(pool, next) });
+    }
+}

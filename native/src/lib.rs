@@ -1,0 +1,88 @@
+//! rtbench's native twins, and the engine that compares them with the contract.
+//!
+//! rtbench promises that a column shows the runtime, not the adapter. To hold it to
+//! that, each overhead [`Workload`] (four scenarios of the catalogue) is written again
+//! for every flavour, directly against that runtime's own API, the way its own
+//! documentation and benches write it: its spawn and its handle, its yield, its
+//! `block_on`, and the root where rtbench puts it (in a spawned task on N-thread
+//! flavours, as `Runtime::run` does). A twin spawns the scenario's own task bodies and
+//! passes the scenario's own check (each scenario module exports them), so it cannot be
+//! faster by doing less; and it runs on the adapter's own runtime instance (each
+//! adapter's `native()`), so both sides share threads, queues and allocator state.
+//! [`pairs`] runs the two sides interleaved and reports how much the contract costs;
+//! `cargo bench --bench overhead` and `rtbench overhead` both use it.
+//!
+//! A crate of its own because the twins need the adapters (the runtime instances) and
+//! the catalogue (bodies and checks), and the bench and the command line need the
+//! twins, while the adapters crate must not depend on the catalogue. One module per
+//! runtime, behind the feature of the same name as the adapters'. The flavours come from
+//! the adapters' one list, [`rtbench_adapters::for_each_flavour!`], so a flavour without
+//! twins does not compile.
+
+use rtbench_adapters::AdapterError;
+use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, ScenarioError};
+
+pub mod pairs;
+mod workload;
+
+#[cfg(feature = "async-global-executor")]
+mod async_global_executor;
+#[cfg(feature = "async-std")]
+mod async_std;
+#[cfg(feature = "futures")]
+mod futures;
+#[cfg(all(feature = "glommio", target_os = "linux"))]
+mod glommio;
+#[cfg(feature = "reference")]
+mod reference;
+#[cfg(feature = "smol")]
+mod smol;
+#[cfg(feature = "tokio")]
+mod tokio;
+
+pub use workload::Workload;
+
+/// A native twin: runs its workload with `params` on the runtime underneath the adapter,
+/// and checks it with the scenario's own check.
+pub type Twin<R> = fn(&R, &Params) -> Result<Outcome, ScenarioError>;
+
+/// A flavour whose workloads have native twins.
+pub trait Twins: Runtime {
+    /// The twin of `workload`, or why this runtime has none that does the same thing
+    /// (shown as `n/a: <reason>`).
+    fn twin(workload: Workload) -> Result<Twin<Self>, &'static str>;
+}
+
+/// Something to do with a flavour chosen by name, with its twins: like
+/// [`rtbench_core::RuntimeVisitor`], monomorphised per flavour.
+pub trait TwinsVisitor {
+    /// What the visit produces.
+    type Output;
+
+    /// Called with the built runtime.
+    fn visit<R: Twins>(self, runtime: &R) -> Self::Output;
+}
+
+macro_rules! twins_registry {
+    ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {
+        /// Builds the flavour called `name` with `config` and hands it to `visitor`, as
+        /// [`rtbench_adapters::visit`] does.
+        pub fn visit<V: TwinsVisitor>(
+            name: &str,
+            config: &RuntimeConfig,
+            visitor: V,
+        ) -> Result<V::Output, AdapterError> {
+            $(
+                #[cfg($cfg)]
+                if name == <$runtime as Runtime>::INFO.name {
+                    let runtime = <$runtime as Runtime>::new(config).map_err(AdapterError::Unavailable)?;
+                    return Ok(visitor.visit(&runtime));
+                }
+            )*
+            let _ = (config, visitor);
+            Err(AdapterError::Unknown { name: name.to_owned(), valid: rtbench_adapters::names() })
+        }
+    };
+}
+
+rtbench_adapters::for_each_flavour!(twins_registry);

@@ -1,0 +1,252 @@
+//! The engine: the contract and the native twin, interleaved in pairs.
+//!
+//! Between processes, figures move by several percent (memory layout, frequency, core
+//! placement: see the design notes); within one process they agree far better. So both
+//! sides run in one process, on one runtime instance, alternately: pair `i` runs core
+//! then native when `i` is even, native then core when it is odd, so neither side always
+//! runs second (on a warmer cache, a woken pool). Each pair gives one ratio of the two
+//! headline metrics, core's cost over native's (a throughput is inverted, so above 1
+//! always means the contract costs more); the figure is the median of the pair ratios,
+//! their interquartile range its spread. Every run's outcome is checked: a failed check
+//! ends the measurement, it never becomes a ratio.
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use rtbench_core::task::payload_message;
+use rtbench_core::{Metric, Outcome, Params, ScenarioError};
+use serde::Serialize;
+use statrs::statistics::{Data, OrderStatistics};
+
+use crate::{Twin, Twins, Workload};
+
+/// How many pairs to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Pairs to run, at most.
+    pub pairs: usize,
+    /// Once the pairs have run this long, stop after at least [`MIN_PAIRS`].
+    pub budget: Duration,
+}
+
+/// The fewest pairs a measurement takes, whatever its budget (or all of
+/// [`Plan::pairs`], if fewer).
+pub const MIN_PAIRS: usize = 5;
+
+/// What measuring one workload on one flavour gave. Its `Display` is the table cell:
+/// `1.02 (0.99–1.05)`, `n/a: <reason>` or `FAILED: <what>`; the alternate form (`{:#}`)
+/// adds the pairs and both sides' medians to a measured one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "status", content = "detail", rename_all = "snake_case")]
+pub enum Overhead {
+    /// Core over native, pair by pair.
+    Measured(Ratios),
+    /// The two sides do different things here (or the scenario does not run): why.
+    NotComparable(String),
+    /// A side failed its check, or panicked: what it said.
+    Failed(String),
+}
+
+/// The pair ratios of one measurement, summarised.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Ratios {
+    /// The headline metric compared, e.g. `ns/spawn`.
+    pub metric: &'static str,
+    /// How many pairs ran.
+    pub pairs: usize,
+    /// The median pair ratio, core over native.
+    pub median: f64,
+    /// The lower quartile of the pair ratios.
+    pub q1: f64,
+    /// The upper quartile of the pair ratios.
+    pub q3: f64,
+    /// The median of core's metric.
+    pub core: f64,
+    /// The median of native's metric.
+    pub native: f64,
+}
+
+impl fmt::Display for Overhead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Overhead::Measured(ratios) => {
+                write!(f, "{:.2} ({:.2}–{:.2})", ratios.median, ratios.q1, ratios.q3)?;
+                if f.alternate() {
+                    let Ratios { pairs, metric, core, native, .. } = ratios;
+                    write!(f, " over {pairs} pairs; {metric}: core {core:.1}, native {native:.1}")?;
+                }
+                Ok(())
+            }
+            Overhead::NotComparable(reason) => write!(f, "n/a: {reason}"),
+            Overhead::Failed(error) => write!(f, "FAILED: {error}"),
+        }
+    }
+}
+
+/// One workload on one flavour, both ways: the scenario through the contract, and its
+/// native twin.
+pub struct Sides<'a, R> {
+    runtime: &'a R,
+    workload: Workload,
+    params: &'a Params,
+    twin: Twin<R>,
+}
+
+impl<'a, R: Twins> Sides<'a, R> {
+    /// Both sides of `workload` with `params` on `runtime`; `Err` with the reason when
+    /// the runtime has no comparable twin.
+    pub fn new(runtime: &'a R, workload: Workload, params: &'a Params) -> Result<Self, String> {
+        let twin = R::twin(workload).map_err(|reason| reason.to_owned())?;
+        Ok(Sides { runtime, workload, params, twin })
+    }
+
+    /// One checked run through the contract.
+    pub fn core(&self) -> Result<Outcome, ScenarioError> {
+        rtbench_scenarios::run(self.workload.name(), self.runtime, self.params)
+            .expect("every workload is a registered scenario")
+    }
+
+    /// One checked run of the native twin.
+    pub fn native(&self) -> Result<Outcome, ScenarioError> {
+        (self.twin)(self.runtime, self.params)
+    }
+
+    /// One warm-up run of each side, then pairs as `plan` says. A panic on either side
+    /// is caught and reported as a failure.
+    pub fn pairs(&self, plan: &Plan) -> Overhead {
+        let measured = panic::catch_unwind(AssertUnwindSafe(|| self.try_pairs(plan)));
+        match measured {
+            Ok(Ok(ratios)) => Overhead::Measured(ratios),
+            Ok(Err(Skip::NotComparable(reason))) => Overhead::NotComparable(reason),
+            Ok(Err(Skip::Failed(error))) => Overhead::Failed(error),
+            Err(payload) => Overhead::Failed(format!("panicked: {}", payload_message(&*payload))),
+        }
+    }
+
+    fn try_pairs(&self, plan: &Plan) -> Result<Ratios, Skip> {
+        interleave(plan, || headline("core", self.core()), || headline("native", self.native()))
+    }
+}
+
+/// One warm-up run of each side, then pairs in alternating order, as `plan` says.
+fn interleave(
+    plan: &Plan,
+    core: impl Fn() -> Result<Metric, Skip>,
+    native: impl Fn() -> Result<Metric, Skip>,
+) -> Result<Ratios, Skip> {
+    let metric = core()?;
+    native()?;
+    let mut values = Vec::with_capacity(plan.pairs);
+    let start = Instant::now();
+    for pair in 0..plan.pairs {
+        if pair >= MIN_PAIRS && start.elapsed() > plan.budget {
+            break;
+        }
+        values.push(if pair % 2 == 0 {
+            let core = core()?.value;
+            (core, native()?.value)
+        } else {
+            let native = native()?.value;
+            (core()?.value, native)
+        });
+    }
+    Ok(Ratios::of(&metric, &values))
+}
+
+/// Why a measurement gave no ratio.
+enum Skip {
+    NotComparable(String),
+    Failed(String),
+}
+
+/// The headline metric of a checked run, or why there is none.
+fn headline(side: &str, outcome: Result<Outcome, ScenarioError>) -> Result<Metric, Skip> {
+    let outcome = outcome.map_err(|error| match error {
+        ScenarioError::Unsupported(reason) => Skip::NotComparable(reason),
+        error => Skip::Failed(format!("{side}: {error}")),
+    })?;
+    outcome.metrics.into_iter().next().ok_or_else(|| Skip::Failed(format!("{side}: no metric")))
+}
+
+impl Ratios {
+    /// Summarises the `(core, native)` values of `metric`, one per pair (at least one).
+    /// A pair's ratio is core's cost over native's: a throughput is inverted.
+    fn of(metric: &Metric, values: &[(f64, f64)]) -> Ratios {
+        let cost = |(core, native): &(f64, f64)| {
+            if metric.lower_is_better {
+                core / native
+            } else {
+                native / core
+            }
+        };
+        let mut ratios = Data::new(values.iter().map(cost).collect::<Vec<_>>());
+        let mut core = Data::new(values.iter().map(|(core, _)| *core).collect::<Vec<_>>());
+        let mut native = Data::new(values.iter().map(|(_, native)| *native).collect::<Vec<_>>());
+        Ratios {
+            metric: metric.name,
+            pairs: values.len(),
+            median: ratios.median(),
+            q1: ratios.lower_quartile(),
+            q3: ratios.upper_quartile(),
+            core: core.median(),
+            native: native.median(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    #[test]
+    fn ratios_are_medians_and_quartiles_of_the_pairs() {
+        let values = [(110.0, 100.0), (90.0, 100.0), (100.0, 100.0), (130.0, 100.0), (100.0, 80.0)];
+        let ratios = Ratios::of(&Metric::lower("ns/spawn", 0.0), &values);
+        assert_eq!((ratios.pairs, ratios.median), (5, 1.1));
+        assert!(ratios.q1 <= 1.0 && ratios.q3 >= 1.25 && ratios.q1 < ratios.median, "{ratios:?}");
+        assert_eq!((ratios.core, ratios.native), (100.0, 100.0));
+    }
+
+    #[test]
+    fn a_throughput_ratio_is_inverted_so_above_1_still_means_slower() {
+        let ratios = Ratios::of(&Metric::higher("round trips/s", 0.0), &[(80.0, 100.0)]);
+        assert_eq!((ratios.median, ratios.core, ratios.native), (1.25, 80.0, 100.0));
+    }
+
+    #[test]
+    fn a_failed_check_is_a_failure_and_unsupported_is_not_comparable() {
+        let failed = headline("native", Err(ScenarioError::Check("lost a task".into())));
+        assert!(matches!(failed, Err(Skip::Failed(m)) if m == "native: check failed: lost a task"));
+        let unsupported = headline("core", Err(ScenarioError::Unsupported("no TCP".into())));
+        assert!(matches!(unsupported, Err(Skip::NotComparable(m)) if m == "no TCP"));
+    }
+
+    #[test]
+    fn the_order_alternates_within_pairs() {
+        let order = Cell::new(String::new());
+        let run = |side: &str| {
+            order.set(format!("{}{side}", order.take()));
+            Ok(Metric::lower("ns", 1.0))
+        };
+        // Warm-up, then pairs 0, 1 and 2: the budget is spent, but MIN_PAIRS > 3.
+        let plan = Plan { pairs: 3, budget: Duration::ZERO };
+        let ratios = interleave(&plan, || run("c"), || run("n")).ok().unwrap();
+        assert_eq!(ratios.pairs, 3);
+        assert_eq!(order.take(), "cn".to_owned() + "cn" + "nc" + "cn");
+    }
+
+    #[test]
+    fn cells_read_as_ratio_and_spread_or_why_not() {
+        let ratios = Ratios::of(&Metric::lower("ns/hop", 0.0), &[(102.0, 100.0)]);
+        let measured = Overhead::Measured(ratios);
+        assert_eq!(measured.to_string(), "1.02 (1.02–1.02)");
+        assert_eq!(
+            format!("{measured:#}"),
+            "1.02 (1.02–1.02) over 1 pairs; ns/hop: core 102.0, native 100.0"
+        );
+        assert_eq!(Overhead::NotComparable("no yield".into()).to_string(), "n/a: no yield");
+    }
+}

@@ -1,0 +1,128 @@
+//! tokio's twins, as tokio's own benches write them: `tokio::spawn` and its
+//! `JoinHandle`, `tokio::task::yield_now`, `Runtime::block_on`, on the adapter's runtime
+//! ([`Tokio::native`]). On `tokio-mt` the root runs in a spawned task, as the adapter
+//! puts it; on `tokio-ct` in `block_on` itself, without the adapter's `LocalSet` (only
+//! its `spawn_local` needs one).
+
+use std::future::Future;
+
+use rtbench_adapters::tokio::Tokio;
+use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
+use rtbench_scenarios::chained_spawn::{self, Link};
+use rtbench_scenarios::measure::timed;
+use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_scenarios::{ping_pong, yield_many};
+
+use crate::{Twin, Twins, Workload};
+
+impl<const MULTI: bool> Twins for Tokio<MULTI> {
+    fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
+        Ok(match workload {
+            Workload::SpawnMany => spawn_many,
+            Workload::YieldMany => yield_many,
+            Workload::PingPong => ping_pong,
+            Workload::ChainedSpawn => chained_spawn,
+        })
+    }
+}
+
+/// Runs the root where the adapter does: spawned on `tokio-mt`, in `block_on` on
+/// `tokio-ct`.
+fn run<const MULTI: bool, F>(runtime: &Tokio<MULTI>, root: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let runtime = runtime.native();
+    if MULTI {
+        let root = runtime.block_on(async { tokio::spawn(root).await });
+        root.unwrap_or_else(|error| panic!("the root task failed: {error}"))
+    } else {
+        runtime.block_on(root)
+    }
+}
+
+/// A task's result, its `JoinError` as the contract's conversion words it.
+fn joined<T>(result: Result<T, tokio::task::JoinError>) -> Result<T, ScenarioError> {
+    result.map_err(|error| ScenarioError::Check(format!("a task failed: {error}")))
+}
+
+fn spawn_many<const MULTI: bool>(
+    runtime: &Tokio<MULTI>,
+    params: &Params,
+) -> Result<Outcome, ScenarioError> {
+    let spawned = Spawned::new(params);
+    let bodies = spawned.bodies();
+    let (index_sum, elapsed) = run(
+        runtime,
+        timed(async move {
+            let handles: Vec<_> = bodies.map(tokio::spawn).collect();
+            let mut index_sum = 0;
+            for handle in handles {
+                index_sum += joined(handle.await)?;
+            }
+            Ok::<_, ScenarioError>(index_sum)
+        }),
+    );
+    spawned.outcome(index_sum?, elapsed)
+}
+
+fn yield_many<const MULTI: bool>(
+    runtime: &Tokio<MULTI>,
+    params: &Params,
+) -> Result<Outcome, ScenarioError> {
+    let (tasks, yields) = (params.get("tasks"), params.get("yields"));
+    let (tallies, elapsed) = run(
+        runtime,
+        timed(async move {
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| tokio::spawn(yield_many::yielder(yields, tokio::task::yield_now)))
+                .collect();
+            let mut tallies = Vec::with_capacity(handles.len());
+            for handle in handles {
+                tallies.push(joined(handle.await)?);
+            }
+            Ok::<_, ScenarioError>(tallies)
+        }),
+    );
+    yield_many::outcome(Tokio::<MULTI>::INFO.class, yields, &tallies?, elapsed)
+}
+
+fn ping_pong<const MULTI: bool>(
+    runtime: &Tokio<MULTI>,
+    params: &Params,
+) -> Result<Outcome, ScenarioError> {
+    let rounds = params.get("rounds");
+    let (finals, elapsed) = run(
+        runtime,
+        timed(async move {
+            let (server, returner) = ping_pong::players(rounds);
+            let (server, returner) = (tokio::spawn(server), tokio::spawn(returner));
+            Ok::<_, ScenarioError>((joined(server.await)?, joined(returner.await)?))
+        }),
+    );
+    ping_pong::outcome(rounds, finals?, elapsed)
+}
+
+fn chained_spawn<const MULTI: bool>(
+    runtime: &Tokio<MULTI>,
+    params: &Params,
+) -> Result<Outcome, ScenarioError> {
+    let depth = params.get("depth");
+    let (reached, elapsed) = run(
+        runtime,
+        timed(async move {
+            let (first, reached) = chained_spawn::chain(depth);
+            hop(first);
+            reached.recv().await
+        }),
+    );
+    chained_spawn::outcome(depth, reached, elapsed)
+}
+
+/// One link of the chain: the next one in a detached task.
+fn hop(link: Link) {
+    if let Some(next) = link.next() {
+        drop(tokio::spawn(async move { hop(next) }));
+    }
+}
