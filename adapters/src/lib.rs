@@ -71,7 +71,8 @@ impl std::error::Error for AdapterError {}
 /// Calls `$callback! { … }` with every runtime flavour, in table order: **the one list
 /// of runtimes**. The registry below ([`infos`], [`visit`]) is generated from it, and so
 /// is everything else that enumerates runtimes: the contract and scenario tests, the
-/// native-semantics probes ([`probes::observe_all`]).
+/// native-semantics probes ([`probes::observe_all`]), and the native twins' registry of
+/// `rtbench-native` (so a flavour without twins does not compile).
 ///
 /// Each entry reads `#[cfg(…)] ident: Type` and, where the runtime's native semantics
 /// are probed, `, probed by path::to::observe`, then `;`. The identifier is the flavour's

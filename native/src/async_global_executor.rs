@@ -1,19 +1,21 @@
-//! async-global-executor's twins, as its documentation writes them: `spawn` and its
-//! `Task` (awaited, or `detach`ed: dropping it would cancel), `futures_lite`'s
-//! `yield_now`, `block_on`, with the root in a spawned task as the adapter puts it. The
-//! executor is process-global, so this is the adapter's instance by construction.
+//! async-global-executor's twins, as its documentation writes them:
+//! `async_global_executor::spawn` and its `Task` (awaited, or `detach`ed),
+//! futures-lite's `yield_now`, and `async_global_executor::block_on` waiting for the
+//! root, which is spawned as the adapter puts it on an N-thread flavour. Its executor is
+//! process-global, so this is the adapter's instance by construction (no `native()`
+//! needed, as for async-std). Its `Task` is async-task's, as smol's is: the roots are
+//! [`crate::spawner`]'s, over [`Global`].
 
 use std::future::Future;
 
-use async_global_executor::{block_on, spawn};
-use futures_lite::future::yield_now;
+use async_global_executor::Task;
 use rtbench_adapters::async_global_executor::AsyncGlobalExecutor;
 use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
-use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
-use rtbench_scenarios::{ping_pong, yield_many};
+use rtbench_scenarios::{chained_spawn, ping_pong, yield_many};
 
+use crate::spawner::{self, Spawner};
 use crate::{Twin, Twins, Workload};
 
 impl Twins for AsyncGlobalExecutor {
@@ -27,50 +29,44 @@ impl Twins for AsyncGlobalExecutor {
     }
 }
 
+/// The global executor, as a [`Spawner`].
+#[derive(Clone, Copy)]
+struct Global;
+
+impl Spawner for Global {
+    fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        async_global_executor::spawn(future)
+    }
+}
+
 /// Runs the root in a spawned task, as the adapter does.
 fn run<F>(root: F) -> F::Output
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    block_on(spawn(root))
+    async_global_executor::block_on(async_global_executor::spawn(root))
 }
 
 fn spawn_many(_: &AsyncGlobalExecutor, params: &Params) -> Result<Outcome, ScenarioError> {
     let spawned = Spawned::new(params);
-    let bodies = spawned.bodies();
-    let (index_sum, elapsed) = run(timed(async move {
-        let tasks: Vec<_> = bodies.map(spawn).collect();
-        let mut index_sum = 0;
-        for task in tasks {
-            index_sum += task.await;
-        }
-        index_sum
-    }));
+    let (index_sum, elapsed) = run(timed(spawner::spawn_many(Global, spawned.bodies())));
     spawned.outcome(index_sum, elapsed)
 }
 
 fn yield_many(_: &AsyncGlobalExecutor, params: &Params) -> Result<Outcome, ScenarioError> {
     let (tasks, yields) = (params.get("tasks"), params.get("yields"));
-    let (tallies, elapsed) = run(timed(async move {
-        let tasks: Vec<_> =
-            (0..tasks).map(|_| spawn(yield_many::yielder(yields, yield_now))).collect();
-        let mut tallies = Vec::with_capacity(tasks.len());
-        for task in tasks {
-            tallies.push(task.await);
-        }
-        tallies
-    }));
+    let (tallies, elapsed) = run(timed(spawner::yield_many(Global, tasks, yields)));
     yield_many::outcome(AsyncGlobalExecutor::INFO.class, yields, &tallies, elapsed)
 }
 
 fn ping_pong(_: &AsyncGlobalExecutor, params: &Params) -> Result<Outcome, ScenarioError> {
     let rounds = params.get("rounds");
-    let (finals, elapsed) = run(timed(async move {
-        let (server, returner) = ping_pong::players(rounds);
-        let (server, returner) = (spawn(server), spawn(returner));
-        (server.await, returner.await)
-    }));
+    let (finals, elapsed) = run(timed(spawner::ping_pong(Global, rounds)));
     ping_pong::outcome(rounds, finals, elapsed)
 }
 
@@ -78,15 +74,8 @@ fn chained_spawn(_: &AsyncGlobalExecutor, params: &Params) -> Result<Outcome, Sc
     let depth = params.get("depth");
     let (reached, elapsed) = run(timed(async move {
         let (first, reached) = chained_spawn::chain(depth);
-        hop(first);
+        spawner::hop(Global, first);
         reached.recv().await
     }));
     chained_spawn::outcome(depth, reached, elapsed)
-}
-
-/// One link of the chain: the next one in a detached task.
-fn hop(link: Link) {
-    if let Some(next) = link.next() {
-        spawn(async move { hop(next) }).detach();
-    }
 }

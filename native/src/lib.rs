@@ -37,6 +37,8 @@ mod glommio;
 mod reference;
 #[cfg(feature = "smol")]
 mod smol;
+#[cfg(any(feature = "smol", feature = "async-global-executor"))]
+mod spawner;
 #[cfg(feature = "tokio")]
 mod tokio;
 

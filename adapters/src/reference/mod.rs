@@ -42,7 +42,7 @@ use rtbench_core::{
 
 use crate::spawn_all_local;
 use crate::support::async_process_child::{self, AsyncProcessChild};
-use executor::Executor;
+pub use executor::Executor;
 pub use reactor::{TcpListener, TcpStream};
 pub use task::JoinHandle;
 
@@ -52,6 +52,13 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// The executor underneath, so hand-written code can use its own API (its `spawn`
+    /// and join handle, its `block_on`) on the very same instance as code going through
+    /// the contract (the native twins of `rtbench-native`).
+    pub fn native(&self) -> &Rc<Executor> {
+        &self.executor
+    }
+
     /// Spawns `future` on this thread's executor (`spawn` and `spawn_local` alike: every
     /// task runs on the loop's thread).
     fn spawn_here<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
