@@ -5,16 +5,14 @@
 //! `n/a` and skipped.
 
 use rtbench_adapters::AdapterError;
-use rtbench_core::{Params, RuntimeConfig, ScenarioError, Size};
+use rtbench_core::{Params, Runtime, RuntimeConfig, ScenarioError, Size};
 use rtbench_scenarios::RunScenario;
 
-fn check_every_scenario_on(runtime: &str) {
+/// Every scenario on `R`. Public, as the contract's semantics are in tests/contract.rs,
+/// so that a build with no runtime compiled in (nothing calls it) still lints clean.
+pub fn check_every_scenario_on<R: Runtime>() {
+    let (runtime, capabilities) = (R::INFO.name, R::INFO.capabilities);
     let config = RuntimeConfig { threads: 2 };
-    let capabilities = rtbench_adapters::infos()
-        .into_iter()
-        .find(|info| info.name == runtime)
-        .unwrap_or_else(|| panic!("{runtime} is not compiled in"))
-        .capabilities;
     let mut failures = Vec::new();
     for info in rtbench_scenarios::infos() {
         let params = Params::new(info.params, Size::Test);
@@ -86,7 +84,7 @@ macro_rules! every_runtime {
             #[cfg($cfg)]
             #[test]
             fn $flavour() {
-                check_every_scenario_on(<$runtime as rtbench_core::Runtime>::INFO.name);
+                check_every_scenario_on::<$runtime>();
             }
         )*
 
