@@ -3,7 +3,7 @@
 //!
 //! Every operation is an io_uring submission on the executor's own rings; nothing runs
 //! on a helper thread. The native values are `!Send` (they hold `Rc`s into the reactor)
-//! and are wrapped in [`SendWrapper`], like everything else in this adapter (see the
+//! and are wrapped in [`ThreadBound`], like everything else in this adapter (see the
 //! [module docs](super)). glommio's streams implement the `futures-io` traits that the
 //! contract uses, so no compatibility layer is involved.
 //!
@@ -17,20 +17,20 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::thread_bound::ThreadBound;
 use futures::io::{AsyncRead, AsyncWrite};
 use glommio::io::BufferedFile;
 use rtbench_core::io::TcpListener;
-use send_wrapper::SendWrapper;
 
 /// Smallest read issued when the file turned out longer than its size said.
 const MIN_READ: usize = 64 * 1024;
 
 /// A glommio TCP listener.
-pub struct GlommioListener(SendWrapper<glommio::net::TcpListener>);
+pub struct GlommioListener(ThreadBound<glommio::net::TcpListener>);
 
 impl GlommioListener {
     pub(super) fn bind(addr: SocketAddr) -> io::Result<Self> {
-        Ok(GlommioListener(SendWrapper::new(glommio::net::TcpListener::bind(addr)?)))
+        Ok(GlommioListener(ThreadBound::new(glommio::net::TcpListener::bind(addr)?)))
     }
 }
 
@@ -44,7 +44,7 @@ impl TcpListener for GlommioListener {
     fn accept(
         &self,
     ) -> impl std::future::Future<Output = io::Result<(Self::Stream, SocketAddr)>> + Send + '_ {
-        SendWrapper::new(async move {
+        ThreadBound::new(async move {
             let stream = self.0.accept().await?;
             let peer = stream.peer_addr()?;
             Ok((GlommioTcpStream::new(stream)?, peer))
@@ -53,13 +53,13 @@ impl TcpListener for GlommioListener {
 }
 
 /// A glommio TCP connection (unbuffered: reads go straight to io_uring).
-pub struct GlommioTcpStream(SendWrapper<glommio::net::TcpStream>);
+pub struct GlommioTcpStream(ThreadBound<glommio::net::TcpStream>);
 
 impl GlommioTcpStream {
     /// Wraps a connection, with Nagle's algorithm off (as every adapter does).
     fn new(stream: glommio::net::TcpStream) -> io::Result<Self> {
         stream.set_nodelay(true)?;
-        Ok(GlommioTcpStream(SendWrapper::new(stream)))
+        Ok(GlommioTcpStream(ThreadBound::new(stream)))
     }
 
     pub(super) async fn connect(addr: SocketAddr) -> io::Result<Self> {
