@@ -11,13 +11,11 @@
 //!
 //! What else the adapter supplies or normalises:
 //! - **Join handles.** `futures` spawns return nothing (or a [`RemoteHandle`], which
-//!   *cancels* on drop unless `forget` is called). Each task is wrapped as
-//!   `catch_panic` → [`Abortable`] → [`RemoteHandle`]; the contract handle forgets the
-//!   remote handle on drop (detach), aborts through the [`AbortHandle`], and turns the
-//!   outcome into the contract's [`JoinError`]. That costs three small shared
-//!   allocations per spawn (the abort state, the result channel and the remote handle's
-//!   keep-running flag) on top of the executor's own boxing of every task: `futures`
-//!   has no join handle of its own to reuse.
+//!   *cancels* on drop unless `forget` is called, and costs two shared allocations).
+//!   The adapter's own handle (the `join` submodule) costs one shared allocation per spawn, holding
+//!   the outcome, an abort flag and the task's waker, on top of the executor's own
+//!   boxing of every task; a task's poll adds one atomic load (and a waker registration
+//!   when its waker changes).
 //! - **Finding the executor.** `R::spawn` finds the [`LocalSpawner`] or the pool in a
 //!   thread-local (this crate's `current` module): set during `block_on`, and on the
 //!   pool's workers from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only
@@ -33,74 +31,26 @@
 //!   `futures-pool` has none.
 //!
 //! [`ThreadPoolBuilder::after_start`]: ::futures::executor::ThreadPoolBuilder::after_start
+//! [`RemoteHandle`]: ::futures::future::RemoteHandle
 
 use std::cell::{RefCell, RefMut};
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, OnceLock, Weak};
-use std::task::{ready, Context, Poll};
+use std::task::Poll;
 
-use crate::support::catch_panic::{catch_panic, join_result, Caught};
 use ::futures::executor::{LocalPool, LocalSpawner, ThreadPool};
-use ::futures::future::{AbortHandle, Abortable, Aborted, RemoteHandle};
 use ::futures::task::LocalSpawnExt;
-use ::futures::FutureExt;
 use rtbench_core::{
-    Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
-    Unavailable,
+    Capabilities, Class, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };
 
 use crate::support::current;
 use crate::{no_spawn_local, smol_stack_items, spawn_all_local};
 
-/// A task on a `futures` executor, with the contract's join semantics.
-pub struct FuturesJoinHandle<T: 'static> {
-    /// `None` only while being dropped.
-    output: Option<RemoteHandle<Result<Caught<T>, Aborted>>>,
-    abort: AbortHandle,
-}
+mod join;
 
-/// Wraps `future` for spawning: returns the future to hand to the executor and its
-/// contract handle.
-fn with_handle<F: Future + 'static>(
-    future: F,
-) -> (impl Future<Output = ()>, FuturesJoinHandle<F::Output>) {
-    let (abort, registration) = AbortHandle::new_pair();
-    let abortable = Abortable::new(catch_panic(future), registration);
-    // Awaited inside an async block, an aborted future is dropped before the block
-    // returns, hence before its result is sent: the contract's handle must only report
-    // `Cancelled` once the task's destructors have run.
-    #[allow(clippy::redundant_async_block)]
-    let (task, output) = async move { abortable.await }.remote_handle();
-    (task, FuturesJoinHandle { output: Some(output), abort })
-}
-
-impl<T> Future for FuturesJoinHandle<T> {
-    type Output = Result<T, JoinError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let output = self.output.as_mut().expect("only taken on drop");
-        Poll::Ready(match ready!(output.poll_unpin(cx)) {
-            Ok(caught) => join_result(caught),
-            Err(Aborted) => Err(JoinError::Cancelled),
-        })
-    }
-}
-
-impl<T> Abort for FuturesJoinHandle<T> {
-    fn abort(&self) {
-        self.abort.abort();
-    }
-}
-
-impl<T> Drop for FuturesJoinHandle<T> {
-    fn drop(&mut self) {
-        if let Some(output) = self.output.take() {
-            // Without `forget`, dropping a `RemoteHandle` cancels its task.
-            output.forget();
-        }
-    }
-}
+use join::with_handle;
+pub use join::FuturesJoinHandle;
 
 const CAPABILITIES: Capabilities = Capabilities {
     local_spawn: Support::Native("LocalSpawner::spawn_local on the LocalPool"),
