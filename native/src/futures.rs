@@ -27,8 +27,6 @@ use rtbench_scenarios::ping_pong::{self, Last};
 use rtbench_scenarios::spawn_many::Spawned;
 use rtbench_scenarios::yield_many::{self, Tally};
 
-use crate::{Twin, Twins, Workload};
-
 /// Why `futures-pool` has no native twin of `yield_many`.
 const NO_NATIVE_YIELD: &str =
     "futures' ThreadPool re-polls a self-woken task at once: its native yield lets no other task run";
@@ -36,73 +34,21 @@ const NO_NATIVE_YIELD: &str =
 /// Spawning after the executor shut down: impossible while the runtime is alive.
 const ALIVE: &str = "the executor is alive while its runtime is";
 
-impl Twins for FuturesLocal {
-    fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
-        Ok(match workload {
-            Workload::SpawnMany => |runtime, params| {
-                let spawned = Spawned::new(params);
-                let bodies = spawned.bodies();
-                let (index_sum, elapsed) =
-                    run_local(runtime, |spawner| timed(spawn_many(spawner, bodies)));
-                spawned.outcome(index_sum, elapsed)
-            },
-            Workload::YieldMany => |runtime, params| {
-                let (tasks, yields) = (params.get("tasks"), params.get("yields"));
-                let (tallies, elapsed) =
-                    run_local(runtime, |spawner| timed(yield_many(spawner, tasks, yields)));
-                yield_many::outcome(Self::INFO.class, yields, &tallies, elapsed)
-            },
-            Workload::PingPong => |runtime, params| {
-                let rounds = params.get("rounds");
-                let (finals, elapsed) =
-                    run_local(runtime, |spawner| timed(ping_pong(spawner, rounds)));
-                ping_pong::outcome(rounds, finals, elapsed)
-            },
-            Workload::ChainedSpawn => |runtime, params| {
-                let depth = params.get("depth");
-                let (reached, elapsed) = run_local(runtime, |spawner| {
-                    timed(async move {
-                        let (first, reached) = chained_spawn::chain(depth);
-                        local_hop(spawner, first);
-                        reached.recv().await
-                    })
-                });
-                chained_spawn::outcome(depth, reached, elapsed)
-            },
-        })
-    }
-}
+spawner_twins!(FuturesLocal {
+    run: run_local,
+    hop: local_hop,
+    spawn_many: spawn_many,
+    ping_pong: ping_pong,
+    yield_many: yield_many
+});
 
-impl Twins for FuturesPool {
-    fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
-        Ok(match workload {
-            Workload::SpawnMany => |runtime, params| {
-                let spawned = Spawned::new(params);
-                let bodies = spawned.bodies();
-                let (index_sum, elapsed) =
-                    run_pool(runtime, |pool| timed(spawn_many(pool, bodies)));
-                spawned.outcome(index_sum, elapsed)
-            },
-            Workload::YieldMany => return Err(NO_NATIVE_YIELD),
-            Workload::PingPong => |runtime, params| {
-                let rounds = params.get("rounds");
-                let (finals, elapsed) = run_pool(runtime, |pool| timed(ping_pong(pool, rounds)));
-                ping_pong::outcome(rounds, finals, elapsed)
-            },
-            Workload::ChainedSpawn => |runtime, params| {
-                let depth = params.get("depth");
-                let (reached, elapsed) = run_pool(runtime, |pool| {
-                    timed(async move {
-                        let (first, reached) = chained_spawn::chain(depth);
-                        pool_hop(pool, first);
-                        reached.recv().await
-                    })
-                });
-                chained_spawn::outcome(depth, reached, elapsed)
-            },
-        })
-    }
-}
+spawner_twins!(FuturesPool {
+    run: run_pool,
+    hop: pool_hop,
+    spawn_many: spawn_many,
+    ping_pong: ping_pong,
+    yield_many: none(NO_NATIVE_YIELD)
+});
 
 /// `futures-local`: drives `root` (given the spawner) with the pool's `run_until`.
 fn run_local<F: Future>(runtime: &FuturesLocal, root: impl FnOnce(LocalSpawner) -> F) -> F::Output {

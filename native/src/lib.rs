@@ -22,6 +22,64 @@
 use rtbench_adapters::AdapterError;
 use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, ScenarioError};
 
+/// The `Twins` impl of a flavour whose roots are written once over its spawner (smol,
+/// `futures`): `run` drives a root given the spawner, `hop` is the chain's link, and
+/// `spawn_many`, `ping_pong`, `yield_many` the roots; `yield_many: none(reason)` for a
+/// flavour with no native yield. The four flavours differ only in those, but Rust
+/// cannot be generic over whether a root is `Send`, so a macro writes them.
+#[cfg(any(feature = "smol", feature = "futures"))]
+macro_rules! spawner_twins {
+    (@yield none($reason:expr), $run:path) => {
+        return Err($reason)
+    };
+    (@yield $root:path, $run:path) => {
+        |runtime, params| {
+            let (tasks, yields) = (params.get("tasks"), params.get("yields"));
+            let (tallies, elapsed) = $run(runtime, |spawner| timed($root(spawner, tasks, yields)));
+            yield_many::outcome(Self::INFO.class, yields, &tallies, elapsed)
+        }
+    };
+    ($flavour:ty {
+        run: $run:path,
+        hop: $hop:path,
+        spawn_many: $spawn_many:path,
+        ping_pong: $ping_pong:path,
+        yield_many: $($yield:tt)+
+    }) => {
+        impl $crate::Twins for $flavour {
+            fn twin(workload: $crate::Workload) -> Result<$crate::Twin<Self>, &'static str> {
+                Ok(match workload {
+                    $crate::Workload::SpawnMany => |runtime, params| {
+                        let spawned = Spawned::new(params);
+                        let bodies = spawned.bodies();
+                        let (index_sum, elapsed) =
+                            $run(runtime, |spawner| timed($spawn_many(spawner, bodies)));
+                        spawned.outcome(index_sum, elapsed)
+                    },
+                    $crate::Workload::YieldMany => spawner_twins!(@yield $($yield)+, $run),
+                    $crate::Workload::PingPong => |runtime, params| {
+                        let rounds = params.get("rounds");
+                        let (finals, elapsed) =
+                            $run(runtime, |spawner| timed($ping_pong(spawner, rounds)));
+                        ping_pong::outcome(rounds, finals, elapsed)
+                    },
+                    $crate::Workload::ChainedSpawn => |runtime, params| {
+                        let depth = params.get("depth");
+                        let (reached, elapsed) = $run(runtime, |spawner| {
+                            timed(async move {
+                                let (first, reached) = chained_spawn::chain(depth);
+                                $hop(spawner, first);
+                                reached.recv().await
+                            })
+                        });
+                        chained_spawn::outcome(depth, reached, elapsed)
+                    },
+                })
+            }
+        }
+    };
+}
+
 pub mod pairs;
 mod workload;
 

@@ -24,81 +24,22 @@ use rtbench_scenarios::spawn_many::Spawned;
 use rtbench_scenarios::{ping_pong, yield_many};
 
 use crate::spawner::{self, Spawner};
-use crate::{Twin, Twins, Workload};
 
-impl Twins for SmolSingleThread {
-    fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
-        Ok(match workload {
-            Workload::SpawnMany => |runtime, params| {
-                let spawned = Spawned::new(params);
-                let bodies = spawned.bodies();
-                let (index_sum, elapsed) =
-                    run_local(runtime, |ex| timed(spawner::spawn_many(ex, bodies)));
-                spawned.outcome(index_sum, elapsed)
-            },
-            Workload::YieldMany => |runtime, params| {
-                let (tasks, yields) = (params.get("tasks"), params.get("yields"));
-                let (tallies, elapsed) =
-                    run_local(runtime, |ex| timed(spawner::yield_many(ex, tasks, yields)));
-                yield_many::outcome(Self::INFO.class, yields, &tallies, elapsed)
-            },
-            Workload::PingPong => |runtime, params| {
-                let rounds = params.get("rounds");
-                let (finals, elapsed) =
-                    run_local(runtime, |ex| timed(spawner::ping_pong(ex, rounds)));
-                ping_pong::outcome(rounds, finals, elapsed)
-            },
-            Workload::ChainedSpawn => |runtime, params| {
-                let depth = params.get("depth");
-                let (reached, elapsed) = run_local(runtime, |ex| {
-                    timed(async move {
-                        let (first, reached) = chained_spawn::chain(depth);
-                        local_hop(ex, first);
-                        reached.recv().await
-                    })
-                });
-                chained_spawn::outcome(depth, reached, elapsed)
-            },
-        })
-    }
-}
+spawner_twins!(SmolSingleThread {
+    run: run_local,
+    hop: local_hop,
+    spawn_many: spawner::spawn_many,
+    ping_pong: spawner::ping_pong,
+    yield_many: spawner::yield_many
+});
 
-impl Twins for SmolMultiThread {
-    fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
-        Ok(match workload {
-            Workload::SpawnMany => |runtime, params| {
-                let spawned = Spawned::new(params);
-                let bodies = spawned.bodies();
-                let (index_sum, elapsed) =
-                    run_shared(runtime, |ex| timed(spawner::spawn_many(ex, bodies)));
-                spawned.outcome(index_sum, elapsed)
-            },
-            Workload::YieldMany => |runtime, params| {
-                let (tasks, yields) = (params.get("tasks"), params.get("yields"));
-                let (tallies, elapsed) =
-                    run_shared(runtime, |ex| timed(spawner::yield_many(ex, tasks, yields)));
-                yield_many::outcome(Self::INFO.class, yields, &tallies, elapsed)
-            },
-            Workload::PingPong => |runtime, params| {
-                let rounds = params.get("rounds");
-                let (finals, elapsed) =
-                    run_shared(runtime, |ex| timed(spawner::ping_pong(ex, rounds)));
-                ping_pong::outcome(rounds, finals, elapsed)
-            },
-            Workload::ChainedSpawn => |runtime, params| {
-                let depth = params.get("depth");
-                let (reached, elapsed) = run_shared(runtime, |ex| {
-                    timed(async move {
-                        let (first, reached) = chained_spawn::chain(depth);
-                        spawner::hop(ex, first);
-                        reached.recv().await
-                    })
-                });
-                chained_spawn::outcome(depth, reached, elapsed)
-            },
-        })
-    }
-}
+spawner_twins!(SmolMultiThread {
+    run: run_shared,
+    hop: spawner::hop,
+    spawn_many: spawner::spawn_many,
+    ping_pong: spawner::ping_pong,
+    yield_many: spawner::yield_many
+});
 
 /// `smol-1`: drives `root` (given the executor) on the `LocalExecutor`, under `block_on`.
 fn run_local<F: Future>(
