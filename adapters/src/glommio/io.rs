@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::thread_bound::ThreadBound;
+use crate::support::thread_bound::ThreadBound;
 use futures::io::{AsyncRead, AsyncWrite};
 use glommio::io::BufferedFile;
 use rtbench_core::io::TcpListener;
