@@ -10,6 +10,8 @@
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
 //! | `glommio` (Linux only) | `glommio` | [`glommio`](mod@crate::glommio) |
 //! | `reference` | `reference` | [`reference`](mod@crate::reference) |
+//! | `monoio` (Linux only) | `monoio` | [`monoio`](mod@crate::monoio) |
+//! | `compio` (Linux only) | `compio` | [`compio`](mod@crate::compio) |
 //!
 //! What several adapters share (join handles over an async native `cancel`, the
 //! "current executor" thread-local, smol's I/O and timer crates…) is in [`support`];
@@ -26,10 +28,14 @@ use rtbench_core::{RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
 pub mod async_global_executor;
 #[cfg(feature = "async-std")]
 pub mod async_std;
+#[cfg(all(feature = "compio", target_os = "linux"))]
+pub mod compio;
 #[cfg(feature = "futures")]
 pub mod futures;
 #[cfg(all(feature = "glommio", target_os = "linux"))]
 pub mod glommio;
+#[cfg(all(feature = "monoio", target_os = "linux"))]
+pub mod monoio;
 #[cfg(feature = "reference")]
 pub mod reference;
 #[cfg(feature = "smol")]
@@ -94,6 +100,8 @@ macro_rules! for_each_flavour {
             #[cfg(feature = "futures")] futures_pool: $crate::futures::FuturesPool, probed by $crate::probes::futures::observe_thread_pool;
             #[cfg(all(feature = "glommio", target_os = "linux"))] glommio: $crate::glommio::Glommio, probed by $crate::probes::glommio::observe;
             #[cfg(feature = "reference")] reference: $crate::reference::Reference;
+            #[cfg(all(feature = "monoio", target_os = "linux"))] monoio: $crate::monoio::Monoio;
+            #[cfg(all(feature = "compio", target_os = "linux"))] compio: $crate::compio::Compio;
         }
     };
 }
