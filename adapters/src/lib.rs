@@ -100,8 +100,8 @@ macro_rules! for_each_flavour {
             #[cfg(feature = "futures")] futures_pool: $crate::futures::FuturesPool, probed by $crate::probes::futures::observe_thread_pool;
             #[cfg(all(feature = "glommio", target_os = "linux"))] glommio: $crate::glommio::Glommio, probed by $crate::probes::glommio::observe;
             #[cfg(feature = "reference")] reference: $crate::reference::Reference;
-            #[cfg(all(feature = "monoio", target_os = "linux"))] monoio: $crate::monoio::Monoio;
-            #[cfg(all(feature = "compio", target_os = "linux"))] compio: $crate::compio::Compio;
+            #[cfg(all(feature = "monoio", target_os = "linux"))] monoio: $crate::monoio::Monoio, probed by $crate::probes::monoio::observe;
+            #[cfg(all(feature = "compio", target_os = "linux"))] compio: $crate::compio::Compio, probed by $crate::probes::compio::observe;
         }
     };
 }
