@@ -10,7 +10,7 @@ use ::monoio::{spawn, IoUringDriver, RuntimeBuilder};
 
 use super::fresh::{fresh, run, FreshRuntime};
 use super::*;
-use crate::monoio::Driver;
+use rtbench_adapters::monoio::Driver;
 
 /// What monoio documents: dropping a `JoinHandle` does not terminate the task ("Note if
 /// you drop it directly, task will not be terminated", docs of `JoinHandle`); it has no
@@ -46,10 +46,10 @@ type Monoio = ::monoio::Runtime<Driver>;
 
 /// Probes monoio, or says why it cannot run here (the adapter's io_uring checks).
 pub fn observe() -> Observation {
-    let usable = <crate::monoio::Monoio as rtbench_core::Runtime>::new(&Default::default());
+    let usable = <rtbench_adapters::monoio::Monoio as rtbench_core::Runtime>::new(&Default::default());
     Observation {
         runtime: "monoio",
-        version: format!("monoio {}", crate::versions::of("monoio")),
+        version: format!("monoio {}", rtbench_adapters::versions::of("monoio")),
         findings: usable.map_err(|e| e.0).and_then(|runtime| {
             drop(runtime);
             on_own_thread(findings)

@@ -39,10 +39,10 @@ impl FreshRuntime for Runtime {
 
 /// Probes compio, or says why it cannot run here (the adapter's io_uring checks).
 pub fn observe() -> Observation {
-    let usable = <crate::compio::Compio as rtbench_core::Runtime>::new(&Default::default());
+    let usable = <rtbench_adapters::compio::Compio as rtbench_core::Runtime>::new(&Default::default());
     Observation {
         runtime: "compio",
-        version: format!("compio {}", crate::versions::of("compio")),
+        version: format!("compio {}", rtbench_adapters::versions::of("compio")),
         findings: usable.map_err(|e| e.0).and_then(|runtime| {
             drop(runtime);
             on_own_thread(findings)
