@@ -1,17 +1,20 @@
-//! compio's TCP and child processes behind the contract's futures-io types.
+//! compio's TCP and child processes behind the contract's types.
 //!
-//! compio's I/O is completion-based: `read(buf) -> (result, buf)` on owned buffers.
-//! The contract's streams are poll-based (`futures-io`), so compio's own bridge,
-//! `compio::io::compat` (`AsyncStream`, `AsyncReadStream`), puts a buffer in between:
-//! a read fills compio's buffer on the ring and copies out of it, a write copies into it.
-//! That bridge holds written bytes until a flush, while the contract's streams (like
-//! every other runtime's sockets) send what `write` accepted; [`WriteThrough`] flushes
-//! after every write. What a column measures on this path is compio through a copying
-//! bridge, not its owned-buffer calls.
+//! compio's I/O is completion-based: `read(buf) -> (result, buf)` on owned buffers, the
+//! contract's own model: each contract call on a TCP stream is one compio call
+//! (`AsyncRead::read`, `AsyncWriteExt::write_all`, `AsyncWrite::shutdown`) on the
+//! caller's buffer, an io_uring operation, no copy. The poll-based bridge
+//! ([`TcpStream::into_poll_io`], for hyper) and a child's stdout (a futures-io reader in
+//! the contract) go through compio's own `compio::io::compat` (`AsyncStream`,
+//! `AsyncReadStream`), which copies through a buffer of its own: a read fills it on the
+//! ring and copies out, a write copies in. That bridge holds written bytes until a
+//! flush, while the contract's streams send what `write` accepted; [`WriteThrough`]
+//! flushes after every write.
 //!
 //! Every value is `!Send` (it holds `Rc`s into the driver) and is wrapped in
 //! [`ThreadBound`].
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{FromRawFd, IntoRawFd};
@@ -19,14 +22,63 @@ use std::pin::Pin;
 use std::process::{Command, ExitStatus, Stdio};
 use std::task::{ready, Context, Poll};
 
+use compio::buf::BufResult as CompioResult;
 use compio::io::compat::{AsyncReadStream, AsyncStream};
+use compio::io::{AsyncRead as _, AsyncWrite as _, AsyncWriteExt as _};
 use futures::io::{AsyncRead, AsyncWrite};
-use rtbench_core::io::{ChildProcess, TcpListener};
+use rtbench_core::io::{BufResult, ChildProcess, TcpListener, TcpStream};
 
 use crate::support::thread_bound::ThreadBound;
 
-/// A compio TCP connection, bridged to futures-io; Nagle's algorithm off.
-pub type CompioTcpStream = ThreadBound<WriteThrough<Pin<Box<AsyncStream<compio::net::TcpStream>>>>>;
+/// A compio TCP connection; Nagle's algorithm off.
+pub struct CompioTcpStream(ThreadBound<compio::net::TcpStream>);
+
+impl CompioTcpStream {
+    /// Turns Nagle's algorithm off (as every adapter does).
+    fn new(stream: compio::net::TcpStream) -> io::Result<Self> {
+        stream.set_nodelay(true)?;
+        Ok(CompioTcpStream(ThreadBound::new(stream)))
+    }
+
+    /// Opens a connection.
+    pub(super) async fn connect(addr: SocketAddr) -> io::Result<Self> {
+        Self::new(compio::net::TcpStream::connect(addr).await?)
+    }
+}
+
+/// The poll-based bridge of a [`CompioTcpStream`].
+pub type CompioPollIo = ThreadBound<WriteThrough<Pin<Box<AsyncStream<compio::net::TcpStream>>>>>;
+
+impl TcpStream for CompioTcpStream {
+    type PollIo = CompioPollIo;
+
+    fn read(&mut self, mut buf: Vec<u8>) -> impl Future<Output = BufResult<usize>> + Send + '_ {
+        ThreadBound::new(async move {
+            // compio appends after the buffer's length: from empty, it sets the length.
+            buf.clear();
+            if buf.capacity() == 0 {
+                return (Ok(0), buf);
+            }
+            let CompioResult(result, buf) = self.0.read(buf).await;
+            (result, buf)
+        })
+    }
+
+    fn write_all(&mut self, buf: Vec<u8>) -> impl Future<Output = BufResult<()>> + Send + '_ {
+        ThreadBound::new(async move {
+            let CompioResult(result, buf) = self.0.write_all(buf).await;
+            (result, buf)
+        })
+    }
+
+    fn shutdown(&mut self) -> impl Future<Output = io::Result<()>> + Send + '_ {
+        ThreadBound::new(async move { self.0.shutdown().await })
+    }
+
+    fn into_poll_io(self) -> Self::PollIo {
+        ThreadBound::new(WriteThrough::new(Box::pin(AsyncStream::new(self.0.into_inner()))))
+    }
+}
 
 /// A compio TCP listener.
 pub struct CompioListener(ThreadBound<compio::net::TcpListener>);
@@ -44,25 +96,12 @@ impl TcpListener for CompioListener {
         self.0.local_addr()
     }
 
-    fn accept(
-        &self,
-    ) -> impl std::future::Future<Output = io::Result<(Self::Stream, SocketAddr)>> + Send + '_ {
+    fn accept(&self) -> impl Future<Output = io::Result<(Self::Stream, SocketAddr)>> + Send + '_ {
         ThreadBound::new(async move {
             let (stream, peer) = self.0.accept().await?;
-            Ok((bridged(stream)?, peer))
+            Ok((CompioTcpStream::new(stream)?, peer))
         })
     }
-}
-
-/// Opens a connection, bridged to futures-io.
-pub(super) async fn connect(addr: SocketAddr) -> io::Result<CompioTcpStream> {
-    bridged(compio::net::TcpStream::connect(addr).await?)
-}
-
-/// Turns Nagle's algorithm off (as every adapter does) and bridges the stream.
-fn bridged(stream: compio::net::TcpStream) -> io::Result<CompioTcpStream> {
-    stream.set_nodelay(true)?;
-    Ok(ThreadBound::new(WriteThrough::new(Box::pin(AsyncStream::new(stream)))))
 }
 
 /// A buffered futures-io writer made to send each write before reporting it done:

@@ -11,7 +11,7 @@
 //! | `sleep` | `compio::time::sleep` is an `async fn` (deadline taken at the first poll) | `sleep_until(now + d)`: deadline fixed at creation, as on tokio and async-io |
 //! | `yield_now` | none public | the contract's default (`YieldOnce`) |
 //! | `spawn_blocking` | `compio::runtime::spawn_blocking` on the driver's thread pool; a panic kills its worker | the same, panics caught ([`catch_panic_sync`]) |
-//! | TCP | owned-buffer `compio::io::AsyncRead`/`AsyncWrite` (io_uring) | bridged to futures-io by `compio::io::compat::AsyncStream` (module `io`) |
+//! | TCP | owned-buffer `compio::io::AsyncRead`/`AsyncWrite` (io_uring) | the same: one compio call per contract call, on the caller's buffer; the poll-based bridge (`into_poll_io`, for hyper) is `compio::io::compat::AsyncStream`, flushed after each write (module `io`) |
 //! | processes | `compio::process` (stdout read on the ring; wait on the blocking pool, as compio itself does without nightly `pidfd`) | a `std::process::Command` spawned as given, its stdout on the ring, waited for on compio's blocking pool (module `io`) |
 //! | files | `compio::fs::read` / `write` (io_uring) | the same |
 //!
@@ -123,8 +123,9 @@ impl Runtime for Compio {
         capabilities: Capabilities {
             local_spawn: Support::Native("compio::runtime::spawn (every compio task is local)"),
             blocking: Support::Native("compio::runtime::spawn_blocking (the driver's thread pool)"),
-            tcp: Support::Native(
-                "compio::net over io_uring, through compio::io::compat::AsyncStream (futures-io)",
+            tcp: Support::Native("compio::net, owned buffers (io_uring)"),
+            poll_io: Support::Native(
+                "compio::io::compat::AsyncStream (copies through its buffers), flushed after each write",
             ),
             process: Support::Native(
                 "std::process spawn, stdout read on the ring (compio::fs::pipe), waited on compio's blocking pool",
@@ -179,7 +180,7 @@ impl Runtime for Compio {
     fn tcp_connect(
         addr: SocketAddr,
     ) -> impl Future<Output = std::io::Result<Self::TcpStream>> + Send {
-        ThreadBound::new(io::connect(addr))
+        ThreadBound::new(CompioTcpStream::connect(addr))
     }
 
     fn spawn_process(command: Command) -> std::io::Result<Self::Child> {

@@ -55,6 +55,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use crate::support::catch_panic::{catch_panic, catch_panic_sync, join_result, Caught};
+use crate::support::poll_stream::PollStream;
 use crate::support::thread_bound::ThreadBound;
 use crate::support::uring_probe;
 use futures::FutureExt;
@@ -119,7 +120,7 @@ impl Runtime for Glommio {
     type JoinHandle<T: Send + 'static> = GlommioJoinHandle<T>;
     type LocalJoinHandle<T: 'static> = GlommioJoinHandle<T>;
     type TcpListener = GlommioListener;
-    type TcpStream = GlommioTcpStream;
+    type TcpStream = PollStream<GlommioTcpStream>;
     type Child = rtbench_core::io::Unsupported;
 
     const INFO: RuntimeInfo = RuntimeInfo {
@@ -133,6 +134,7 @@ impl Runtime for Glommio {
             local_spawn: Support::Native("glommio::spawn_local (every glommio task is local)"),
             blocking: Support::Native("glommio's blocking thread pool (1 thread by default)"),
             tcp: Support::Native("glommio::net (io_uring)"),
+            poll_io: Support::Native("glommio::net::TcpStream is a futures-io stream itself"),
             process: Support::Missing("glommio has no process API"),
             files: Support::Native("glommio::io::BufferedFile (io_uring reads and writes)"),
             io_backend: "io_uring",
@@ -242,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn tcp_echoes_over_loopback() {
+    fn tcp_echoes_over_loopback_in_owned_buffers() {
         checks::tcp_echoes_over_loopback::<Glommio>();
     }
 

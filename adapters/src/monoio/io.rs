@@ -1,26 +1,78 @@
-//! monoio's TCP behind the contract's futures-io streams, through monoio's own
-//! `poll-io` bridge.
+//! monoio's TCP behind the contract's owned-buffer streams.
 //!
 //! monoio's sockets are completion-based: `read(buf) -> (result, buf)` on owned buffers
-//! (`AsyncReadRent`). The contract's streams are poll-based (`futures-io`), so each
-//! stream is turned into a `TcpStreamPoll` (`try_into_poll_io`: readiness polled on the
-//! io_uring ring itself, then a plain `read`/`write` system call), whose tokio-io traits
-//! tokio-util's `Compat` turns into futures-io. What a column measures on this path is
-//! monoio's readiness mode, not its owned-buffer reads.
+//! (`AsyncReadRent`, `AsyncWriteRentExt::write_all`), which is the contract's own model:
+//! each contract call is one monoio call on the caller's buffer, one io_uring operation
+//! per read (no copy, no zero-fill). The poll-based bridge ([`TcpStream::into_poll_io`],
+//! for hyper) is monoio's own `poll-io` mode (`try_into_poll_io`: readiness polled on the
+//! ring, then a plain `read`/`write` system call), whose tokio-io traits tokio-util's
+//! `Compat` turns into futures-io.
 //!
 //! Every value is `!Send` (it holds `Rc`s into the driver) and is wrapped in
 //! [`ThreadBound`].
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 
-use rtbench_core::io::TcpListener;
+use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt};
+use monoio::net::tcp::stream_poll::TcpStreamPoll;
+use rtbench_core::io::{BufResult, TcpListener, TcpStream};
 use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
 
 use crate::support::thread_bound::ThreadBound;
 
-/// A monoio TCP connection, bridged to futures-io; Nagle's algorithm off.
-pub type MonoioTcpStream = ThreadBound<Compat<monoio::net::tcp::stream_poll::TcpStreamPoll>>;
+/// A monoio TCP connection; Nagle's algorithm off.
+pub struct MonoioTcpStream(ThreadBound<monoio::net::TcpStream>);
+
+impl MonoioTcpStream {
+    /// Turns Nagle's algorithm off (as every adapter does).
+    fn new(stream: monoio::net::TcpStream) -> io::Result<Self> {
+        stream.set_nodelay(true)?;
+        Ok(MonoioTcpStream(ThreadBound::new(stream)))
+    }
+
+    /// Opens a connection.
+    pub(super) async fn connect(addr: SocketAddr) -> io::Result<Self> {
+        Self::new(monoio::net::TcpStream::connect_addr(addr).await?)
+    }
+}
+
+impl TcpStream for MonoioTcpStream {
+    type PollIo = ThreadBound<Compat<TcpStreamPoll>>;
+
+    fn read(&mut self, mut buf: Vec<u8>) -> impl Future<Output = BufResult<usize>> + Send + '_ {
+        ThreadBound::new(async move {
+            // monoio fills the buffer from its start and sets its length.
+            buf.clear();
+            if buf.capacity() == 0 {
+                return (Ok(0), buf);
+            }
+            self.0.read(buf).await
+        })
+    }
+
+    fn write_all(&mut self, buf: Vec<u8>) -> impl Future<Output = BufResult<()>> + Send + '_ {
+        ThreadBound::new(async move {
+            let (result, buf) = self.0.write_all(buf).await;
+            (result.map(drop), buf)
+        })
+    }
+
+    fn shutdown(&mut self) -> impl Future<Output = io::Result<()>> + Send + '_ {
+        ThreadBound::new(async move { self.0.shutdown().await })
+    }
+
+    /// # Panics
+    /// If monoio cannot register the socket for readiness on its ring (what
+    /// `try_into_poll_io` does), which only fails when the kernel refuses the operation.
+    fn into_poll_io(self) -> Self::PollIo {
+        let poll = self.0.into_inner().try_into_poll_io().unwrap_or_else(|(error, _)| {
+            panic!("monoio: the socket could not be switched to poll-io: {error}")
+        });
+        ThreadBound::new(poll.compat())
+    }
+}
 
 /// A monoio TCP listener.
 pub struct MonoioListener(ThreadBound<monoio::net::TcpListener>);
@@ -38,24 +90,10 @@ impl TcpListener for MonoioListener {
         self.0.local_addr()
     }
 
-    fn accept(
-        &self,
-    ) -> impl std::future::Future<Output = io::Result<(Self::Stream, SocketAddr)>> + Send + '_ {
+    fn accept(&self) -> impl Future<Output = io::Result<(Self::Stream, SocketAddr)>> + Send + '_ {
         ThreadBound::new(async move {
             let (stream, peer) = self.0.accept().await?;
-            Ok((bridged(stream)?, peer))
+            Ok((MonoioTcpStream::new(stream)?, peer))
         })
     }
-}
-
-/// Opens a connection, bridged to futures-io.
-pub(super) async fn connect(addr: SocketAddr) -> io::Result<MonoioTcpStream> {
-    bridged(monoio::net::TcpStream::connect_addr(addr).await?)
-}
-
-/// Turns Nagle's algorithm off (as every adapter does) and bridges the stream.
-fn bridged(stream: monoio::net::TcpStream) -> io::Result<MonoioTcpStream> {
-    stream.set_nodelay(true)?;
-    let poll = stream.try_into_poll_io().map_err(|(error, _)| error)?;
-    Ok(ThreadBound::new(poll.compat()))
 }

@@ -11,7 +11,7 @@
 //! | `sleep` | `monoio::time::sleep`: deadline fixed at creation, millisecond wheel (tokio's design) | the same, thread-bound |
 //! | `yield_now` | none public; and a task woken during its own poll goes to the *front* of the queue, so the usual yield (wake, `Pending` once) lets nothing else run | [`yield_behind`]: a tiny spawned task wakes the caller from the back of the queue (one spawn per yield) |
 //! | `spawn_blocking` | `monoio::spawn_blocking` on an attached pool (panics without one) | monoio's `DefaultThreadPool` of [`BLOCKING_THREADS`] threads attached at build, panics caught |
-//! | TCP | owned-buffer `AsyncReadRent`/`AsyncWriteRent` over io_uring | bridged to futures-io through monoio's `poll-io` feature (`into_poll_io`: readiness on the ring) and tokio-util's `Compat` (module `io`) |
+//! | TCP | owned-buffer `AsyncReadRent`/`AsyncWriteRent` over io_uring | the same: one monoio call per contract call, on the caller's buffer; the poll-based bridge (`into_poll_io`, for hyper) is monoio's `poll-io` mode and tokio-util's `Compat` (module `io`) |
 //! | files | `monoio::fs::read` / `write` (io_uring) | the same |
 //! | processes | no API | `n/a` |
 //!
@@ -112,11 +112,12 @@ impl Runtime for Monoio {
         capabilities: Capabilities {
             local_spawn: Support::Native("monoio::spawn (every monoio task is local)"),
             blocking: Support::Native("monoio::spawn_blocking on its DefaultThreadPool (4 threads)"),
-            tcp: Support::Native(
-                "monoio::net over io_uring, through the poll-io bridge (futures-io)",
-            ),
+            tcp: Support::Native("monoio::net, owned buffers (io_uring)"),
             process: Support::Missing("monoio has no process API"),
             files: Support::Native("monoio::fs::read / write (io_uring)"),
+            poll_io: Support::Native(
+                "monoio's poll-io mode (readiness on the ring) through tokio-util's Compat",
+            ),
             io_backend: "io_uring",
         },
     };
@@ -180,7 +181,7 @@ impl Runtime for Monoio {
     fn tcp_connect(
         addr: SocketAddr,
     ) -> impl Future<Output = std::io::Result<Self::TcpStream>> + Send {
-        ThreadBound::new(io::connect(addr))
+        ThreadBound::new(MonoioTcpStream::connect(addr))
     }
 
     fn spawn_process(_command: Command) -> std::io::Result<Self::Child> {

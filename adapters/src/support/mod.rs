@@ -11,6 +11,7 @@
 //! - [`local_spawn`]: the two answers to `spawn_local` (`spawn_all_local!`,
 //!   `no_spawn_local!`), written once.
 //! - [`nodelay_listener`]: the contract's TCP listener over async-io based listeners.
+//! - [`poll_stream`]: the contract's owned-buffer TCP calls over a futures-io stream.
 //! - [`yield_behind`]: a `yield_now` for executors that re-poll a self-woken task at
 //!   once.
 //! - [`async_process_child`] (feature `async-process`): child processes through
@@ -36,6 +37,7 @@ pub mod catch_panic;
 pub mod current;
 pub mod local_spawn;
 pub mod nodelay_listener;
+pub mod poll_stream;
 #[cfg(feature = "smol-stack")]
 pub mod smol_stack;
 #[cfg(feature = "thread-bound")]

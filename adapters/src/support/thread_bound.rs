@@ -56,6 +56,16 @@ impl<T> ThreadBound<T> {
         ThreadBound { value: ManuallyDrop::new(value), home: this_thread() }
     }
 
+    /// The value, out of its wrapper (on its own thread only).
+    #[track_caller]
+    pub fn into_inner(self) -> T {
+        self.check("unwrapped");
+        let mut bound = ManuallyDrop::new(self);
+        // SAFETY: at home; the wrapper is never dropped (`ManuallyDrop`), so the value is
+        // taken out exactly once.
+        unsafe { ManuallyDrop::take(&mut bound.value) }
+    }
+
     fn at_home(&self) -> bool {
         self.home == this_thread()
     }

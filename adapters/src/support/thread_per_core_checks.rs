@@ -1,14 +1,13 @@
 //! Checks every thread-per-core adapter (glommio, monoio, compio) must pass beyond the
 //! contract suite, written once and instantiated in each adapter's tests: the
 //! thread-affinity wrapper fires where it must, a panicking root leaves the runtime
-//! usable, and TCP and files round-trip through the runtime's own I/O.
+//! usable, and TCP (owned buffers) and files round-trip through the runtime's own I/O.
 
 use std::panic::AssertUnwindSafe;
 use std::process::Command;
 use std::time::Duration;
 
-use futures::io::{AsyncReadExt, AsyncWriteExt};
-use rtbench_core::io::TcpListener;
+use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{Runtime, RuntimeConfig};
 
 /// Builds `R`, or panics with why not (these adapters' tests run where io_uring does).
@@ -56,23 +55,32 @@ pub fn processes_are_reported_missing<R: Runtime>() {
     assert!(!R::INFO.capabilities.process.is_available());
 }
 
-/// Five bytes there and back over loopback, the server reading exactly and the client to
-/// the end (so the server's close is seen).
+/// Five bytes there and back over loopback in owned buffers, the client reading to the
+/// end (so the server's shutdown is seen).
 pub fn tcp_echoes_over_loopback<R: Runtime>() {
     let echoed = runtime::<R>().block_on(async {
         let listener = R::tcp_bind("127.0.0.1:0".parse().unwrap()).await?;
         let addr = listener.local_addr()?;
         let server = R::spawn(async move {
             let (mut stream, _) = listener.accept().await?;
-            let mut buf = [0; 5];
-            stream.read_exact(&mut buf).await?;
-            stream.write_all(&buf).await?;
-            stream.close().await
+            let (read, buf) = stream.read(Vec::with_capacity(64)).await;
+            read?;
+            let (written, _) = stream.write_all(buf).await;
+            written?;
+            stream.shutdown().await
         });
         let mut client = R::tcp_connect(addr).await?;
-        client.write_all(b"hello").await?;
-        let mut echoed = Vec::new();
-        client.read_to_end(&mut echoed).await?;
+        let (written, _) = client.write_all(b"hello".to_vec()).await;
+        written?;
+        let (mut echoed, mut buf) = (Vec::new(), Vec::with_capacity(64));
+        loop {
+            let (read, filled) = client.read(buf).await;
+            if read? == 0 {
+                break;
+            }
+            echoed.extend_from_slice(&filled);
+            buf = filled;
+        }
         server.await.unwrap()?;
         std::io::Result::Ok(echoed)
     });
