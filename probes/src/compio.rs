@@ -39,7 +39,8 @@ impl FreshRuntime for Runtime {
 
 /// Probes compio, or says why it cannot run here (the adapter's io_uring checks).
 pub fn observe() -> Observation {
-    let usable = <rtbench_adapters::compio::Compio as rtbench_core::Runtime>::new(&Default::default());
+    let usable =
+        <rtbench_adapters::compio::Compio as rtbench_core::Runtime>::new(&Default::default());
     Observation {
         runtime: "compio",
         version: format!("compio {}", rtbench_adapters::versions::of("compio")),

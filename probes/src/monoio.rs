@@ -46,7 +46,8 @@ type Monoio = ::monoio::Runtime<Driver>;
 
 /// Probes monoio, or says why it cannot run here (the adapter's io_uring checks).
 pub fn observe() -> Observation {
-    let usable = <rtbench_adapters::monoio::Monoio as rtbench_core::Runtime>::new(&Default::default());
+    let usable =
+        <rtbench_adapters::monoio::Monoio as rtbench_core::Runtime>::new(&Default::default());
     Observation {
         runtime: "monoio",
         version: format!("monoio {}", rtbench_adapters::versions::of("monoio")),
