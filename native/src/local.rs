@@ -60,6 +60,10 @@ fn spawn_many<R: LocalTwins>(runtime: &R, params: &Params) -> Result<Outcome, Sc
 }
 
 /// The `yield_many` workload, each task yielding with `yield_now`.
+#[allow(
+    dead_code,
+    reason = "unused in a build whose only such runtime has no native yield (monoio)"
+)]
 pub fn yield_many<R: LocalTwins, Y: Future<Output = ()> + 'static>(
     runtime: &R,
     params: &Params,
