@@ -58,6 +58,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     tcp: Support::Emulated(
         "async-net on async-io's background reactor thread (futures has no reactor)",
     ),
+    poll_io: Support::Native("async-net's TcpStream is a futures-io stream itself"),
     process: Support::Emulated("async-process (futures has none)"),
     files: Support::Emulated("async-fs: std::fs on the shared `blocking` pool (futures has none)"),
     io_backend: "epoll (async-io, background reactor thread)",

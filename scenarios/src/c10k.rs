@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use event_listener::Event;
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use hdrhistogram::Histogram;
-use rtbench_core::io::TcpListener;
+use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
     ScenarioInfo,
@@ -162,7 +162,7 @@ async fn serve<R: Runtime>(
     for _ in 0..connections {
         let (stream, _) = listener.accept().await?;
         let _ = tokens.try_send(());
-        echoes.push(R::spawn(echo(stream)));
+        echoes.push(R::spawn(echo(stream.into_poll_io())));
     }
     let mut echoed = 0;
     for echo in echoes {
@@ -207,7 +207,7 @@ impl Client {
         handshakes.recv().await.map_err(|_| {
             ScenarioError::Check("the server stopped accepting before every client connected".into())
         })?;
-        let mut stream = R::tcp_connect(addr).await?;
+        let mut stream = R::tcp_connect(addr).await?.into_poll_io();
         let clients = &self.clients;
         if clients.connected.fetch_add(1, Ordering::AcqRel) + 1 == connections {
             clients.all_connected.notify(usize::MAX);

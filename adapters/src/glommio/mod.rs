@@ -58,6 +58,7 @@ use std::time::Duration;
 
 use self::thread_bound::ThreadBound;
 use crate::support::catch_panic::{catch_panic, catch_panic_sync, join_result, Caught};
+use crate::support::poll_stream::PollStream;
 use futures::FutureExt;
 use rtbench_core::{
     Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
@@ -115,7 +116,7 @@ impl Runtime for Glommio {
     type JoinHandle<T: Send + 'static> = GlommioJoinHandle<T>;
     type LocalJoinHandle<T: 'static> = GlommioJoinHandle<T>;
     type TcpListener = GlommioListener;
-    type TcpStream = GlommioTcpStream;
+    type TcpStream = PollStream<GlommioTcpStream>;
     type Child = rtbench_core::io::Unsupported;
 
     const INFO: RuntimeInfo = RuntimeInfo {
@@ -129,6 +130,7 @@ impl Runtime for Glommio {
             local_spawn: Support::Native("glommio::spawn_local (every glommio task is local)"),
             blocking: Support::Native("glommio's blocking thread pool (1 thread by default)"),
             tcp: Support::Native("glommio::net (io_uring)"),
+            poll_io: Support::Native("glommio::net::TcpStream is a futures-io stream itself"),
             process: Support::Missing("glommio has no process API"),
             files: Support::Native("glommio::io::BufferedFile (io_uring reads and writes)"),
             io_backend: "io_uring",
@@ -263,24 +265,32 @@ mod tests {
     }
 
     #[test]
-    fn tcp_echoes_over_loopback() {
-        use futures::io::{AsyncReadExt, AsyncWriteExt};
-        use rtbench_core::io::TcpListener;
+    fn tcp_echoes_over_loopback_in_owned_buffers() {
+        use rtbench_core::io::{TcpListener, TcpStream};
 
         let echoed = glommio().block_on(async {
             let listener = Glommio::tcp_bind("127.0.0.1:0".parse().unwrap()).await?;
             let addr = listener.local_addr()?;
             let server = Glommio::spawn(async move {
                 let (mut stream, _) = listener.accept().await?;
-                let mut buf = [0; 5];
-                stream.read_exact(&mut buf).await?;
-                stream.write_all(&buf).await?;
-                stream.flush().await
+                let (read, buf) = stream.read(Vec::with_capacity(64)).await;
+                read?;
+                let (written, _) = stream.write_all(buf).await;
+                written?;
+                stream.shutdown().await
             });
             let mut client = Glommio::tcp_connect(addr).await?;
-            client.write_all(b"hello").await?;
-            let mut echoed = Vec::new();
-            client.read_to_end(&mut echoed).await?;
+            let (written, _) = client.write_all(b"hello".to_vec()).await;
+            written?;
+            let (mut echoed, mut buf) = (Vec::new(), Vec::with_capacity(64));
+            loop {
+                let (read, filled) = client.read(buf).await;
+                if read? == 0 {
+                    break;
+                }
+                echoed.extend_from_slice(&filled);
+                buf = filled;
+            }
             server.await.unwrap()?;
             std::io::Result::Ok(echoed)
         });

@@ -9,6 +9,7 @@
 //! - [`local_spawn`]: the two answers to `spawn_local` (`spawn_all_local!`,
 //!   `no_spawn_local!`), written once.
 //! - [`nodelay_listener`]: the contract's TCP listener over async-io based listeners.
+//! - [`poll_stream`]: the contract's owned-buffer TCP calls over a futures-io stream.
 //! - [`async_process_child`] (feature `async-process`): child processes through
 //!   async-process.
 //! - [`smol_stack`] (feature `smol-stack`): smol's timer, I/O, file and blocking crates,
@@ -27,5 +28,6 @@ pub mod catch_panic;
 pub mod current;
 pub mod local_spawn;
 pub mod nodelay_listener;
+pub mod poll_stream;
 #[cfg(feature = "smol-stack")]
 pub mod smol_stack;
