@@ -3,19 +3,47 @@
 //! `LocalExecutor`'s `run` driving the root — on the adapter's executor
 //! ([`Glommio::native`]).
 
+use std::future::Future;
+
 use rtbench_adapters::glommio::Glommio;
-use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
+use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
+use rtbench_core::{JoinError, Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
 use rtbench_scenarios::{ping_pong, yield_many};
 
-use crate::{Twin, Twins, Workload};
+use crate::{Semantic, Twin, Twins, Workload};
 
 impl Twins for Glommio {
+    const SEMANTICS: &'static [Semantic<Self>] = &[
+        Semantic {
+            name: "catching panics",
+            workload: Workload::SpawnMany,
+            twin: |runtime, params| {
+                let spawned = Spawned::new(params);
+                let spawn = |body| glommio::spawn_local(catch_panic(body));
+                spawn_many_with(runtime, &spawned, spawned.bodies(), spawn, join_result)
+            },
+        },
+        Semantic {
+            name: "drop = detach (a detached task's JoinHandle)",
+            workload: Workload::SpawnMany,
+            twin: |runtime, params| {
+                let spawned = Spawned::new(params);
+                let spawn = |body| glommio::spawn_local(body).detach();
+                let join = |joined: Option<usize>| joined.ok_or(JoinError::Cancelled);
+                spawn_many_with(runtime, &spawned, spawned.bodies(), spawn, join)
+            },
+        },
+    ];
+
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
         Ok(match workload {
-            Workload::SpawnMany => spawn_many,
+            Workload::SpawnMany => |runtime, params| {
+                let spawned = Spawned::new(params);
+                spawn_many_with(runtime, &spawned, spawned.bodies(), glommio::spawn_local, Ok)
+            },
             Workload::YieldMany => yield_many,
             Workload::PingPong => ping_pong,
             Workload::ChainedSpawn => chained_spawn,
@@ -23,18 +51,25 @@ impl Twins for Glommio {
     }
 }
 
-fn spawn_many(runtime: &Glommio, params: &Params) -> Result<Outcome, ScenarioError> {
-    let spawned = Spawned::new(params);
-    let bodies = spawned.bodies();
+/// `spawn_many` of `spawned`'s `bodies`: each spawned by `spawn`, each handle's output turned into the
+/// body's value by `join` (`Ok` for glommio's own `Task`; the semantics' twins add one
+/// semantic each, as the adapter does it).
+fn spawn_many_with<B: Future<Output = usize>, H: Future>(
+    runtime: &Glommio,
+    spawned: &Spawned,
+    bodies: impl Iterator<Item = B>,
+    spawn: impl Fn(B) -> H,
+    join: impl Fn(H::Output) -> Result<usize, JoinError>,
+) -> Result<Outcome, ScenarioError> {
     let (index_sum, elapsed) = runtime.native().run(timed(async move {
-        let handles: Vec<_> = bodies.map(glommio::spawn_local).collect();
+        let handles: Vec<_> = bodies.map(spawn).collect();
         let mut index_sum = 0;
         for handle in handles {
-            index_sum += handle.await;
+            index_sum += join(handle.await)?;
         }
-        index_sum
+        Ok::<_, JoinError>(index_sum)
     }));
-    spawned.outcome(index_sum, elapsed)
+    spawned.outcome(index_sum?, elapsed)
 }
 
 fn yield_many(runtime: &Glommio, params: &Params) -> Result<Outcome, ScenarioError> {
