@@ -11,6 +11,10 @@
 //! runs up to `--pairs` pairs and stops after [`CELL_BUDGET`] once it has its minimum —
 //! every flavour and workload in about half a minute.
 //!
+//! Below the tables, one line per normalised semantic a flavour measures apart (its
+//! `Twins::SEMANTICS`: the native twin with only that semantic added, over the plain
+//! twin), so a cost the contract imposes on purpose is shown as such.
+//!
 //! Exit codes: 0 when every cell was measured or is `n/a`, 1 when a side failed its
 //! check or panicked (or stdout could not be written), 2 for bad names.
 
