@@ -33,8 +33,9 @@
 //! [`ThreadPoolBuilder::after_start`]: ::futures::executor::ThreadPoolBuilder::after_start
 //! [`RemoteHandle`]: ::futures::future::RemoteHandle
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::future::Future;
+use std::ptr;
 use std::sync::{Arc, OnceLock, Weak};
 
 use ::futures::executor::{LocalPool, LocalSpawner, ThreadPool};
@@ -66,7 +67,7 @@ const CAPABILITIES: Capabilities = Capabilities {
 
 thread_local! {
     /// `futures-local`'s spawner, on the thread inside its `block_on`.
-    static LOCAL_SPAWNER: RefCell<Option<LocalSpawner>> = const { RefCell::new(None) };
+    static LOCAL_SPAWNER: Cell<*const LocalSpawner> = const { Cell::new(ptr::null()) };
     /// `futures-pool`'s pool, on its workers and inside its `block_on`.
     static POOL: RefCell<Option<Weak<OnceLock<ThreadPool>>>> = const { RefCell::new(None) };
 }
@@ -123,8 +124,7 @@ impl Runtime for FuturesLocal {
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         let mut pool = self.pool.try_borrow_mut().expect("futures-local: nested block_on");
-        let _entered = current::enter(&LOCAL_SPAWNER, self.spawner.clone());
-        pool.run_until(future)
+        current::scoped(&LOCAL_SPAWNER, &self.spawner, || pool.run_until(future))
     }
 
     spawn_all_local!(Self::spawn_here);
@@ -147,7 +147,7 @@ impl FuturesPool {
 
     /// Hands `task` to the pool this thread belongs to.
     fn spawn_on_pool(task: impl Future<Output = ()> + Send + 'static) {
-        current::with(&POOL, Self::INFO.name, |slot| {
+        current::with_owned(&POOL, Self::INFO.name, |slot| {
             let slot = slot.upgrade().expect("futures-pool: spawn after the runtime was dropped");
             slot.get().expect("the pool is set before anything can spawn").spawn_ok(task);
         });

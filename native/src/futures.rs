@@ -10,7 +10,8 @@
 //! The roots are written once over `futures`' own spawning trait (`SpawnExt`, which both
 //! executors implement); a root is `Send` exactly when its spawner is, which the pool
 //! needs. Only the chain's link, which carries the spawner into the task it spawns, is
-//! written per executor. `futures` has no `yield_now`: `futures-local` uses
+//! written per executor — and again with a join handle (futures' own, detached by
+//! `forget`), the semantic every contract spawn has, measured apart. `futures` has no `yield_now`: `futures-local` uses
 //! futures-lite's (wake, then `Pending` once), which its `LocalPool` queues behind the
 //! ready tasks; on `futures-pool` it would not yield at all (see [`NO_NATIVE_YIELD`]).
 
@@ -39,6 +40,7 @@ spawner_twins!(FuturesLocal {
     hop: local_hop,
     spawn_many: spawn_many,
     ping_pong: ping_pong,
+    joinable_chain: joinable_local_hop,
     yield_many: yield_many
 });
 
@@ -47,6 +49,7 @@ spawner_twins!(FuturesPool {
     hop: pool_hop,
     spawn_many: spawn_many,
     ping_pong: ping_pong,
+    joinable_chain: joinable_pool_hop,
     yield_many: none(NO_NATIVE_YIELD)
 });
 
@@ -109,5 +112,26 @@ fn local_hop(spawner: LocalSpawner, link: Link) {
 fn pool_hop(pool: ThreadPool, link: Link) {
     if let Some(next) = link.next() {
         pool.clone().spawn_ok(async move { pool_hop(pool, next) });
+    }
+}
+
+/// [`local_hop`] with the semantic every contract spawn has: a join handle, here futures'
+/// own (`spawn_local_with_handle`), detached by `forget` (dropping it would cancel).
+fn joinable_local_hop(spawner: LocalSpawner, link: Link) {
+    if let Some(next) = link.next() {
+        let task = spawner
+            .clone()
+            .spawn_local_with_handle(async move { joinable_local_hop(spawner, next) });
+        task.expect(ALIVE).forget();
+    }
+}
+
+/// [`pool_hop`] with a join handle (`spawn_with_handle`), detached by `forget`.
+fn joinable_pool_hop(pool: ThreadPool, link: Link) {
+    if let Some(next) = link.next() {
+        pool.clone()
+            .spawn_with_handle(async move { joinable_pool_hop(pool, next) })
+            .expect(ALIVE)
+            .forget();
     }
 }

@@ -6,9 +6,12 @@
 use std::future::Future;
 
 use rtbench_adapters::glommio::Glommio;
+use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
+use rtbench_core::JoinError;
+use rtbench_scenarios::spawn_many::Spawned;
 
 use crate::local::{self, LocalTwins};
-use crate::{Twin, Twins, Workload};
+use crate::{Semantic, Twin, Twins, Workload};
 
 impl LocalTwins for Glommio {
     fn spawn_native<F>(future: F) -> impl Future<Output = F::Output> + 'static
@@ -29,6 +32,28 @@ impl LocalTwins for Glommio {
 }
 
 impl Twins for Glommio {
+    const SEMANTICS: &'static [Semantic<Self>] = &[
+        Semantic {
+            name: "catching panics",
+            workload: Workload::SpawnMany,
+            twin: |runtime, params| {
+                let spawned = Spawned::new(params);
+                let spawn = |body| glommio::spawn_local(catch_panic(body));
+                local::spawn_many_with(runtime, &spawned, spawned.bodies(), spawn, join_result)
+            },
+        },
+        Semantic {
+            name: "drop = detach (a detached task's JoinHandle)",
+            workload: Workload::SpawnMany,
+            twin: |runtime, params| {
+                let spawned = Spawned::new(params);
+                let spawn = |body| glommio::spawn_local(body).detach();
+                let join = |joined: Option<usize>| joined.ok_or(JoinError::Cancelled);
+                local::spawn_many_with(runtime, &spawned, spawned.bodies(), spawn, join)
+            },
+        },
+    ];
+
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
         local::twin(
             workload,

@@ -8,7 +8,7 @@
 
 use std::future::Future;
 
-use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
+use rtbench_core::{JoinError, Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
@@ -47,16 +47,29 @@ pub fn twin<R: LocalTwins>(
 
 fn spawn_many<R: LocalTwins>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
     let spawned = Spawned::new(params);
-    let bodies = spawned.bodies();
+    spawn_many_with(runtime, &spawned, spawned.bodies(), R::spawn_native, Ok)
+}
+
+/// `spawn_many` of `spawned`'s `bodies`, each spawned by `spawn` and each handle's output
+/// turned into the body's value by `join`: `Ok` for the runtime's own handle; the
+/// semantics' twins ([`crate::Semantic`]) add one normalised semantic each, as the
+/// adapter does it.
+pub fn spawn_many_with<R: LocalTwins, B: Future<Output = usize>, H: Future>(
+    runtime: &R,
+    spawned: &Spawned,
+    bodies: impl Iterator<Item = B>,
+    spawn: impl Fn(B) -> H,
+    join: impl Fn(H::Output) -> Result<usize, JoinError>,
+) -> Result<Outcome, ScenarioError> {
     let (index_sum, elapsed) = runtime.run_native(timed(async move {
-        let handles: Vec<_> = bodies.map(R::spawn_native).collect();
+        let handles: Vec<_> = bodies.map(spawn).collect();
         let mut index_sum = 0;
         for handle in handles {
-            index_sum += handle.await;
+            index_sum += join(handle.await)?;
         }
-        index_sum
+        Ok::<_, JoinError>(index_sum)
     }));
-    spawned.outcome(index_sum, elapsed)
+    spawned.outcome(index_sum?, elapsed)
 }
 
 /// The `yield_many` workload, each task yielding with `yield_now`.

@@ -30,6 +30,7 @@ spawner_twins!(SmolSingleThread {
     hop: local_hop,
     spawn_many: spawner::spawn_many,
     ping_pong: spawner::ping_pong,
+    catching_panics: spawner::spawn_many_caught,
     yield_many: spawner::yield_many
 });
 
@@ -38,6 +39,7 @@ spawner_twins!(SmolMultiThread {
     hop: spawner::hop,
     spawn_many: spawner::spawn_many,
     ping_pong: spawner::ping_pong,
+    catching_panics: spawner::spawn_many_caught,
     yield_many: spawner::yield_many
 });
 

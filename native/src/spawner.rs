@@ -8,6 +8,8 @@ use std::future::Future;
 
 use async_task::Task;
 use futures_lite::future::yield_now;
+use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
+use rtbench_core::JoinError;
 use rtbench_scenarios::chained_spawn::Link;
 use rtbench_scenarios::ping_pong::{self, Last};
 use rtbench_scenarios::yield_many::{self, Tally};
@@ -30,6 +32,20 @@ pub async fn spawn_many<E: Spawner>(
         index_sum += handle.await;
     }
     index_sum
+}
+
+/// [`spawn_many`] with each task's panic caught (`catch_panic`), as the contract's
+/// adapters spawn on async-executor, and turned into the contract's join result.
+pub async fn spawn_many_caught<E: Spawner>(
+    executor: E,
+    bodies: impl Iterator<Item = impl Future<Output = usize> + Send + 'static>,
+) -> Result<usize, JoinError> {
+    let handles: Vec<_> = bodies.map(|body| executor.spawn(catch_panic(body))).collect();
+    let mut index_sum = 0;
+    for handle in handles {
+        index_sum += join_result(handle.await)?;
+    }
+    Ok(index_sum)
 }
 
 pub async fn yield_many<E: Spawner>(executor: E, tasks: u64, yields: u64) -> Vec<Tally> {

@@ -6,6 +6,7 @@
 
 use std::future::Future;
 
+use rtbench_adapters::support::catch_panic::rethrow_as_guard;
 use rtbench_adapters::tokio::Tokio;
 use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
@@ -13,14 +14,20 @@ use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
 use rtbench_scenarios::{ping_pong, yield_many};
 
-use crate::{Twin, Twins, Workload};
+use crate::{Semantic, Twin, Twins, Workload};
 
 impl<const MULTI: bool> Twins for Tokio<MULTI> {
+    const SEMANTICS: &'static [Semantic<Self>] = &[Semantic {
+        name: "recording unretrieved panics (rethrow_as_guard: a catch_unwind per poll)",
+        workload: Workload::PingPong,
+        twin: ping_pong::<MULTI, true>,
+    }];
+
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
         Ok(match workload {
             Workload::SpawnMany => spawn_many,
             Workload::YieldMany => yield_many,
-            Workload::PingPong => ping_pong,
+            Workload::PingPong => ping_pong::<MULTI, false>,
             Workload::ChainedSpawn => chained_spawn,
         })
     }
@@ -88,7 +95,9 @@ fn yield_many<const MULTI: bool>(
     yield_many::outcome(Tokio::<MULTI>::INFO.class, yields, &tallies?, elapsed)
 }
 
-fn ping_pong<const MULTI: bool>(
+/// `ping_pong`; `GUARDED` wraps both players in the adapter's `rethrow_as_guard`, which
+/// is all the adapter adds to a tokio task (the [`Semantic`]).
+fn ping_pong<const MULTI: bool, const GUARDED: bool>(
     runtime: &Tokio<MULTI>,
     params: &Params,
 ) -> Result<Outcome, ScenarioError> {
@@ -97,7 +106,7 @@ fn ping_pong<const MULTI: bool>(
         runtime,
         timed(async move {
             let (server, returner) = ping_pong::players(rounds);
-            let (server, returner) = (tokio::spawn(server), tokio::spawn(returner));
+            let (server, returner) = (spawn::<GUARDED, _>(server), spawn::<GUARDED, _>(returner));
             Ok::<_, ScenarioError>((joined(server.await)?, joined(returner.await)?))
         }),
     );
@@ -118,6 +127,19 @@ fn chained_spawn<const MULTI: bool>(
         }),
     );
     chained_spawn::outcome(depth, reached, elapsed)
+}
+
+/// `tokio::spawn`, of `rethrow_as_guard(future)` if `GUARDED`.
+fn spawn<const GUARDED: bool, F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if GUARDED {
+        tokio::spawn(rethrow_as_guard(future))
+    } else {
+        tokio::spawn(future)
+    }
 }
 
 /// One link of the chain: the next one in a detached task.
