@@ -103,6 +103,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(&args),
         Command::Overhead(args) => overhead::main(&args),
         Command::Worker => worker::main(),
+        Command::Loadgen { args } => rtbench_loadgen::launch::process_main(&args),
     }
 }
 
