@@ -41,6 +41,7 @@ macro_rules! catalogue {
 
 pub mod io_support;
 mod scale;
+pub mod under_load;
 
 catalogue! {
     spawn_many::SpawnMany,
@@ -64,6 +65,18 @@ catalogue! {
     file_io::FileIo,
     million_tasks::MillionTasks,
     c10k::C10k,
+    echo_server::EchoServer,
+    http_server::HttpServer,
+}
+
+/// Whether `name` is a server scenario: the runtime serves, and its worker must start
+/// the load generator beside it ([`under_load`]).
+pub fn is_server(name: &str) -> bool {
+    [
+        <echo_server::EchoServer as Scenario>::INFO.name,
+        <http_server::HttpServer as Scenario>::INFO.name,
+    ]
+    .contains(&name)
 }
 
 /// The scenario called `name`, or an error listing the valid names.
