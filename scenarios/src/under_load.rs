@@ -69,8 +69,17 @@ pub const RATES: [(u32, [&str; 5]); 4] = [
     (90, ["p50 µs @90%", "p90 µs @90%", "p99 µs @90%", "p99.9 µs @90%", "max µs @90%"]),
 ];
 
+/// Where p99 and p99.9 are in each of [`RATES`]' name lists.
+pub const P99: usize = 2;
+/// See [`P99`].
+pub const P999: usize = 3;
+
 /// The headline: the closed loop's throughput.
 pub const THROUGHPUT: &str = "req/s";
+/// The server's CPU time per request.
+pub const SERVER_CPU: &str = "server CPU µs/req";
+/// The server process's peak resident memory.
+pub const PEAK_RSS: &str = "peak RSS MiB";
 
 /// A phase fails past this (far beyond a healthy one at any size here).
 const PHASE_LIMIT: Duration = Duration::from_secs(60);
@@ -191,8 +200,8 @@ fn outcome(job: &Job, report: &Report, server_cpu_ms: f64, launcher: &Launcher) 
     }
     let per_request_us = server_cpu_ms * 1e3 / job.requests().max(1) as f64;
     outcome = outcome
-        .metric(Metric::lower("server CPU µs/req", per_request_us))
-        .metric(Metric::lower("peak RSS MiB", peak_rss_kib() as f64 / 1024.0))
+        .metric(Metric::lower(SERVER_CPU, per_request_us))
+        .metric(Metric::lower(PEAK_RSS, peak_rss_kib() as f64 / 1024.0))
         .note(launcher.describe())
         .note("open-loop latencies are measured from each request's intended send time (wrk2's method)");
     let generator_cpus = match launcher {
