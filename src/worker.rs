@@ -45,7 +45,7 @@ pub fn main() -> ExitCode {
     };
     exit_when_parent_goes();
     limits::raise_open_files();
-    if rtbench_scenarios::is_server(&spec.scenario) {
+    if rtbench_scenarios::needs_load_generator(&spec.scenario) {
         if let Err(message) = place_server_and_generator() {
             say!("rtbench worker: {message}");
             return ExitCode::from(2);

@@ -5,7 +5,8 @@
 //! from **another process** (see [`launch`]), pinned to other CPUs where the machine
 //! has them, so the figures are the server's and not those of a client sharing its
 //! scheduler. It is built on std threads and blocking sockets, one thread per
-//! connection, on purpose: no async runtime is involved, so none of the runtimes being
+//! connection (per group of connections when thousands are held, [`Load::Held`]), on
+//! purpose: no async runtime is involved, so none of the runtimes being
 //! compared is also the one measuring; each request costs the generator one `write`
 //! and one or two `read`s, whatever the server; and the kernel's scheduler, not a
 //! runtime's, decides when a connection's thread runs.
@@ -32,7 +33,7 @@ pub mod phase;
 pub mod placement;
 pub mod protocol;
 
-pub use job::{Job, Report};
+pub use job::{Job, Load, Report};
 pub use launch::Launcher;
 pub use phase::Percentiles;
 pub use protocol::Protocol;

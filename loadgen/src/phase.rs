@@ -1,5 +1,6 @@
-//! One phase of load on a set of connections: closed loop or open loop, one thread per
-//! connection, every latency in an HDR histogram.
+//! One phase of load on a set of connections: closed loop, open loop, or rounds over
+//! many held connections; one thread per connection (per group of connections in the
+//! last), every latency in an HDR histogram.
 //!
 //! Both loops are bounded: by a request count fixed up front, and by a [`Limit`] on
 //! the phase's wall time, checked before every request and set as each socket's read
@@ -72,15 +73,51 @@ pub fn closed_loop(
     limit: Limit,
 ) -> Result<PhaseResult, LoadError> {
     let start = Instant::now();
-    run_threads(connections, start, limit, move |_, connection, deadline, latencies| {
+    run_threads(connections, 1, start, limit, move |_, mine, deadline, latencies| {
         for _ in 0..per_connection {
-            before_request(deadline, limit)?;
-            let sent = Instant::now();
-            connection.exchange()?;
-            record(latencies, sent.elapsed());
+            timed_exchanges(mine, deadline, limit, latencies)?;
         }
         Ok(())
     })
+}
+
+/// Many connections held open, few requests: `threads` threads share the connections,
+/// and in each of `rounds` rounds every connection sends one request (a thread's
+/// connections one after the other), `pause` apart. Latency is from send to answer.
+pub fn held_rounds(
+    connections: &mut [Exchanger],
+    threads: usize,
+    rounds: u64,
+    pause: Duration,
+    limit: Limit,
+) -> Result<PhaseResult, LoadError> {
+    let per_thread = connections.len().div_ceil(threads.max(1)).max(1);
+    let start = Instant::now();
+    run_threads(connections, per_thread, start, limit, move |_, mine, deadline, latencies| {
+        for round in 0..rounds {
+            if round > 0 {
+                thread::sleep(pause);
+            }
+            timed_exchanges(mine, deadline, limit, latencies)?;
+        }
+        Ok(())
+    })
+}
+
+/// One request on each of `connections`, each timed from its send.
+fn timed_exchanges(
+    connections: &mut [Exchanger],
+    deadline: Instant,
+    limit: Limit,
+    latencies: &mut Histogram<u64>,
+) -> Result<(), LoadError> {
+    for connection in connections {
+        before_request(deadline, limit)?;
+        let sent = Instant::now();
+        connection.exchange()?;
+        record(latencies, sent.elapsed());
+    }
+    Ok(())
 }
 
 /// A fixed sending schedule: request `i` (from 0) is meant to leave at
@@ -112,35 +149,33 @@ pub fn open_loop(
     limit: Limit,
 ) -> Result<PhaseResult, LoadError> {
     let stride = connections.len() as u64;
-    run_threads(
-        connections,
-        schedule.start,
-        limit,
-        move |index, connection, deadline, latencies| {
-            for request in (index as u64..schedule.count).step_by(stride as usize) {
-                before_request(deadline, limit)?;
-                let intended = schedule.intended(request);
-                if let Some(early) = intended.checked_duration_since(Instant::now()) {
-                    thread::sleep(early);
-                }
-                connection.exchange()?;
-                record(latencies, intended.elapsed());
+    run_threads(connections, 1, schedule.start, limit, move |index, mine, deadline, latencies| {
+        let connection = &mut mine[0];
+        for request in (index as u64..schedule.count).step_by(stride as usize) {
+            before_request(deadline, limit)?;
+            let intended = schedule.intended(request);
+            if let Some(early) = intended.checked_duration_since(Instant::now()) {
+                thread::sleep(early);
             }
-            Ok(())
-        },
-    )
+            connection.exchange()?;
+            record(latencies, intended.elapsed());
+        }
+        Ok(())
+    })
 }
 
-/// Runs `body` on one thread per connection and merges what they measured. `body` gets
-/// the connection's index, the connection, the phase's deadline and its histogram.
+/// Runs `body` on one thread per `per_thread` connections and merges what they
+/// measured. `body` gets the thread's index, its connections, the phase's deadline and
+/// its histogram.
 fn run_threads<F>(
     connections: &mut [Exchanger],
+    per_thread: usize,
     start: Instant,
     limit: Limit,
     body: F,
 ) -> Result<PhaseResult, LoadError>
 where
-    F: Fn(usize, &mut Exchanger, Instant, &mut Histogram<u64>) -> Result<(), LoadError> + Sync,
+    F: Fn(usize, &mut [Exchanger], Instant, &mut Histogram<u64>) -> Result<(), LoadError> + Sync,
 {
     let deadline = Instant::now().max(start) + limit.0;
     for connection in connections.iter() {
@@ -152,12 +187,12 @@ where
     let body = &body;
     let outcomes: Vec<Result<(Histogram<u64>, f64), LoadError>> = thread::scope(|scope| {
         let threads: Vec<_> = connections
-            .iter_mut()
+            .chunks_mut(per_thread)
             .enumerate()
-            .map(|(index, connection)| {
+            .map(|(index, mine)| {
                 scope.spawn(move || {
                     let mut latencies = new_histogram();
-                    body(index, connection, deadline, &mut latencies)?;
+                    body(index, mine, deadline, &mut latencies)?;
                     Ok((latencies, thread_cpu_ms()))
                 })
             })

@@ -7,12 +7,13 @@
 //! the generator checks every echo byte for byte.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use rtbench_core::io::TcpListener;
 use rtbench_core::{
     Capability, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo,
 };
-use rtbench_loadgen::Protocol;
+use rtbench_loadgen::{Job, Protocol};
 
 use crate::under_load::{self, Server, CONNECTIONS, OPEN_REQUESTS, REQUESTS};
 
@@ -43,8 +44,14 @@ impl Scenario for EchoServer {
 impl Server for EchoServer {
     const NAME: &'static str = Self::INFO.name;
 
-    fn protocol(params: &Params) -> Protocol {
-        Protocol::Echo { size: params.count(SIZE.name) }
+    type Served = u64;
+
+    fn job(params: &Params, addr: SocketAddr) -> Job {
+        under_load::rated_job(params, Protocol::Echo { size: params.count(SIZE.name) }, addr)
+    }
+
+    fn answered(served: &u64) -> u64 {
+        *served
     }
 
     fn serve<R: Runtime>(

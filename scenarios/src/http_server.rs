@@ -14,6 +14,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,7 +30,7 @@ use rtbench_core::{
     Capability, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo,
 };
 use rtbench_loadgen::protocol::{http_body, http_seq};
-use rtbench_loadgen::Protocol;
+use rtbench_loadgen::{Job, Protocol};
 
 use crate::http_fetch::rt::HyperIo;
 use crate::under_load::{self, Server, CONNECTIONS, OPEN_REQUESTS, REQUESTS};
@@ -67,8 +68,14 @@ impl Scenario for HttpServer {
 impl Server for HttpServer {
     const NAME: &'static str = Self::INFO.name;
 
-    fn protocol(_: &Params) -> Protocol {
-        Protocol::Http
+    type Served = u64;
+
+    fn job(params: &Params, addr: SocketAddr) -> Job {
+        under_load::rated_job(params, Protocol::Http, addr)
+    }
+
+    fn answered(served: &u64) -> u64 {
+        *served
     }
 
     fn serve<R: Runtime>(

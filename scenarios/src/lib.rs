@@ -69,14 +69,20 @@ catalogue! {
     http_server::HttpServer,
 }
 
-/// Whether `name` is a server scenario: the runtime serves, and its worker must start
-/// the load generator beside it ([`under_load`]).
-pub fn is_server(name: &str) -> bool {
+/// Whether `name` is a server scenario measured at offered rates (a closed loop, then
+/// open loops; [`under_load`]): the report gives these a table and a latency chart.
+pub fn is_rated_server(name: &str) -> bool {
     [
         <echo_server::EchoServer as Scenario>::INFO.name,
         <http_server::HttpServer as Scenario>::INFO.name,
     ]
     .contains(&name)
+}
+
+/// Whether `name`'s clients are the load generator's: its worker must start the
+/// generator beside it (the rated servers, and `c10k`).
+pub fn needs_load_generator(name: &str) -> bool {
+    is_rated_server(name) || name == <c10k::C10k as Scenario>::INFO.name
 }
 
 /// The scenario called `name`, or an error listing the valid names.

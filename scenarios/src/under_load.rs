@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use rtbench_core::io::TcpListener;
 use rtbench_core::{Abort, Metric, Outcome, ParamSpec, Params, Runtime, ScenarioError};
-use rtbench_loadgen::{Job, Launcher, Protocol, Report};
+use rtbench_loadgen::{Job, Launcher, Load, Protocol, Report};
 
 use crate::io_support::{within, OpenFiles};
 
@@ -93,48 +93,77 @@ pub fn elements(params: &Params) -> u64 {
         + RATES.len() as u64 * params.get(OPEN_REQUESTS.name)
 }
 
-/// A server written once against the contract.
+/// A server written once against the contract, and the load it is put under.
 pub trait Server {
     /// The scenario's name, for messages.
     const NAME: &'static str;
 
-    /// What the generator says to it.
-    fn protocol(params: &Params) -> Protocol;
+    /// What the server reports once every connection is closed.
+    type Served: Send + 'static;
+
+    /// The generator's job against `addr`.
+    fn job(params: &Params, addr: SocketAddr) -> Job;
 
     /// Accepts exactly `connections` connections on `listener`, serves each until the
-    /// generator closes it, and returns how many requests it answered.
+    /// generator closes it, and reports what it did.
     fn serve<R: Runtime>(
         listener: R::TcpListener,
         connections: usize,
         params: &Params,
-    ) -> impl Future<Output = Result<u64, ScenarioError>> + Send + 'static;
+    ) -> impl Future<Output = Result<Self::Served, ScenarioError>> + Send + 'static;
+
+    /// How many requests the server answered.
+    fn answered(served: &Self::Served) -> u64;
 }
 
-/// The job the generator runs against `addr`.
-fn job(params: &Params, protocol: Protocol, addr: SocketAddr) -> Job {
-    Job {
-        addr,
-        protocol,
-        connections: params.count(CONNECTIONS.name),
+/// A job against `addr`, each phase limited to [`PHASE_LIMIT`].
+pub fn job(addr: SocketAddr, protocol: Protocol, connections: usize, load: Load) -> Job {
+    Job { addr, protocol, connections, load, phase_limit_ms: PHASE_LIMIT.as_millis() as u64 }
+}
+
+/// The rated job of `echo_server` and `http_server`: a closed loop, then open loops at
+/// each of [`RATES`].
+pub fn rated_job(params: &Params, protocol: Protocol, addr: SocketAddr) -> Job {
+    let load = Load::Rated {
         closed_per_connection: params.get(REQUESTS.name),
         open_percents: RATES.iter().map(|(percent, _)| *percent).collect(),
         open_requests: params.get(OPEN_REQUESTS.name),
-        phase_limit_ms: PHASE_LIMIT.as_millis() as u64,
-    }
+    };
+    job(addr, protocol, params.count(CONNECTIONS.name), load)
 }
 
-/// Runs server `S` on `runtime` under the generator's load; checks and reports it.
-pub fn run<R: Runtime, S: Server>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
+/// A server's run under load, checked: what the generator measured and what the server
+/// reported.
+pub struct Loaded<S: Server> {
+    /// The job that ran.
+    pub job: Job,
+    /// What the generator measured.
+    pub report: Report,
+    /// What the server reported.
+    pub served: S::Served,
+    /// The server's CPU time over the whole load, milliseconds.
+    pub server_cpu_ms: f64,
+    /// Where the load came from.
+    pub launcher: Launcher,
+}
+
+/// Runs server `S` on `runtime` under its job, and checks that every request was
+/// answered, checked by the generator and counted by the server. `connections` is the
+/// parameter that sets the number of connections (for the open-file check).
+pub fn drive<R: Runtime, S: Server>(
+    runtime: &R,
+    params: &Params,
+    connections: ParamSpec,
+) -> Result<Loaded<S>, ScenarioError> {
     let launcher = Launcher::current();
     // The server's end of each connection, and the generator's too when it runs here.
     let per = if launcher == Launcher::InProcess { 2 } else { 1 };
-    OpenFiles { scenario: S::NAME, param: CONNECTIONS, per }
-        .ensure(params.get(CONNECTIONS.name))?;
-    let (params, protocol) = (params.clone(), S::protocol(params));
-    let generator = launcher.clone();
+    OpenFiles { scenario: S::NAME, param: connections, per }
+        .ensure(params.get(connections.name))?;
+    let (params, generator) = (params.clone(), launcher.clone());
     let (report, served, cpu_ms, job) = runtime.run(async move {
         let listener = R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-        let job = job(&params, protocol, listener.local_addr()?);
+        let job = S::job(&params, listener.local_addr()?);
         let server = R::spawn(S::serve::<R>(listener, job.connections, &params));
         let before = process_cpu_ms();
         let report = match generate(generator, job.clone()).await {
@@ -148,12 +177,18 @@ pub fn run<R: Runtime, S: Server>(runtime: &R, params: &Params) -> Result<Outcom
             within::<R, _>("the server's end", PHASE_LIMIT, async { server.await? }).await?;
         Ok::<_, ScenarioError>((report, served, process_cpu_ms() - before, job))
     })?;
-    check(&job, &report, served)?;
+    check(&job, &report, S::answered(&served))?;
     let server_cpu_ms = match launcher {
         Launcher::InProcess => cpu_ms - report.cpu_ms(),
         Launcher::Process { .. } => cpu_ms,
     };
-    Ok(outcome(&job, &report, server_cpu_ms, &launcher))
+    Ok(Loaded { job, report, served, server_cpu_ms, launcher })
+}
+
+/// Runs server `S` under its rated job and reports throughput and latency at load.
+pub fn run<R: Runtime, S: Server>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
+    let loaded = drive::<R, S>(runtime, params, CONNECTIONS)?;
+    Ok(outcome(&loaded.job, &loaded.report, loaded.server_cpu_ms, &loaded.launcher))
 }
 
 /// Runs `job` with `launcher` on a thread of its own, and waits for it without blocking

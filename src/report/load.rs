@@ -23,8 +23,8 @@ pub fn chart_stem(view_stem: &str) -> String {
 }
 
 /// Whether `view` is of a server scenario.
-pub fn is_server(view: &View<'_>) -> bool {
-    rtbench_scenarios::is_server(view.scenario)
+pub fn is_rated(view: &View<'_>) -> bool {
+    rtbench_scenarios::is_rated_server(view.scenario)
 }
 
 /// The table columns: a header and the metric it shows.
@@ -42,7 +42,7 @@ fn columns() -> Vec<(String, &'static str)> {
 
 /// The section, or nothing when no server scenario was run.
 pub fn markdown(views: &[View<'_>]) -> String {
-    let views: Vec<&View<'_>> = views.iter().filter(|view| is_server(view)).collect();
+    let views: Vec<&View<'_>> = views.iter().filter(|view| is_rated(view)).collect();
     if views.is_empty() {
         return String::new();
     }

@@ -116,7 +116,7 @@ pub fn write_report(report: &Report, dir: &Path) -> io::Result<Rendered> {
             write_file(&charts_dir.join(format!("{}.svg", view.file_stem)), &svg)?;
             charts.push(view.file_stem.clone());
         }
-        let latency = load::is_server(&view).then(|| load::svg(&view));
+        let latency = load::is_rated(&view).then(|| load::svg(&view));
         if let Some(svg) = latency.transpose().map_err(io::Error::other)?.flatten() {
             let stem = load::chart_stem(&view.file_stem);
             write_file(&charts_dir.join(format!("{stem}.svg")), &svg)?;
