@@ -136,6 +136,8 @@ impl Server for C10k {
         under_load::job(addr, Protocol::Echo { size: PING }, params.count(CONNECTIONS.name), load)
     }
 
+    // Not `async fn`: its future would borrow `params`, and the server's must be 'static.
+    #[allow(clippy::manual_async_fn)]
     fn serve<R: Runtime>(
         listener: R::TcpListener,
         connections: usize,
