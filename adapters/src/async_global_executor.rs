@@ -3,11 +3,9 @@
 //! thread-local `LocalExecutor`, all under `async_io::block_on`. One multi-thread
 //! flavour.
 //!
-//! **Version**: 2.4.1, the one async-std 1.13 is built on and the only one available to
-//! this build (no network: only crates already downloaded can be used). The 3.x line
-//! should replace it once it can be fetched: raising the requirement in Cargo.toml is
-//! the whole change, and `list` then names the version that runs (the version table
-//! takes the one nearest to the adapters, not async-std's).
+//! **Version**: the 3.x line (async-std 1.13 still pulls in 2.4 for itself; the version
+//! table takes the one this crate resolved, so `list` names the one that runs). 3.x runs
+//! its global executor as async-executor's `StaticExecutor`.
 //!
 //! What the adapter normalises, as for async-std and smol:
 //! - **Thread count.** The executor is global and starts once per process:
@@ -93,6 +91,7 @@ impl Runtime for AsyncGlobalExecutor {
                 "the shared `blocking` pool (what async_global_executor::spawn_blocking uses)",
             ),
             tcp: Support::Emulated("async-net on async-io, the reactor its threads drive"),
+            poll_io: Support::Native("async-net's TcpStream is a futures-io stream itself"),
             process: Support::Emulated("async-process"),
             files: Support::Emulated("async-fs: std::fs on the shared `blocking` pool"),
             io_backend: "epoll (async-io)",

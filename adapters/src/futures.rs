@@ -36,7 +36,6 @@
 use std::cell::{RefCell, RefMut};
 use std::future::Future;
 use std::sync::{Arc, OnceLock, Weak};
-use std::task::Poll;
 
 use ::futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use ::futures::task::LocalSpawnExt;
@@ -45,6 +44,7 @@ use rtbench_core::{
 };
 
 use crate::support::current;
+use crate::support::yield_behind::yield_behind;
 use crate::{no_spawn_local, smol_stack_items, spawn_all_local};
 
 mod join;
@@ -58,6 +58,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     tcp: Support::Emulated(
         "async-net on async-io's background reactor thread (futures has no reactor)",
     ),
+    poll_io: Support::Native("async-net's TcpStream is a futures-io stream itself"),
     process: Support::Emulated("async-process (futures has none)"),
     files: Support::Emulated("async-fs: std::fs on the shared `blocking` pool (futures has none)"),
     io_backend: "epoll (async-io, background reactor thread)",
@@ -208,16 +209,7 @@ impl Runtime for FuturesPool {
     /// Wakes the caller through the back of the pool's queue (see the module docs): a
     /// wake-up during a poll would make the worker poll it again at once.
     fn yield_now() -> impl Future<Output = ()> + Send {
-        let mut yielded = false;
-        std::future::poll_fn(move |cx| {
-            if yielded {
-                return Poll::Ready(());
-            }
-            yielded = true;
-            let waker = cx.waker().clone();
-            Self::spawn_on_pool(async move { waker.wake() });
-            Poll::Pending
-        })
+        yield_behind(|waker| Self::spawn_on_pool(async move { waker.wake() }))
     }
 
     no_spawn_local!();

@@ -10,10 +10,13 @@
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
 //! | `glommio` (Linux only) | `glommio` | [`glommio`](mod@crate::glommio) |
 //! | `reference` | `reference` | [`reference`](mod@crate::reference) |
+//! | `monoio` (Linux only) | `monoio` | [`monoio`](mod@crate::monoio) |
+//! | `compio` (Linux only) | `compio` | [`compio`](mod@crate::compio) |
 //!
 //! What several adapters share (join handles over an async native `cancel`, the
-//! "current executor" thread-local, smol's I/O and timer crates…) is in [`support`];
-//! the native-semantics probes are in [`probes`].
+//! "current executor" thread-local, smol's I/O and timer crates…) is in [`support`].
+//! The native-semantics probes, which use the runtimes' own APIs and none of this crate's
+//! adapters, are a crate of their own (`rtbench-probes`).
 //!
 //! The registry ([`infos`], [`visit`]) is generated from one list,
 //! [`for_each_flavour!`], so adding a runtime is one module, one feature and one line
@@ -26,10 +29,14 @@ use rtbench_core::{RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
 pub mod async_global_executor;
 #[cfg(feature = "async-std")]
 pub mod async_std;
+#[cfg(all(feature = "compio", target_os = "linux"))]
+pub mod compio;
 #[cfg(feature = "futures")]
 pub mod futures;
 #[cfg(all(feature = "glommio", target_os = "linux"))]
 pub mod glommio;
+#[cfg(all(feature = "monoio", target_os = "linux"))]
+pub mod monoio;
 #[cfg(feature = "reference")]
 pub mod reference;
 #[cfg(feature = "smol")]
@@ -37,7 +44,6 @@ pub mod smol;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-pub mod probes;
 pub mod support;
 pub mod versions;
 
@@ -71,11 +77,12 @@ impl std::error::Error for AdapterError {}
 /// Calls `$callback! { … }` with every runtime flavour, in table order: **the one list
 /// of runtimes**. The registry below ([`infos`], [`visit`]) is generated from it, and so
 /// is everything else that enumerates runtimes: the contract and scenario tests, the
-/// native-semantics probes ([`probes::observe_all`]), and the native twins' registry of
+/// native-semantics probes (`rtbench_probes::observe_all`), and the native twins' registry of
 /// `rtbench-native` (so a flavour without twins does not compile).
 ///
 /// Each entry reads `#[cfg(…)] ident: Type` and, where the runtime's native semantics
-/// are probed, `, probed by path::to::observe`, then `;`. The identifier is the flavour's
+/// are probed, `, probed by module::function` (a module and function of the
+/// `rtbench-probes` crate, which calls it), then `;`. The identifier is the flavour's
 /// name as a Rust identifier (`-` becomes `_`; a test checks it), for generated test
 /// names. The `cfg`s name this crate's features and are evaluated where the callback
 /// expands: a crate that uses this macro forwards each feature under the same name (the
@@ -84,16 +91,18 @@ impl std::error::Error for AdapterError {}
 macro_rules! for_each_flavour {
     ($callback:ident) => {
         $callback! {
-            #[cfg(feature = "tokio")] tokio_ct: $crate::tokio::TokioCurrentThread, probed by $crate::probes::tokio::observe;
+            #[cfg(feature = "tokio")] tokio_ct: $crate::tokio::TokioCurrentThread, probed by tokio::observe;
             #[cfg(feature = "tokio")] tokio_mt: $crate::tokio::TokioMultiThread;
-            #[cfg(feature = "async-std")] async_std: $crate::async_std::AsyncStd, probed by $crate::probes::async_std::observe;
-            #[cfg(feature = "async-global-executor")] async_global_executor: $crate::async_global_executor::AsyncGlobalExecutor, probed by $crate::probes::async_global_executor::observe;
-            #[cfg(feature = "smol")] smol_1: $crate::smol::SmolSingleThread, probed by $crate::probes::smol::observe;
+            #[cfg(feature = "async-std")] async_std: $crate::async_std::AsyncStd, probed by async_std::observe;
+            #[cfg(feature = "async-global-executor")] async_global_executor: $crate::async_global_executor::AsyncGlobalExecutor, probed by async_global_executor::observe;
+            #[cfg(feature = "smol")] smol_1: $crate::smol::SmolSingleThread, probed by smol::observe;
             #[cfg(feature = "smol")] smol_mt: $crate::smol::SmolMultiThread;
-            #[cfg(feature = "futures")] futures_local: $crate::futures::FuturesLocal, probed by $crate::probes::futures::observe;
-            #[cfg(feature = "futures")] futures_pool: $crate::futures::FuturesPool, probed by $crate::probes::futures::observe_thread_pool;
-            #[cfg(all(feature = "glommio", target_os = "linux"))] glommio: $crate::glommio::Glommio, probed by $crate::probes::glommio::observe;
+            #[cfg(feature = "futures")] futures_local: $crate::futures::FuturesLocal, probed by futures::observe;
+            #[cfg(feature = "futures")] futures_pool: $crate::futures::FuturesPool, probed by futures::observe_thread_pool;
+            #[cfg(all(feature = "glommio", target_os = "linux"))] glommio: $crate::glommio::Glommio, probed by glommio::observe;
             #[cfg(feature = "reference")] reference: $crate::reference::Reference;
+            #[cfg(all(feature = "monoio", target_os = "linux"))] monoio: $crate::monoio::Monoio, probed by monoio::observe;
+            #[cfg(all(feature = "compio", target_os = "linux"))] compio: $crate::compio::Compio, probed by compio::observe;
         }
     };
 }

@@ -55,6 +55,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     local_spawn: Support::Native("LocalExecutor::spawn on the block_on thread"),
     blocking: Support::Native("blocking::unblock (the shared `blocking` pool)"),
     tcp: Support::Native("async-net (async-io reactor)"),
+    poll_io: Support::Native("async-net's TcpStream is a futures-io stream itself"),
     process: Support::Native("async-process"),
     files: Support::Native("async-fs (std::fs on the shared `blocking` pool)"),
     io_backend: "epoll (async-io)",

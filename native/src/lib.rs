@@ -87,10 +87,16 @@ mod workload;
 mod async_global_executor;
 #[cfg(feature = "async-std")]
 mod async_std;
+#[cfg(all(feature = "compio", target_os = "linux"))]
+mod compio;
 #[cfg(feature = "futures")]
 mod futures;
 #[cfg(all(feature = "glommio", target_os = "linux"))]
 mod glommio;
+#[cfg(all(any(feature = "glommio", feature = "monoio", feature = "compio"), target_os = "linux"))]
+mod local;
+#[cfg(all(feature = "monoio", target_os = "linux"))]
+mod monoio;
 #[cfg(feature = "reference")]
 mod reference;
 #[cfg(feature = "smol")]

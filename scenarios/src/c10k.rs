@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use futures::io::{AsyncReadExt, AsyncWriteExt};
-use rtbench_core::io::TcpListener;
+use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
     ScenarioInfo,
@@ -150,7 +150,7 @@ impl Server for C10k {
             for _ in 0..connections {
                 let (stream, _) = listener.accept().await?;
                 open.fetch_add(1, Ordering::SeqCst);
-                echoes.push(R::spawn(echo(stream, Arc::clone(&open))));
+                echoes.push(R::spawn(echo(stream.into_poll_io(), Arc::clone(&open))));
             }
             let open_at_once = open.load(Ordering::SeqCst);
             let rss = (before, resident_bytes()?);

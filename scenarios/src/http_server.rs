@@ -25,7 +25,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use rtbench_core::io::TcpListener;
+use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo,
 };
@@ -93,7 +93,7 @@ impl Server for HttpServer {
                 let answered = Arc::clone(&answered);
                 let service =
                     service_fn(move |request| respond::<R>(request, delay, Arc::clone(&answered)));
-                handles.push(R::spawn(builder.serve_connection(HyperIo::new(stream), service)));
+                handles.push(R::spawn(builder.serve_connection(HyperIo::new(stream.into_poll_io()), service)));
             }
             for handle in handles {
                 handle.await?.map_err(crate::http_fetch::http_error)?;

@@ -21,7 +21,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use futures::io::{AsyncReadExt, AsyncWriteExt};
-use rtbench_core::io::{AsyncRead, AsyncWrite, TcpListener};
+use rtbench_core::io::{AsyncRead, AsyncWrite, TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
     ScenarioInfo,
@@ -185,7 +185,7 @@ async fn serve<R: Runtime>(listener: R::TcpListener, connections: usize) -> io::
     let mut handles = Vec::with_capacity(connections);
     for _ in 0..connections {
         let (stream, _peer) = listener.accept().await?;
-        handles.push(R::spawn(echo(stream)));
+        handles.push(R::spawn(echo(stream.into_poll_io())));
     }
     let mut echoed = 0;
     for handle in handles {
@@ -217,7 +217,7 @@ async fn ping_pong<R: Runtime>(
     rounds: usize,
     size: usize,
 ) -> Result<Latencies, ScenarioError> {
-    let mut stream = R::tcp_connect(addr).await?;
+    let mut stream = R::tcp_connect(addr).await?.into_poll_io();
     let (mut message, mut reply) = (vec![0; size], vec![0; size]);
     let mut latencies = Latencies::default();
     for round in 0..rounds {

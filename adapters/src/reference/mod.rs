@@ -99,6 +99,7 @@ impl Runtime for Reference {
             local_spawn: Support::Native("every task runs on the block_on thread"),
             blocking: Support::Native("a new thread per call (no pool)"),
             tcp: Support::Native("its own reactor: epoll through the polling crate"),
+            poll_io: Support::Native("its stream implements futures-io itself"),
             process: Support::Emulated(
                 "async-process (its reaper thread; pipes on async-io's reactor thread)",
             ),

@@ -27,7 +27,7 @@ pub const DOCUMENTED: Documented = Documented {
 pub fn observe() -> Observation {
     Observation {
         runtime: "tokio",
-        version: format!("tokio {}", crate::versions::of("tokio")),
+        version: format!("tokio {}", rtbench_adapters::versions::of("tokio")),
         findings: on_own_thread(findings),
     }
 }

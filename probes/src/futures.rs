@@ -54,7 +54,7 @@ pub fn observe_thread_pool() -> Observation {
 }
 
 fn version() -> String {
-    format!("futures-executor {}", crate::versions::of("futures-executor"))
+    format!("futures-executor {}", rtbench_adapters::versions::of("futures-executor"))
 }
 
 /// async-io's sleep: the experiments' clock (futures has none).

@@ -26,11 +26,17 @@ use ::futures::channel::oneshot;
 pub mod async_global_executor;
 #[cfg(feature = "async-std")]
 pub mod async_std;
+#[cfg(all(feature = "compio", target_os = "linux"))]
+pub mod compio;
+#[cfg(all(any(feature = "monoio", feature = "compio"), target_os = "linux"))]
+mod fresh;
 #[cfg(feature = "futures")]
 pub mod futures;
 #[cfg(all(feature = "glommio", target_os = "linux"))]
 pub mod glommio;
 mod io_backend;
+#[cfg(all(feature = "monoio", target_os = "linux"))]
+pub mod monoio;
 #[cfg(feature = "smol")]
 pub mod smol;
 #[cfg(feature = "tokio")]
@@ -226,21 +232,21 @@ pub const SETTLE: Duration = Duration::from_secs(2);
 pub const PANIC_MESSAGE: &str = "rtbench probe: deliberate panic";
 
 /// Observes every probed runtime compiled into this build, one after the other, in
-/// registry order ([`for_each_flavour!`](crate::for_each_flavour): its `probed by`
+/// registry order ([`for_each_flavour!`](rtbench_adapters::for_each_flavour): its `probed by`
 /// entries).
 pub fn observe_all() -> Vec<Observation> {
     macro_rules! observations {
-        ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {
-            vec![$($( #[cfg($cfg)] $probe(), )?)*]
+        ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $module:ident::$probe:ident)?; )*) => {
+            vec![$($( #[cfg($cfg)] crate::$module::$probe(), )?)*]
         };
     }
-    crate::for_each_flavour!(observations)
+    rtbench_adapters::for_each_flavour!(observations)
 }
 
 /// The native-semantics table, in markdown, generated from `observations`.
 ///
 /// ```
-/// use rtbench_adapters::probes::{markdown_table, Observation};
+/// use rtbench_probes::{markdown_table, Observation};
 ///
 /// let missing = Observation {
 ///     runtime: "glommio",

@@ -2,9 +2,9 @@
 //! handle, panics, cancelling, timer granularity, blocking, `!Send`, I/O backend),
 //! generated from the probes' observations on this machine.
 //!
-//! `cargo run --release --example semantics_table`
+//! `cargo run --release -p rtbench-probes --example semantics_table`
 
-use rtbench_adapters::probes;
+use rtbench_probes as probes;
 
 fn main() {
     hide_the_probes_own_panics();

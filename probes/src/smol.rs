@@ -31,7 +31,7 @@ pub const DOCUMENTED: Documented = Documented {
 pub fn observe() -> Observation {
     Observation {
         runtime: "smol",
-        version: format!("async-executor {}", crate::versions::of("async-executor")),
+        version: format!("async-executor {}", rtbench_adapters::versions::of("async-executor")),
         findings: Ok(on_own_thread(findings)),
     }
 }

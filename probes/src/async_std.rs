@@ -29,7 +29,7 @@ pub const DOCUMENTED: Documented = Documented {
 pub fn observe() -> Observation {
     Observation {
         runtime: "async-std (legacy)",
-        version: format!("async-std {}", crate::versions::of("async-std")),
+        version: format!("async-std {}", rtbench_adapters::versions::of("async-std")),
         findings: Ok(on_own_thread(findings)),
     }
 }

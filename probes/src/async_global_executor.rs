@@ -29,7 +29,10 @@ pub const DOCUMENTED: Documented = Documented {
 pub fn observe() -> Observation {
     Observation {
         runtime: "async-global-executor",
-        version: format!("async-global-executor {}", crate::versions::of("async-global-executor")),
+        version: format!(
+            "async-global-executor {}",
+            rtbench_adapters::versions::of("async-global-executor")
+        ),
         findings: Ok(on_own_thread(findings)),
     }
 }

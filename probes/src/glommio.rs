@@ -30,7 +30,7 @@ pub const DOCUMENTED: Documented = Documented {
 pub fn observe() -> Observation {
     Observation {
         runtime: "glommio",
-        version: format!("glommio {}", crate::versions::of("glommio")),
+        version: format!("glommio {}", rtbench_adapters::versions::of("glommio")),
         findings: on_own_thread(findings),
     }
 }
