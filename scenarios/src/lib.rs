@@ -41,6 +41,7 @@ macro_rules! catalogue {
 
 pub mod io_support;
 mod scale;
+pub mod under_load;
 
 catalogue! {
     spawn_many::SpawnMany,
@@ -64,6 +65,24 @@ catalogue! {
     file_io::FileIo,
     million_tasks::MillionTasks,
     c10k::C10k,
+    echo_server::EchoServer,
+    http_server::HttpServer,
+}
+
+/// Whether `name` is a server scenario measured at offered rates (a closed loop, then
+/// open loops; [`under_load`]): the report gives these a table and a latency chart.
+pub fn is_rated_server(name: &str) -> bool {
+    [
+        <echo_server::EchoServer as Scenario>::INFO.name,
+        <http_server::HttpServer as Scenario>::INFO.name,
+    ]
+    .contains(&name)
+}
+
+/// Whether `name`'s clients are the load generator's: its worker must start the
+/// generator beside it (the rated servers, and `c10k`).
+pub fn needs_load_generator(name: &str) -> bool {
+    is_rated_server(name) || name == <c10k::C10k as Scenario>::INFO.name
 }
 
 /// The scenario called `name`, or an error listing the valid names.

@@ -194,8 +194,9 @@ async fn serve<R: Runtime>(listener: R::TcpListener, connections: usize) -> io::
     Ok(echoed)
 }
 
-/// Sends back whatever arrives until the peer closes; returns the bytes echoed.
-async fn echo(mut stream: impl AsyncRead + AsyncWrite + Unpin) -> io::Result<u64> {
+/// Sends back whatever arrives until the peer closes; returns the bytes echoed. (Also
+/// `echo_server`'s connection handler: the one place its stream I/O happens.)
+pub(crate) async fn echo(mut stream: impl AsyncRead + AsyncWrite + Unpin) -> io::Result<u64> {
     let mut buffer = vec![0; 16 * 1024];
     let mut echoed = 0;
     loop {

@@ -37,6 +37,11 @@ pub fn markdown(results: &Report, charts: &[String]) -> String {
         if charts.contains(stem) {
             let path = format!("{}/{stem}.svg", chart::DIR);
             let _ = writeln!(out, "### {title}\n\n[![{title}]({path})]({path})\n");
+            let latency = super::load::chart_stem(stem);
+            if charts.contains(&latency) {
+                let path = format!("{}/{latency}.svg", chart::DIR);
+                let _ = writeln!(out, "[![{title}: latency at load]({path})]({path})\n");
+            }
         } else {
             let _ = writeln!(
                 out,

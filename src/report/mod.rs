@@ -14,6 +14,7 @@
 pub mod bmf;
 pub mod chart;
 pub mod index;
+pub mod load;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -113,7 +114,13 @@ pub fn write_report(report: &Report, dir: &Path) -> io::Result<Rendered> {
     for view in views(&report.cells) {
         if let Some(svg) = chart::svg(&view).map_err(io::Error::other)? {
             write_file(&charts_dir.join(format!("{}.svg", view.file_stem)), &svg)?;
-            charts.push(view.file_stem);
+            charts.push(view.file_stem.clone());
+        }
+        let latency = load::is_rated(&view).then(|| load::svg(&view));
+        if let Some(svg) = latency.transpose().map_err(io::Error::other)?.flatten() {
+            let stem = load::chart_stem(&view.file_stem);
+            write_file(&charts_dir.join(format!("{stem}.svg")), &svg)?;
+            charts.push(stem);
         }
     }
     write_file(&dir.join(index::FILE_NAME), &index::markdown(report, &charts))?;

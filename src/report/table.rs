@@ -104,6 +104,7 @@ pub fn markdown(report: &Report) -> String {
             out.push('\n');
         }
     }
+    out.push_str(&super::load::markdown(&super::views(&report.cells)));
     out
 }
 

@@ -252,7 +252,7 @@ async fn exchange<R: Runtime>(
 }
 
 /// A hyper error as the scenario's I/O error.
-fn http_error(error: hyper::Error) -> ScenarioError {
+pub(crate) fn http_error(error: hyper::Error) -> ScenarioError {
     ScenarioError::Io(io::Error::other(error))
 }
 
