@@ -9,7 +9,7 @@
 //! does something different in kind. Full sizes (tokio's benchmark parameters, as the
 //! `overhead` bench) by default: a run of any workload takes milliseconds, so each cell
 //! runs up to `--pairs` pairs and stops after [`CELL_BUDGET`] once it has its minimum —
-//! every flavour and workload in about half a minute.
+//! every flavour and workload in well under a minute.
 //!
 //! Exit codes: 0 when every cell was measured or is `n/a`, 1 when a side failed its
 //! check or panicked (or stdout could not be written), 2 for bad names.

@@ -3,13 +3,17 @@
 //! `LocalExecutor`'s `run` driving the root — on the adapter's executor
 //! ([`Glommio::native`]).
 
+use std::io;
+use std::net::SocketAddr;
+
 use rtbench_adapters::glommio::Glommio;
 use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
-use rtbench_scenarios::{ping_pong, yield_many};
+use rtbench_scenarios::{ping_pong, tcp_round_trip, yield_many};
 
+use crate::tcp::{self, NativeTcp, LOOPBACK};
 use crate::{Twin, Twins, Workload};
 
 impl Twins for Glommio {
@@ -19,6 +23,7 @@ impl Twins for Glommio {
             Workload::YieldMany => yield_many,
             Workload::PingPong => ping_pong,
             Workload::ChainedSpawn => chained_spawn,
+            Workload::TcpRoundTrip => tcp_round_trip,
         })
     }
 }
@@ -74,6 +79,43 @@ fn chained_spawn(runtime: &Glommio, params: &Params) -> Result<Outcome, Scenario
         reached.recv().await
     }));
     chained_spawn::outcome(depth, reached, elapsed)
+}
+
+fn tcp_round_trip(runtime: &Glommio, params: &Params) -> Result<Outcome, ScenarioError> {
+    let (rounds, size) = (params.get("rounds"), params.count("size"));
+    let (echoed, elapsed) = runtime.native().run(timed(async move {
+        let (listener, addr) = GlommioNet.bind().await?;
+        let server = glommio::spawn_local(tcp::serve::<GlommioNet>(listener, size));
+        tcp::client(&GlommioNet, addr, rounds, size).await?;
+        Ok::<_, ScenarioError>(server.await?)
+    }));
+    tcp_round_trip::outcome(rounds, size, echoed, elapsed)
+}
+
+/// glommio's own `net` (io_uring).
+struct GlommioNet;
+
+impl NativeTcp for GlommioNet {
+    type Listener = glommio::net::TcpListener;
+    type Stream = glommio::net::TcpStream;
+
+    async fn bind(&self) -> io::Result<(Self::Listener, SocketAddr)> {
+        let listener = glommio::net::TcpListener::bind(LOOPBACK)?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
+        let stream = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Stream> {
+        let stream = glommio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
 }
 
 /// One link of the chain: the next one in a detached task.

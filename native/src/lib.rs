@@ -1,10 +1,11 @@
 //! rtbench's native twins, and the engine that compares them with the contract.
 //!
 //! rtbench promises that a column shows the runtime, not the adapter. To hold it to
-//! that, each overhead [`Workload`] (four scenarios of the catalogue) is written again
+//! that, each overhead [`Workload`] (five scenarios of the catalogue) is written again
 //! for every flavour, directly against that runtime's own API, the way its own
 //! documentation and benches write it: its spawn and its handle, its yield, its
-//! `block_on`, and the root where rtbench puts it (in a spawned task on N-thread
+//! `block_on`, its own TCP listener and stream with their idiomatic read and write
+//! (`tcp`), and the root where rtbench puts it (in a spawned task on N-thread
 //! flavours, as `Runtime::run` does). A twin spawns the scenario's own task bodies and
 //! passes the scenario's own check (each scenario module exports them), so it cannot be
 //! faster by doing less; and it runs on the adapter's own runtime instance (each
@@ -24,7 +25,7 @@ use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, ScenarioError};
 
 /// The `Twins` impl of a flavour whose roots are written once over its spawner (smol,
 /// `futures`): `run` drives a root given the spawner, `hop` is the chain's link, and
-/// `spawn_many`, `ping_pong`, `yield_many` the roots; `yield_many: none(reason)` for a
+/// `spawn_many`, `ping_pong`, `tcp_round_trip`, `yield_many` the roots; `yield_many: none(reason)` for a
 /// flavour with no native yield. The four flavours differ only in those, but Rust
 /// cannot be generic over whether a root is `Send`, so a macro writes them.
 #[cfg(any(feature = "smol", feature = "futures"))]
@@ -44,6 +45,7 @@ macro_rules! spawner_twins {
         hop: $hop:path,
         spawn_many: $spawn_many:path,
         ping_pong: $ping_pong:path,
+        tcp_round_trip: $tcp:path,
         yield_many: $($yield:tt)+
     }) => {
         impl $crate::Twins for $flavour {
@@ -74,6 +76,12 @@ macro_rules! spawner_twins {
                         });
                         chained_spawn::outcome(depth, reached, elapsed)
                     },
+                    $crate::Workload::TcpRoundTrip => |runtime, params| {
+                        let (rounds, size) = (params.get("rounds"), params.count("size"));
+                        let (echoed, elapsed) =
+                            $run(runtime, |spawner| timed($tcp(spawner, rounds, size)));
+                        tcp_round_trip::outcome(rounds, size, echoed, elapsed)
+                    },
                 })
             }
         }
@@ -81,6 +89,15 @@ macro_rules! spawner_twins {
 }
 
 pub mod pairs;
+#[cfg(any(
+    feature = "async-std",
+    feature = "smol",
+    feature = "glommio",
+    feature = "futures",
+    feature = "reference",
+    feature = "async-global-executor"
+))]
+mod tcp;
 mod workload;
 
 #[cfg(feature = "async-global-executor")]

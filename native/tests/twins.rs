@@ -76,3 +76,8 @@ fn yield_many_twins_pass_the_scenario_check() {
 fn ping_pong_twins_pass_the_scenario_check() {
     on_every_flavour(Workload::PingPong);
 }
+
+#[test]
+fn tcp_round_trip_twins_pass_the_scenario_check() {
+    on_every_flavour(Workload::TcpRoundTrip);
+}

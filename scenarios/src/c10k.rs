@@ -24,7 +24,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use event_listener::Event;
-use futures::io::{AsyncReadExt, AsyncWriteExt};
 use hdrhistogram::Histogram;
 use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
@@ -32,11 +31,14 @@ use rtbench_core::{
     ScenarioInfo,
 };
 
-use crate::io_support::OpenFiles;
+use crate::io_support::{echo, read_exact, OpenFiles};
 use crate::scale::{resident_bytes, wait_until};
 
 /// Holds C loopback connections open, each pinging periodically.
 pub struct C10k;
+
+/// Bytes in a ping (a `u64`: connection and round).
+const PING: usize = 8;
 
 /// Connects started but not yet accepted, at most.
 pub const HANDSHAKE_WINDOW: usize = 64;
@@ -151,8 +153,9 @@ impl Scenario for C10k {
     }
 }
 
-/// Accepts `connections` connections, one echo task each; returns how many pings the
-/// echo tasks answered in total. Each accept hands a handshake token back to the clients.
+/// Accepts `connections` connections, one echo task each (reading at most one ping at a
+/// time); returns how many pings the echo tasks answered in total. Each accept hands a
+/// handshake token back to the clients.
 async fn serve<R: Runtime>(
     listener: R::TcpListener,
     connections: usize,
@@ -162,31 +165,16 @@ async fn serve<R: Runtime>(
     for _ in 0..connections {
         let (stream, _) = listener.accept().await?;
         let _ = tokens.try_send(());
-        echoes.push(R::spawn(echo(stream.into_poll_io())));
+        echoes.push(R::spawn(echo(stream, Vec::with_capacity(PING))));
     }
     let mut echoed = 0;
     for echo in echoes {
         echoed += echo.await??;
     }
-    Ok(echoed)
-}
-
-/// Echoes 8-byte pings until the client closes; returns how many it answered.
-async fn echo<S>(mut stream: S) -> Result<usize, ScenarioError>
-where
-    S: AsyncReadExt + AsyncWriteExt + Unpin,
-{
-    let mut ping = [0u8; 8];
-    let mut answered = 0;
-    loop {
-        match stream.read_exact(&mut ping).await {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(answered),
-            Err(error) => return Err(error.into()),
-        }
-        stream.write_all(&ping).await?;
-        answered += 1;
-    }
+    ScenarioError::ensure(echoed % PING as u64 == 0, || {
+        format!("the server echoed {echoed} bytes, not a whole number of {PING}-byte pings")
+    })?;
+    Ok((echoed / PING as u64) as usize)
 }
 
 /// One connection's life: connect, wait for every other connection, ping, close.
@@ -207,7 +195,7 @@ impl Client {
         handshakes.recv().await.map_err(|_| {
             ScenarioError::Check("the server stopped accepting before every client connected".into())
         })?;
-        let mut stream = R::tcp_connect(addr).await?.into_poll_io();
+        let mut stream = R::tcp_connect(addr).await?;
         let clients = &self.clients;
         if clients.connected.fetch_add(1, Ordering::AcqRel) + 1 == connections {
             clients.all_connected.notify(usize::MAX);
@@ -217,21 +205,27 @@ impl Client {
         let interval_us = self.interval.as_micros().max(1) as u64;
         R::sleep(Duration::from_micros((self.index as u64 * 7919) % interval_us)).await;
         let mut latencies = Vec::with_capacity(self.pings);
+        let (mut ping, mut reply) = (Vec::with_capacity(PING), Vec::with_capacity(PING));
         for round in 0..self.pings {
             if round > 0 {
                 R::sleep(self.interval).await;
             }
             let payload = ((self.index as u64) << 32 | round as u64).to_le_bytes();
+            ping.clear();
+            ping.extend_from_slice(&payload);
             let start = Instant::now();
-            stream.write_all(&payload).await?;
-            let mut reply = [0u8; 8];
-            stream.read_exact(&mut reply).await?;
+            let (written, back) = stream.write_all(ping).await;
+            ping = back;
+            written?;
+            let (read, back) = read_exact(&mut stream, reply, PING).await;
+            reply = back;
+            read?;
             latencies.push(start.elapsed().as_micros() as u64);
             ScenarioError::ensure(reply == payload, || {
                 format!("connection {} got {reply:?} back for ping {payload:?}", self.index)
             })?;
         }
-        stream.close().await?;
+        stream.shutdown().await?;
         Ok(latencies)
     }
 }
