@@ -88,12 +88,13 @@ fn chained_spawn(_: &AsyncStd, params: &Params) -> Result<Outcome, ScenarioError
 
 fn tcp_round_trip(_: &AsyncStd, params: &Params) -> Result<Outcome, ScenarioError> {
     let (rounds, size) = (params.get("rounds"), params.count("size"));
-    let (echoed, elapsed) = run(timed(async move {
+    let exchange = async move {
         let (listener, addr) = AsyncStdNet.bind().await?;
         let server = task::spawn(tcp::serve::<AsyncStdNet>(listener, size));
         tcp::client(&AsyncStdNet, addr, rounds, size).await?;
         Ok::<_, ScenarioError>(server.await?)
-    }));
+    };
+    let (echoed, elapsed) = run(timed(tcp::within(rounds, exchange, task::sleep)));
     tcp_round_trip::outcome(rounds, size, echoed, elapsed)
 }
 

@@ -103,17 +103,21 @@ async fn ping_pong<S: SpawnExt>(spawner: S, rounds: u64) -> (Last, Last) {
     (server.await, returner.await)
 }
 
-/// The round trip on async-net (`futures` has no TCP; the adapter uses async-net too):
-/// the server in a task, the client here.
+/// The round trip on async-net and async-io's timer (`futures` has neither; the adapter
+/// uses them too): the server in a task, the client here.
 async fn tcp_round_trip<S: SpawnExt>(
     spawner: S,
     rounds: u64,
     size: usize,
 ) -> Result<u64, ScenarioError> {
-    let (listener, addr) = AsyncNet.bind().await?;
-    let server = spawner.spawn_with_handle(tcp::serve::<AsyncNet>(listener, size)).expect(ALIVE);
-    tcp::client(&AsyncNet, addr, rounds, size).await?;
-    Ok(server.await?)
+    let exchange = async {
+        let (listener, addr) = AsyncNet.bind().await?;
+        let server =
+            spawner.spawn_with_handle(tcp::serve::<AsyncNet>(listener, size)).expect(ALIVE);
+        tcp::client(&AsyncNet, addr, rounds, size).await?;
+        Ok(server.await?)
+    };
+    tcp::within(rounds, exchange, async_io::Timer::after).await
 }
 
 /// One link of the chain on `futures-local`: the next one in a task with no handle.

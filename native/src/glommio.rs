@@ -83,12 +83,14 @@ fn chained_spawn(runtime: &Glommio, params: &Params) -> Result<Outcome, Scenario
 
 fn tcp_round_trip(runtime: &Glommio, params: &Params) -> Result<Outcome, ScenarioError> {
     let (rounds, size) = (params.get("rounds"), params.count("size"));
-    let (echoed, elapsed) = runtime.native().run(timed(async move {
+    let exchange = async move {
         let (listener, addr) = GlommioNet.bind().await?;
         let server = glommio::spawn_local(tcp::serve::<GlommioNet>(listener, size));
         tcp::client(&GlommioNet, addr, rounds, size).await?;
         Ok::<_, ScenarioError>(server.await?)
-    }));
+    };
+    let (echoed, elapsed) =
+        runtime.native().run(timed(tcp::within(rounds, exchange, glommio::timer::sleep)));
     tcp_round_trip::outcome(rounds, size, echoed, elapsed)
 }
 

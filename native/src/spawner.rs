@@ -51,16 +51,20 @@ pub async fn ping_pong<E: Spawner>(executor: E, rounds: u64) -> (Last, Last) {
     (server.await, returner.await)
 }
 
-/// The round trip on async-net (smol's `net`): the server in a task, the client here.
+/// The round trip on async-net (smol's `net`): the server in a task, the client here,
+/// under async-io's timer (smol's).
 pub async fn tcp_round_trip<E: Spawner>(
     executor: E,
     rounds: u64,
     size: usize,
 ) -> Result<u64, ScenarioError> {
-    let (listener, addr) = AsyncNet.bind().await?;
-    let server = executor.spawn(tcp::serve::<AsyncNet>(listener, size));
-    tcp::client(&AsyncNet, addr, rounds, size).await?;
-    Ok(server.await?)
+    let exchange = async {
+        let (listener, addr) = AsyncNet.bind().await?;
+        let server = executor.spawn(tcp::serve::<AsyncNet>(listener, size));
+        tcp::client(&AsyncNet, addr, rounds, size).await?;
+        Ok(server.await?)
+    };
+    tcp::within(rounds, exchange, async_io::Timer::after).await
 }
 
 /// One link of the chain: the next one in a detached task, which carries the executor

@@ -5,8 +5,11 @@
 //! tokio's twin writes the same two tasks on tokio's own traits.
 //!
 //! Both ends turn Nagle's algorithm off, as the adapters do (a round trip of small
-//! messages would otherwise wait for delayed ACKs), and send and check exactly the
-//! scenario's messages ([`tcp_round_trip::seed`], [`tcp_round_trip::check_reply`]).
+//! messages would otherwise wait for delayed ACKs), send and check exactly the
+//! scenario's messages ([`tcp_round_trip::seed`], [`tcp_round_trip::check_reply`]), and
+//! run under the scenario's deadline ([`within`]) on the runtime's own timer: the
+//! scenario's `Runtime::timeout` keeps a timer pending through the exchange, which every
+//! turn of the runtime's loop pays for, so a twin without one would do less.
 
 use std::future::Future;
 use std::io;
@@ -14,7 +17,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use futures::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use rtbench_core::ScenarioError;
-use rtbench_scenarios::io_support::fill_pattern;
+use rtbench_scenarios::io_support::{fill_pattern, stalled};
 use rtbench_scenarios::tcp_round_trip;
 
 /// Where the listener binds: loopback, an ephemeral port.
@@ -33,6 +36,22 @@ pub trait NativeTcp {
     fn accept(listener: &Self::Listener) -> impl Future<Output = io::Result<Self::Stream>>;
     /// Connects to `addr`, Nagle's algorithm off.
     fn connect(&self, addr: SocketAddr) -> impl Future<Output = io::Result<Self::Stream>>;
+}
+
+/// Runs the round trips' `exchange` under the scenario's deadline for `rounds`, given
+/// the runtime's own `sleep` of that length (the future wins ties, as in the contract).
+pub async fn within<T, S: Future>(
+    rounds: u64,
+    exchange: impl Future<Output = Result<T, ScenarioError>>,
+    sleep: impl FnOnce(std::time::Duration) -> S,
+) -> Result<T, ScenarioError> {
+    let limit = tcp_round_trip::deadline(rounds);
+    let deadline = sleep(limit);
+    futures_lite::future::or(exchange, async move {
+        deadline.await;
+        Err(stalled(tcp_round_trip::WHAT, limit))
+    })
+    .await
 }
 
 /// The server task: accepts one connection and echoes it until the client closes, in

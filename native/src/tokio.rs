@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use rtbench_adapters::tokio::Tokio;
 use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
-use rtbench_scenarios::io_support::fill_pattern;
+use rtbench_scenarios::io_support::{fill_pattern, stalled};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
 use rtbench_scenarios::{ping_pong, tcp_round_trip, yield_many};
@@ -135,11 +135,18 @@ fn tcp_round_trip<const MULTI: bool>(
     let (echoed, elapsed) = run(
         runtime,
         timed(async move {
-            let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-            let addr = listener.local_addr()?;
-            let server = tokio::spawn(serve(listener, size));
-            client(addr, rounds, size).await?;
-            Ok::<_, ScenarioError>(joined(server.await)??)
+            let limit = tcp_round_trip::deadline(rounds);
+            let exchange = async move {
+                let listener =
+                    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+                let addr = listener.local_addr()?;
+                let server = tokio::spawn(serve(listener, size));
+                client(addr, rounds, size).await?;
+                Ok::<_, ScenarioError>(joined(server.await)??)
+            };
+            tokio::time::timeout(limit, exchange)
+                .await
+                .unwrap_or_else(|_| Err(stalled(tcp_round_trip::WHAT, limit)))
         }),
     );
     tcp_round_trip::outcome(rounds, size, echoed, elapsed)

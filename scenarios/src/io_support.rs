@@ -115,11 +115,12 @@ pub async fn within<R: Runtime, T>(
     limit: Duration,
     future: impl Future<Output = Result<T, ScenarioError>> + Send,
 ) -> Result<T, ScenarioError> {
-    R::timeout(limit, future).await.unwrap_or_else(|_| {
-        Err(ScenarioError::Check(format!(
-            "{what} did not finish within {limit:?}: a peer stalled or died"
-        )))
-    })
+    R::timeout(limit, future).await.unwrap_or_else(|_| Err(stalled(what, limit)))
+}
+
+/// The check error of an exchange (`what`) that outlived its deadline `limit`.
+pub fn stalled(what: &str, limit: Duration) -> ScenarioError {
+    ScenarioError::Check(format!("{what} did not finish within {limit:?}: a peer stalled or died"))
 }
 
 /// Latencies of one kind of operation, with nanosecond resolution and 3 significant
