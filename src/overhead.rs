@@ -9,7 +9,7 @@
 //! does something different in kind. Full sizes (tokio's benchmark parameters, as the
 //! `overhead` bench) by default: a run of any workload takes milliseconds, so each cell
 //! runs up to `--pairs` pairs and stops after [`CELL_BUDGET`] once it has its minimum —
-//! every flavour and workload in about half a minute.
+//! every flavour and workload in well under a minute.
 //!
 //! Below the tables, one line per normalised semantic a flavour measures apart (its
 //! `Twins::SEMANTICS`: the native twin with only that semantic added, over the plain

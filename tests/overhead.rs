@@ -57,7 +57,7 @@ fn bad_names_and_values_exit_2_and_say_what_is_valid() {
             &[
                 "--scenario",
                 "`awaitable`",
-                "valid: spawn_many, chained_spawn, yield_many, ping_pong",
+                "valid: spawn_many, chained_spawn, yield_many, ping_pong, tcp_round_trip",
             ],
         ),
         (&["overhead", "--pairs", "0"], &["--pairs", "0 is not in 1..=100000"]),

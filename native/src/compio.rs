@@ -7,10 +7,18 @@
 //! [`crate::local`]'s.
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use compio::buf::BufResult;
+use compio::io::{AsyncRead, AsyncWriteExt};
 
 use rtbench_adapters::compio::Compio;
 
 use crate::local::{self, LocalTwins};
+use crate::tcp::owned::{self, OwnedTcp};
+use crate::tcp::LOOPBACK;
 use crate::{Twin, Twins, Workload};
 
 impl LocalTwins for Compio {
@@ -39,6 +47,47 @@ impl Twins for Compio {
             Ok(|runtime, params| {
                 local::yield_many(runtime, params, futures_lite::future::yield_now)
             }),
+            Ok(owned::round_trip),
         )
+    }
+}
+
+/// compio's own `net` on io_uring, with its owned-buffer `read` and `write_all`.
+impl OwnedTcp for Compio {
+    type Listener = compio::net::TcpListener;
+    type Stream = compio::net::TcpStream;
+
+    async fn bind() -> io::Result<(Self::Listener, SocketAddr)> {
+        let listener = compio::net::TcpListener::bind(LOOPBACK).await?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
+        let (stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn connect(addr: SocketAddr) -> io::Result<Self::Stream> {
+        let stream = compio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn read(stream: &mut Self::Stream, mut buf: Vec<u8>) -> (io::Result<usize>, Vec<u8>) {
+        // compio appends after the buffer's length: from empty, it replaces the contents.
+        buf.clear();
+        let BufResult(read, buf) = stream.read(buf).await;
+        (read, buf)
+    }
+
+    async fn write_all(stream: &mut Self::Stream, buf: Vec<u8>) -> (io::Result<()>, Vec<u8>) {
+        let BufResult(written, buf) = stream.write_all(buf).await;
+        (written, buf)
+    }
+
+    fn native_sleep(duration: Duration) -> impl Future<Output = ()> {
+        compio::time::sleep(duration)
     }
 }

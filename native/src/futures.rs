@@ -21,12 +21,15 @@ use futures::executor::{LocalSpawner, ThreadPool};
 use futures::task::{LocalSpawnExt, SpawnExt};
 use futures_lite::future::yield_now;
 use rtbench_adapters::futures::{FuturesLocal, FuturesPool};
-use rtbench_core::Runtime;
+use rtbench_core::{Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::ping_pong::{self, Last};
 use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_scenarios::tcp_round_trip;
 use rtbench_scenarios::yield_many::{self, Tally};
+
+use crate::tcp::{self, AsyncNet, NativeTcp};
 
 /// Why `futures-pool` has no native twin of `yield_many`.
 const NO_NATIVE_YIELD: &str =
@@ -40,6 +43,7 @@ spawner_twins!(FuturesLocal {
     hop: local_hop,
     spawn_many: spawn_many,
     ping_pong: ping_pong,
+    tcp_round_trip: tcp_round_trip,
     joinable_chain: joinable_local_hop,
     yield_many: yield_many
 });
@@ -49,6 +53,7 @@ spawner_twins!(FuturesPool {
     hop: pool_hop,
     spawn_many: spawn_many,
     ping_pong: ping_pong,
+    tcp_round_trip: tcp_round_trip,
     joinable_chain: joinable_pool_hop,
     yield_many: none(NO_NATIVE_YIELD)
 });
@@ -99,6 +104,23 @@ async fn ping_pong<S: SpawnExt>(spawner: S, rounds: u64) -> (Last, Last) {
     let server = spawner.spawn_with_handle(server).expect(ALIVE);
     let returner = spawner.spawn_with_handle(returner).expect(ALIVE);
     (server.await, returner.await)
+}
+
+/// The round trip on async-net and async-io's timer (`futures` has neither; the adapter
+/// uses them too): the server in a task, the client here.
+async fn tcp_round_trip<S: SpawnExt>(
+    spawner: S,
+    rounds: u64,
+    size: usize,
+) -> Result<u64, ScenarioError> {
+    let exchange = async {
+        let (listener, addr) = AsyncNet.bind().await?;
+        let server =
+            spawner.spawn_with_handle(tcp::serve::<AsyncNet>(listener, size)).expect(ALIVE);
+        tcp::client(&AsyncNet, addr, rounds, size).await?;
+        Ok(server.await?)
+    };
+    tcp::within(rounds, exchange, async_io::Timer::after).await
 }
 
 /// One link of the chain on `futures-local`: the next one in a task with no handle.

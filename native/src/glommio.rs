@@ -4,13 +4,18 @@
 //! ([`Glommio::native`]). The workloads are [`crate::local`]'s.
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
 
 use rtbench_adapters::glommio::Glommio;
 use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
-use rtbench_core::JoinError;
+use rtbench_core::{JoinError, Outcome, Params, ScenarioError};
+use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_scenarios::tcp_round_trip;
 
 use crate::local::{self, LocalTwins};
+use crate::tcp::{self, NativeTcp, LOOPBACK};
 use crate::{Semantic, Twin, Twins, Workload};
 
 impl LocalTwins for Glommio {
@@ -62,6 +67,46 @@ impl Twins for Glommio {
                     glommio::executor().yield_now().await
                 })
             }),
+            Ok(tcp_round_trip),
         )
+    }
+}
+
+fn tcp_round_trip(runtime: &Glommio, params: &Params) -> Result<Outcome, ScenarioError> {
+    let (rounds, size) = (params.get("rounds"), params.count("size"));
+    let exchange = async move {
+        let (listener, addr) = GlommioNet.bind().await?;
+        let server = glommio::spawn_local(tcp::serve::<GlommioNet>(listener, size));
+        tcp::client(&GlommioNet, addr, rounds, size).await?;
+        Ok::<_, ScenarioError>(server.await?)
+    };
+    let (echoed, elapsed) =
+        runtime.native().run(timed(tcp::within(rounds, exchange, glommio::timer::sleep)));
+    tcp_round_trip::outcome(rounds, size, echoed, elapsed)
+}
+
+/// glommio's own `net` (io_uring).
+struct GlommioNet;
+
+impl NativeTcp for GlommioNet {
+    type Listener = glommio::net::TcpListener;
+    type Stream = glommio::net::TcpStream;
+
+    async fn bind(&self) -> io::Result<(Self::Listener, SocketAddr)> {
+        let listener = glommio::net::TcpListener::bind(LOOPBACK)?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
+        let stream = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Stream> {
+        let stream = glommio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
     }
 }

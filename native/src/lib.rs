@@ -1,10 +1,11 @@
 //! rtbench's native twins, and the engine that compares them with the contract.
 //!
 //! rtbench promises that a column shows the runtime, not the adapter. To hold it to
-//! that, each overhead [`Workload`] (four scenarios of the catalogue) is written again
+//! that, each overhead [`Workload`] (five scenarios of the catalogue) is written again
 //! for every flavour, directly against that runtime's own API, the way its own
 //! documentation and benches write it: its spawn and its handle, its yield, its
-//! `block_on`, and the root where rtbench puts it (in a spawned task on N-thread
+//! `block_on`, its own TCP listener and stream with their idiomatic read and write
+//! (`tcp`), and the root where rtbench puts it (in a spawned task on N-thread
 //! flavours, as `Runtime::run` does). A twin spawns the scenario's own task bodies and
 //! passes the scenario's own check (each scenario module exports them), so it cannot be
 //! faster by doing less; and it runs on the adapter's own runtime instance (each
@@ -24,11 +25,11 @@ use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, ScenarioError};
 
 /// The `Twins` impl of a flavour whose roots are written once over its spawner (smol,
 /// `futures`): `run` drives a root given the spawner, `hop` is the chain's link, and
-/// `spawn_many`, `ping_pong`, `yield_many` the roots; `yield_many: none(reason)` for a
-/// flavour with no native yield; optionally `catching_panics: root` (`spawn_many` with
-/// each task's panic caught, as the adapter spawns it) and `joinable_chain: link` (the
-/// chain with a native join handle on each spawn, detached), each a [`Semantic`]. The
-/// four flavours differ only in those, but Rust
+/// `spawn_many`, `ping_pong`, `tcp_round_trip`, `yield_many` the roots; `yield_many:
+/// none(reason)` for a flavour with no native yield; optionally `catching_panics: root`
+/// (`spawn_many` with each task's panic caught, as the adapter spawns it) and
+/// `joinable_chain: link` (the chain with a native join handle on each spawn,
+/// detached), each a [`Semantic`]. The four flavours differ only in those, but Rust
 /// cannot be generic over whether a root is `Send`, so a macro writes them.
 #[cfg(any(feature = "smol", feature = "futures"))]
 macro_rules! spawner_twins {
@@ -47,6 +48,7 @@ macro_rules! spawner_twins {
         hop: $hop:path,
         spawn_many: $spawn_many:path,
         ping_pong: $ping_pong:path,
+        tcp_round_trip: $tcp:path,
         $(catching_panics: $caught:path,)?
         $(joinable_chain: $joinable_hop:path,)?
         yield_many: $($yield:tt)+
@@ -108,6 +110,12 @@ macro_rules! spawner_twins {
                         });
                         chained_spawn::outcome(depth, reached, elapsed)
                     },
+                    $crate::Workload::TcpRoundTrip => |runtime, params| {
+                        let (rounds, size) = (params.get("rounds"), params.count("size"));
+                        let (echoed, elapsed) =
+                            $run(runtime, |spawner| timed($tcp(spawner, rounds, size)));
+                        tcp_round_trip::outcome(rounds, size, echoed, elapsed)
+                    },
                 })
             }
         }
@@ -115,6 +123,17 @@ macro_rules! spawner_twins {
 }
 
 pub mod pairs;
+#[cfg(any(
+    feature = "async-std",
+    feature = "smol",
+    feature = "glommio",
+    feature = "futures",
+    feature = "reference",
+    feature = "async-global-executor",
+    feature = "monoio",
+    feature = "compio"
+))]
+mod tcp;
 mod workload;
 
 #[cfg(feature = "async-global-executor")]
@@ -131,6 +150,7 @@ mod glommio;
 mod local;
 #[cfg(all(feature = "monoio", target_os = "linux"))]
 mod monoio;
+
 #[cfg(feature = "reference")]
 mod reference;
 #[cfg(feature = "smol")]

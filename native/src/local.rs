@@ -32,16 +32,19 @@ pub trait LocalTwins: Runtime {
 }
 
 /// The twin of `workload` on `R`; `yield_many` is the runtime's own (written with
-/// [`yield_many`] and its yield), or why it has none.
+/// [`yield_many`] and its yield), or why it has none, and `tcp_round_trip` its own TCP
+/// round trip (on its own sockets, so written per runtime), or why it has none.
 pub fn twin<R: LocalTwins>(
     workload: Workload,
     yield_many: Result<Twin<R>, &'static str>,
+    tcp_round_trip: Result<Twin<R>, &'static str>,
 ) -> Result<Twin<R>, &'static str> {
     Ok(match workload {
         Workload::SpawnMany => spawn_many::<R>,
         Workload::YieldMany => yield_many?,
         Workload::PingPong => ping_pong::<R>,
         Workload::ChainedSpawn => chained_spawn::<R>,
+        Workload::TcpRoundTrip => tcp_round_trip?,
     })
 }
 

@@ -4,10 +4,17 @@
 //! [`crate::local`]'s; `yield_many` has no twin (see [`NO_NATIVE_YIELD`]).
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 
 use rtbench_adapters::monoio::Monoio;
 
 use crate::local::{self, LocalTwins};
+use crate::tcp::owned::{self, OwnedTcp};
+use crate::tcp::LOOPBACK;
 use crate::{Twin, Twins, Workload};
 
 /// Why `yield_many` has no monoio twin.
@@ -34,6 +41,44 @@ impl LocalTwins for Monoio {
 
 impl Twins for Monoio {
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
-        local::twin(workload, Err(NO_NATIVE_YIELD))
+        local::twin(workload, Err(NO_NATIVE_YIELD), Ok(owned::round_trip))
+    }
+}
+
+/// monoio's own `net` on io_uring, with its owned-buffer `read` and `write_all`.
+impl OwnedTcp for Monoio {
+    type Listener = monoio::net::TcpListener;
+    type Stream = monoio::net::TcpStream;
+
+    async fn bind() -> io::Result<(Self::Listener, SocketAddr)> {
+        let listener = monoio::net::TcpListener::bind(LOOPBACK)?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
+        let (stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn connect(addr: SocketAddr) -> io::Result<Self::Stream> {
+        let stream = monoio::net::TcpStream::connect_addr(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn read(stream: &mut Self::Stream, mut buf: Vec<u8>) -> (io::Result<usize>, Vec<u8>) {
+        buf.clear();
+        stream.read(buf).await
+    }
+
+    async fn write_all(stream: &mut Self::Stream, buf: Vec<u8>) -> (io::Result<()>, Vec<u8>) {
+        let (written, buf) = stream.write_all(buf).await;
+        (written.map(drop), buf)
+    }
+
+    fn native_sleep(duration: Duration) -> impl Future<Output = ()> {
+        monoio::time::sleep(duration)
     }
 }

@@ -10,9 +10,12 @@ use async_task::Task;
 use futures_lite::future::yield_now;
 use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
 use rtbench_core::JoinError;
+use rtbench_core::ScenarioError;
 use rtbench_scenarios::chained_spawn::Link;
 use rtbench_scenarios::ping_pong::{self, Last};
 use rtbench_scenarios::yield_many::{self, Tally};
+
+use crate::tcp::{self, AsyncNet, NativeTcp};
 
 /// An executor, by what the roots use: its own `spawn`, giving a `Task`.
 pub trait Spawner: Clone + 'static {
@@ -62,6 +65,22 @@ pub async fn ping_pong<E: Spawner>(executor: E, rounds: u64) -> (Last, Last) {
     let (server, returner) = ping_pong::players(rounds);
     let (server, returner) = (executor.spawn(server), executor.spawn(returner));
     (server.await, returner.await)
+}
+
+/// The round trip on async-net (smol's `net`): the server in a task, the client here,
+/// under async-io's timer (smol's).
+pub async fn tcp_round_trip<E: Spawner>(
+    executor: E,
+    rounds: u64,
+    size: usize,
+) -> Result<u64, ScenarioError> {
+    let exchange = async {
+        let (listener, addr) = AsyncNet.bind().await?;
+        let server = executor.spawn(tcp::serve::<AsyncNet>(listener, size));
+        tcp::client(&AsyncNet, addr, rounds, size).await?;
+        Ok(server.await?)
+    };
+    tcp::within(rounds, exchange, async_io::Timer::after).await
 }
 
 /// One link of the chain: the next one in a detached task, which carries the executor

@@ -122,3 +122,8 @@ fn semantic_twins_pass_the_scenario_check() {
         .collect();
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn tcp_round_trip_twins_pass_the_scenario_check() {
+    on_every_flavour(Workload::TcpRoundTrip);
+}

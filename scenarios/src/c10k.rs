@@ -27,7 +27,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use futures::io::{AsyncReadExt, AsyncWriteExt};
 use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
@@ -35,6 +34,7 @@ use rtbench_core::{
 };
 use rtbench_loadgen::{Job, Load, Protocol};
 
+use crate::io_support;
 use crate::scale::resident_bytes;
 use crate::under_load::{self, Server};
 
@@ -150,7 +150,7 @@ impl Server for C10k {
             for _ in 0..connections {
                 let (stream, _) = listener.accept().await?;
                 open.fetch_add(1, Ordering::SeqCst);
-                echoes.push(R::spawn(echo(stream.into_poll_io(), Arc::clone(&open))));
+                echoes.push(R::spawn(echo(stream, Arc::clone(&open))));
             }
             let open_at_once = open.load(Ordering::SeqCst);
             let rss = (before, resident_bytes()?);
@@ -167,25 +167,14 @@ impl Server for C10k {
     }
 }
 
-/// Echoes 8-byte pings until the client closes; returns how many it answered. `open`
-/// counts the connections not yet closed.
-async fn echo<S>(mut stream: S, open: Arc<AtomicUsize>) -> Result<u64, ScenarioError>
-where
-    S: AsyncReadExt + AsyncWriteExt + Unpin,
-{
-    let mut ping = [0u8; PING];
-    let mut answered = 0;
-    let ended = loop {
-        match stream.read_exact(&mut ping).await {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => break Ok(answered),
-            Err(error) => break Err(error.into()),
-        }
-        if let Err(error) = stream.write_all(&ping).await {
-            break Err(error.into());
-        }
-        answered += 1;
-    };
+/// Echoes 8-byte pings until the client closes, in owned buffers of one ping; returns
+/// how many it answered. `open` counts the connections not yet closed.
+async fn echo<S: TcpStream>(stream: S, open: Arc<AtomicUsize>) -> Result<u64, ScenarioError> {
+    let echoed = io_support::echo(stream, Vec::with_capacity(PING)).await;
     open.fetch_sub(1, Ordering::SeqCst);
-    ended
+    let echoed = echoed?;
+    ScenarioError::ensure(echoed % PING as u64 == 0, || {
+        format!("a connection echoed {echoed} bytes, not a whole number of {PING}-byte pings")
+    })?;
+    Ok(echoed / PING as u64)
 }

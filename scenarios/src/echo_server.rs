@@ -9,7 +9,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use rtbench_core::io::{TcpListener, TcpStream};
+use rtbench_core::io::TcpListener;
 use rtbench_core::{
     Capability, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo,
 };
@@ -64,7 +64,7 @@ impl Server for EchoServer {
         let mut handles = Vec::with_capacity(connections);
         for _ in 0..connections {
             let (stream, _peer) = listener.accept().await?;
-            handles.push(R::spawn(crate::tcp_echo::echo(stream.into_poll_io())));
+            handles.push(R::spawn(crate::io_support::echo(stream, Vec::with_capacity(size as usize))));
         }
         let mut echoed = 0;
         for handle in handles {

@@ -60,6 +60,7 @@ catalogue! {
     cancel::Cancel,
     panics::Panics,
     tcp_echo::TcpEcho,
+    tcp_round_trip::TcpRoundTrip,
     http_fetch::HttpFetch,
     subprocess::Subprocess,
     file_io::FileIo,

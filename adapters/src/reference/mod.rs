@@ -43,7 +43,7 @@ use rtbench_core::{
 use crate::spawn_all_local;
 use crate::support::async_process_child::{self, AsyncProcessChild};
 pub use executor::Executor;
-pub use reactor::{TcpListener, TcpStream};
+pub use reactor::{connect, Reactor, Socket, TcpListener, TcpStream};
 pub use task::JoinHandle;
 
 /// The reference executor, run by `block_on` on the calling thread.
