@@ -56,12 +56,16 @@ impl Scenario for HttpServer {
                   generator process: closed-loop req/s, open-loop latency at 25-90 % of it; \
                   every response checked",
         params: &[CONNECTIONS, REQUESTS, OPEN_REQUESTS, DELAY],
-        requires: &[Capability::Tcp],
+        requires: &[Capability::Tcp, Capability::PollIo],
         elements: under_load::elements,
     };
 
     fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
-        under_load::run::<R, Self>(runtime, params)
+        let outcome = under_load::run::<R, Self>(runtime, params)?;
+        Ok(outcome.note(format!(
+            "hyper reads and writes through the poll-based bridge: {}",
+            R::INFO.capabilities.poll_io.detail()
+        )))
     }
 }
 
