@@ -113,6 +113,19 @@ pub trait Twins: Runtime {
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str>;
 }
 
+/// Per-core flavours have no twins: the overhead workloads do not shard (they would be
+/// `n/a` through the contract too), and what the contract costs on each executor is
+/// what it costs on the single-thread flavour the per-core one is made of.
+#[cfg(any(feature = "tokio", feature = "smol", all(feature = "glommio", target_os = "linux")))]
+impl<R: rtbench_adapters::support::per_core::PerCoreInfo> Twins
+    for rtbench_adapters::support::per_core::PerCore<R>
+{
+    fn twin(_: Workload) -> Result<Twin<Self>, &'static str> {
+        Err("per-core: measured on the single-thread flavour it runs N of (the overhead \
+             workloads do not shard)")
+    }
+}
+
 /// Something to do with a flavour chosen by name, with its twins: like
 /// [`rtbench_core::RuntimeVisitor`], monomorphised per flavour.
 pub trait TwinsVisitor {

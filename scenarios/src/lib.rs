@@ -41,6 +41,7 @@ macro_rules! catalogue {
 
 pub mod io_support;
 mod scale;
+pub mod shards;
 
 catalogue! {
     spawn_many::SpawnMany,
@@ -64,6 +65,8 @@ catalogue! {
     file_io::FileIo,
     million_tasks::MillionTasks,
     c10k::C10k,
+    fan_out::FanOut,
+    fan_out_skewed::FanOutSkewed,
 }
 
 /// The scenario called `name`, or an error listing the valid names.

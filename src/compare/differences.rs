@@ -74,7 +74,7 @@ fn facts(environment: Option<&Environment>) -> Vec<(String, String)> {
         ("build", environment.build_profile.clone()),
         ("rtbench", format!("{} at {}", environment.rtbench_version, index::commit(environment))),
         ("sizes", request.size.label().to_owned()),
-        ("threads", request.threads.to_string()),
+        ("threads", crate::request::counts_text(&request.threads)),
         ("rounds", request.rounds.to_string()),
         (
             "sampling",

@@ -54,12 +54,12 @@ fn settings(request: &crate::request::RunRequest) -> String {
         None => "none".to_owned(),
     };
     format!(
-        "{} sizes, {} threads for multi-thread flavours; {} round(s) (worker processes) per \
+        "{} sizes, {} threads for N-thread and per-core flavours; {} round(s) (worker processes) per \
          cell, fewer (at least {}) once a cell's rounds have run {} s; each round {} warm-up \
          run(s) then {} to {} samples (sampling budget {} ms); watchdog {} s, memory limit \
          {memory}",
         request.size.label(),
-        request.threads,
+        crate::request::counts_text(&request.threads),
         request.rounds,
         request.rounds.min(crate::request::MIN_ROUNDS),
         request.cell_budget().as_secs_f64(),

@@ -9,6 +9,8 @@
 //! - [`local_spawn`]: the two answers to `spawn_local` (`spawn_all_local!`,
 //!   `no_spawn_local!`), written once.
 //! - [`nodelay_listener`]: the contract's TCP listener over async-io based listeners.
+//! - [`per_core`] (feature `per-core`): thread-per-core flavours out of single-thread
+//!   adapters, N executors one per thread.
 //! - [`async_process_child`] (feature `async-process`): child processes through
 //!   async-process.
 //! - [`smol_stack`] (feature `smol-stack`): smol's timer, I/O, file and blocking crates,
@@ -27,5 +29,7 @@ pub mod catch_panic;
 pub mod current;
 pub mod local_spawn;
 pub mod nodelay_listener;
+#[cfg(feature = "per-core")]
+pub mod per_core;
 #[cfg(feature = "smol-stack")]
 pub mod smol_stack;
