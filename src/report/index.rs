@@ -37,6 +37,11 @@ pub fn markdown(results: &Report, charts: &[String]) -> String {
         if charts.contains(stem) {
             let path = format!("{}/{stem}.svg", chart::DIR);
             let _ = writeln!(out, "### {title}\n\n[![{title}]({path})]({path})\n");
+            let scaling = format!("{stem}{}", super::sweep::SUFFIX);
+            if charts.contains(&scaling) {
+                let path = format!("{}/{scaling}.svg", chart::DIR);
+                let _ = writeln!(out, "Scaling with threads (speedup table in [results.md](results.md)):\n\n[![{title} by threads]({path})]({path})\n");
+            }
         } else {
             let _ = writeln!(
                 out,
