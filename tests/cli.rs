@@ -401,11 +401,22 @@ fn a_thread_sweep_writes_a_scaling_chart_and_a_speedup_table() {
     let cells = cells(&out);
     let mut measured: Vec<(String, u64)> = cells
         .iter()
-        .map(|c| (c["cell"]["runtime"].as_str().unwrap().to_owned(), c["cell"]["threads"].as_u64().unwrap()))
+        .map(|c| {
+            (
+                c["cell"]["runtime"].as_str().unwrap().to_owned(),
+                c["cell"]["threads"].as_u64().unwrap(),
+            )
+        })
         .collect();
     measured.sort();
     measured.dedup();
-    let expected = [("tokio-ct", 1), ("tokio-ct-tpc", 1), ("tokio-ct-tpc", 2), ("tokio-mt", 1), ("tokio-mt", 2)];
+    let expected = [
+        ("tokio-ct", 1),
+        ("tokio-ct-tpc", 1),
+        ("tokio-ct-tpc", 2),
+        ("tokio-mt", 1),
+        ("tokio-mt", 2),
+    ];
     let expected: Vec<(String, u64)> = expected.iter().map(|(r, t)| (r.to_string(), *t)).collect();
     assert_eq!(measured, expected);
     let two_shards = cells
@@ -432,7 +443,9 @@ fn a_thread_sweep_writes_a_scaling_chart_and_a_speedup_table() {
     for needle in ["fan_out: ns/task by threads", "tokio-mt", "tokio-ct-tpc (per-core)"] {
         assert!(chart.contains(needle), "`{needle}` missing from the scaling chart");
     }
-    assert!(fs::read_to_string(out.join("index.md")).unwrap().contains("charts/fan_out-scaling.svg"));
+    assert!(fs::read_to_string(out.join("index.md"))
+        .unwrap()
+        .contains("charts/fan_out-scaling.svg"));
 }
 
 /// tokio's version as the run recorded it.

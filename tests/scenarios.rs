@@ -39,8 +39,9 @@ pub fn check_every_scenario_on<R: Runtime>() {
             }
             Ok(Err(ScenarioError::Unsupported(reason))) => {
                 let unsharded = match rtbench_scenarios::sharding(info.name) {
-                    Some(Sharding::Unsharded(why)) => R::INFO.class == Class::PerCore
-                        && reason == format!("per-core: {why}"),
+                    Some(Sharding::Unsharded(why)) => {
+                        R::INFO.class == Class::PerCore && reason == format!("per-core: {why}")
+                    }
                     _ => false,
                 };
                 match capabilities.first_missing(info.requires) {

@@ -22,9 +22,7 @@ pub mod task;
 pub mod time;
 
 pub use capability::{Capabilities, Capability, Support};
-pub use runtime::{
-    Class, Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Shard, Unavailable,
-};
+pub use runtime::{Class, Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Shard, Unavailable};
 pub use scenario::{
     Metric, Outcome, ParamSpec, Params, Scenario, ScenarioError, ScenarioInfo, Sharding, Size,
 };

@@ -78,9 +78,11 @@ fn draw(
         .y_label_formatter(&|value| super::number(*value))
         .y_desc(metric)
         .draw()?;
-    for (class, color) in
-        [(Class::SingleThread, SINGLE_THREAD), (Class::MultiThread, MULTI_THREAD), (Class::PerCore, PER_CORE)]
-    {
+    for (class, color) in [
+        (Class::SingleThread, SINGLE_THREAD),
+        (Class::MultiThread, MULTI_THREAD),
+        (Class::PerCore, PER_CORE),
+    ] {
         let bars = (0..slots).filter_map(|i| {
             let cell = cells[i as usize];
             let (_, median, _) = figures[i as usize]?;

@@ -170,9 +170,9 @@ fn draw(
             true => chart.draw_series(DashedLineSeries::new(points.clone(), 6, 4, style))?,
             false => chart.draw_series(LineSeries::new(points.clone(), style))?,
         };
-        series
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+        series.label(label).legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+        });
         chart.draw_series(line.points.iter().map(|(threads, figure)| {
             let x = *threads as f64;
             ErrorBar::new_vertical(x, figure.low, figure.median, figure.high, color.filled(), 8)
@@ -202,7 +202,12 @@ pub fn markdown(report: &Report, views: &[View<'_>]) -> String {
         let Some((metric, lower_is_better)) = metric(view).filter(|_| counts.len() > 1) else {
             continue;
         };
-        let _ = write!(out, "\n### {} ({metric}, {})\n\n| flavour |", view.scenario, view.cells[0].cell.params_text());
+        let _ = write!(
+            out,
+            "\n### {} ({metric}, {})\n\n| flavour |",
+            view.scenario,
+            view.cells[0].cell.params_text()
+        );
         for &threads in &counts[1..] {
             let _ = write!(out, " {threads} threads{} |", oversubscribed(report, threads));
         }
@@ -213,7 +218,8 @@ pub fn markdown(report: &Report, views: &[View<'_>]) -> String {
         for line in lines {
             let kind = if line.per_core { "per-core" } else { "work stealing" };
             let _ = write!(out, "| {} ({kind}) |", line.runtime);
-            let at = |threads: usize| line.points.iter().find(|(t, _)| *t == threads).map(|(_, f)| *f);
+            let at =
+                |threads: usize| line.points.iter().find(|(t, _)| *t == threads).map(|(_, f)| *f);
             for &threads in &counts[1..] {
                 let text = match (at(1), at(threads)) {
                     (Some(one), Some(many)) => speedup(one, many, lower_is_better),
@@ -225,7 +231,11 @@ pub fn markdown(report: &Report, views: &[View<'_>]) -> String {
             out.push('\n');
         }
         if !without.is_empty() {
-            let _ = writeln!(out, "\nNo figure (n/a or failed; see the tables): {}.", without.join(", "));
+            let _ = writeln!(
+                out,
+                "\nNo figure (n/a or failed; see the tables): {}.",
+                without.join(", ")
+            );
         }
     }
     out
@@ -235,8 +245,12 @@ pub fn markdown(report: &Report, views: &[View<'_>]) -> String {
 fn speedup(one: &MetricSummary, many: &MetricSummary, lower_is_better: bool) -> String {
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
     let (median, low, high) = match lower_is_better {
-        true => (ratio(one.median, many.median), ratio(one.low, many.high), ratio(one.high, many.low)),
-        false => (ratio(many.median, one.median), ratio(many.low, one.high), ratio(many.high, one.low)),
+        true => {
+            (ratio(one.median, many.median), ratio(one.low, many.high), ratio(one.high, many.low))
+        }
+        false => {
+            (ratio(many.median, one.median), ratio(many.low, one.high), ratio(many.high, one.low))
+        }
     };
     format!("{median:.2}× ({low:.2}–{high:.2})")
 }

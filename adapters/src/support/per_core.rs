@@ -176,9 +176,8 @@ impl<R: PerCoreInfo> Runtime for PerCore<R> {
                 let (root, shard_id) =
                     (Arc::clone(&root), Shard { index: i + 1, count, cpu: shard.cpu });
                 let job: Job<R> = Box::new(move |runtime: &R| {
-                    let output = panic::catch_unwind(AssertUnwindSafe(|| {
-                        runtime.run(root(shard_id))
-                    }));
+                    let output =
+                        panic::catch_unwind(AssertUnwindSafe(|| runtime.run(root(shard_id))));
                     let _ = done.send(output);
                 });
                 let jobs = shard.jobs.as_ref().expect("a shard's queue closes only on drop");
@@ -190,7 +189,8 @@ impl<R: PerCoreInfo> Runtime for PerCore<R> {
         let first = Shard { index: 0, count, cpu: self.first_cpu };
         let first = panic::catch_unwind(AssertUnwindSafe(|| self.first.run(root(first))));
         let lost = || -> Ended<Fut::Output> { Err(Box::new("a shard thread ended early")) };
-        let ended = std::iter::once(first).chain(pending.iter().map(|e| e.recv().unwrap_or_else(|_| lost())));
+        let ended = std::iter::once(first)
+            .chain(pending.iter().map(|e| e.recv().unwrap_or_else(|_| lost())));
         let mut outputs = Vec::with_capacity(count);
         let mut panicked = None;
         for output in ended {
