@@ -42,7 +42,7 @@ pub fn svg(view: &View<'_>) -> Result<Option<String>, String> {
     Ok(Some(svg))
 }
 
-type DrawResult = Result<(), Box<dyn std::error::Error>>;
+pub(super) type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 fn draw(
     svg: &mut String,
@@ -119,6 +119,14 @@ fn draw(
         };
         Text::new(text, (SegmentValue::CenterOf(i), top * 0.03), ("sans-serif", 16).into_font())
     }))?;
+    finish(&mut chart, &root)
+}
+
+/// Draws the legend (upper right) and writes the chart out: the end of every chart.
+pub(super) fn finish<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+) -> DrawResult {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
@@ -130,7 +138,7 @@ fn draw(
 }
 
 /// A measured cell's headline metric.
-fn headline(cell: &CellResult) -> Option<&MetricSummary> {
+pub(super) fn headline(cell: &CellResult) -> Option<&MetricSummary> {
     match &cell.status {
         Status::Ok { metrics, .. } => metrics.first(),
         _ => None,

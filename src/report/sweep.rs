@@ -15,8 +15,8 @@ use std::fmt::Write;
 
 use plotters::prelude::*;
 
+use super::chart::headline;
 use super::{number, runtime_label, Report, View};
-use crate::results::Status;
 use crate::summary::{CellResult, MetricSummary};
 
 /// The file stem suffix of a scenario's scaling chart (`charts/<stem>-scaling.svg`).
@@ -94,13 +94,6 @@ fn split_lines<'a>(view: &View<'a>, metric: &str) -> (Vec<Line<'a>>, Vec<String>
     (shown, empty.into_iter().map(|line| line.runtime).collect())
 }
 
-fn headline(cell: &CellResult) -> Option<&MetricSummary> {
-    match &cell.status {
-        Status::Ok { metrics, .. } => metrics.first(),
-        _ => None,
-    }
-}
-
 /// The headline metric of `view`'s swept cells: its name and whether lower is better.
 fn metric<'a>(view: &View<'a>) -> Option<(&'a str, bool)> {
     view.cells
@@ -130,7 +123,7 @@ fn draw(
     lower_is_better: bool,
     counts: &[usize],
     lines: &[Line<'_>],
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> super::chart::DrawResult {
     let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
     root.fill(&WHITE)?;
     let top = lines
@@ -178,14 +171,7 @@ fn draw(
             ErrorBar::new_vertical(x, figure.low, figure.median, figure.high, color.filled(), 8)
         }))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    super::chart::finish(&mut chart, &root)
 }
 
 /// The speedup table of every view, Markdown: a section per scenario, a row per swept
