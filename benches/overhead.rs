@@ -7,7 +7,9 @@
 //! `rtbench overhead` prints too: core and native interleaved in pairs, the median pair
 //! ratio of the scenario's headline metric and its interquartile range. Full sizes:
 //! tokio's own benchmark parameters. A runtime whose own API does something different in
-//! kind prints `n/a: <reason>`. Target: core/native ≤ 1.03.
+//! kind prints `n/a: <reason>`. Target: core/native ≤ 1.03. Then each normalised
+//! semantic the flavour measures apart (`Twins::SEMANTICS`): the native twin with only
+//! that semantic added, over the plain twin.
 //!
 //! Each line times whole runs (the runtime's `block_on` included, each run checked);
 //! the ratio compares the scenario's own metric, timed inside the root task, as the
@@ -66,6 +68,15 @@ impl TwinsVisitor for Lines<'_> {
             });
             group.finish();
             println!("{id} {params}: core/native = {:#}", sides.pairs(&PLAN));
+        }
+        for semantic in R::SEMANTICS {
+            let params = Params::new(semantic.workload.info().params, Size::Full);
+            let id = format!("overhead/{}/{}", semantic.workload.name(), R::INFO.name);
+            let cost = Sides::new(runtime, semantic.workload, &params).map_or_else(
+                |reason| format!("n/a: {reason}"),
+                |s| format!("{:#}", s.semantic(semantic, &PLAN)),
+            );
+            println!("{id}: {} alone, with/native = {cost}", semantic.name);
         }
     }
 }

@@ -39,6 +39,14 @@ pub enum Command {
     /// by `run`).
     #[command(hide = true)]
     Worker,
+    /// Runs the load generator of a server scenario: its job as JSON on stdin, its report
+    /// as one JSON line (used by the worker of a server scenario; see rtbench-loadgen).
+    #[command(hide = true)]
+    Loadgen {
+        /// `--cpus LIST`, passed through.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

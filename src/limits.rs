@@ -1,7 +1,9 @@
 //! Process limits that decide whether some cells can run at all, read (and, for open
 //! files, raised) before the cells that need them.
 //!
-//! - Open files: `c10k` holds two descriptors per connection. Every worker raises its
+//! - Open files: `c10k`'s server holds one descriptor per connection (its load
+//!   generator, another process, the other; two when the generator runs in the same
+//!   process), `tcp_echo` two per client. Every worker raises its
 //!   soft limit to the hard one before running a cell (harmless elsewhere); the scenario
 //!   then checks its exact need and reports `n/a` with the numbers if it is still short.
 //! - Locked memory and io_uring: glommio needs both; its adapter's constructor reports

@@ -15,7 +15,9 @@
 //!
 //! Each round of each cell runs in a child process, `rtbench worker` (a hidden
 //! subcommand that reads its [`spec::CellSpec`] on stdin: see [`worker`] and [`cell`]);
-//! the test-only fault scenarios are described in [`faults`].
+//! a server scenario's worker starts the load generator beside it as `rtbench loadgen`
+//! (hidden too: see `rtbench_loadgen::launch`); the test-only fault scenarios are
+//! described in [`faults`].
 //!
 //! Exit codes: 0 when every cell ran (measured or `n/a`), 1 when a cell failed or output
 //! could not be written, 2 for usage errors (bad names or values, a results directory in
@@ -103,6 +105,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(&args),
         Command::Overhead(args) => overhead::main(&args),
         Command::Worker => worker::main(),
+        Command::Loadgen { args } => rtbench_loadgen::launch::process_main(&args),
     }
 }
 

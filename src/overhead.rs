@@ -9,7 +9,11 @@
 //! does something different in kind. Full sizes (tokio's benchmark parameters, as the
 //! `overhead` bench) by default: a run of any workload takes milliseconds, so each cell
 //! runs up to `--pairs` pairs and stops after [`CELL_BUDGET`] once it has its minimum —
-//! every flavour and workload in about half a minute.
+//! every flavour and workload in well under a minute.
+//!
+//! Below the tables, one line per normalised semantic a flavour measures apart (its
+//! `Twins::SEMANTICS`: the native twin with only that semantic added, over the plain
+//! twin), so a cost the contract imposes on purpose is shown as such.
 //!
 //! Exit codes: 0 when every cell was measured or is `n/a`, 1 when a side failed its
 //! check or panicked (or stdout could not be written), 2 for bad names.
@@ -22,7 +26,7 @@ use std::time::Duration;
 use rtbench_core::task::payload_message;
 use rtbench_core::{Class, Params, RuntimeConfig, RuntimeInfo, Size};
 use rtbench_native::pairs::{Overhead, Plan, Sides};
-use rtbench_native::{Twins, TwinsVisitor, Workload};
+use rtbench_native::{Semantic, Twins, TwinsVisitor, Workload};
 use serde::Serialize;
 
 use crate::cli::{OverheadArgs, OverheadFormat};
@@ -43,6 +47,8 @@ struct Report {
     /// Pairs per cell, at most.
     pairs: usize,
     flavours: Vec<Flavour>,
+    /// The normalised semantics measured apart (see [`SemanticCost`]).
+    semantics: Vec<SemanticCost>,
 }
 
 /// One flavour's row.
@@ -110,19 +116,24 @@ impl Report {
                 cells: measure_row(runtime, config, Row { workloads, size, plan }),
             })
             .collect();
+        let semantics = SemanticCost::measure_all(runtimes, workloads, size, config, plan);
         Report {
             machine: machine_summary(),
             size,
             threads: config.threads,
             pairs: plan.pairs,
             flavours,
+            semantics,
         }
     }
 
     /// Whether a side of some cell failed its check or panicked.
     fn failed(&self) -> bool {
-        let mut cells = self.flavours.iter().flat_map(|flavour| &flavour.cells);
-        cells.any(|cell| matches!(cell.overhead, Overhead::Failed(_)))
+        let cells = self.flavours.iter().flat_map(|flavour| &flavour.cells);
+        let mut overheads = cells
+            .map(|cell| &cell.overhead)
+            .chain(self.semantics.iter().map(|cost| &cost.overhead));
+        overheads.any(|overhead| matches!(overhead, Overhead::Failed(_)))
     }
 }
 
@@ -231,6 +242,7 @@ fn markdown(report: &Report, workloads: &[Workload]) -> String {
         }
         _ => "–".to_owned(),
     });
+    semantics_section(&mut out, &report.semantics);
     out
 }
 
@@ -253,5 +265,100 @@ fn table(
             flavour.class.label(),
             cells.join(" | ")
         );
+    }
+}
+
+// The normalised semantics, measured apart: where the contract normalises a semantic
+// that a runtime's own API does without (panics caught, a join handle on every spawn),
+// the flavour's `Twins::SEMANTICS` add just that semantic to its native twin, and the
+// pair ratio against the plain twin is that semantic's own cost on this runtime.
+
+/// One semantic's cost on one flavour and workload.
+#[derive(Serialize)]
+struct SemanticCost {
+    runtime: &'static str,
+    semantic: &'static str,
+    scenario: &'static str,
+    /// The twin with the semantic over the plain twin.
+    #[serde(flatten)]
+    overhead: Overhead,
+}
+
+impl SemanticCost {
+    /// Measures every semantic of the selected flavours on the selected workloads, each
+    /// flavour on a runtime instance of its own.
+    fn measure_all(
+        runtimes: &[RuntimeInfo],
+        workloads: &[Workload],
+        size: Size,
+        config: &RuntimeConfig,
+        plan: &Plan,
+    ) -> Vec<SemanticCost> {
+        let row = |runtime: &RuntimeInfo| {
+            let visitor = Semantics { workloads, size, plan };
+            let visited = panic::catch_unwind(AssertUnwindSafe(|| {
+                rtbench_native::visit(runtime.name, config, visitor)
+            }));
+            // A flavour that cannot be built or panics has its failure in its table row.
+            visited.ok().and_then(Result::ok).unwrap_or_default()
+        };
+        runtimes.iter().flat_map(row).collect()
+    }
+}
+
+/// Measures the semantics of one built flavour on the selected workloads.
+struct Semantics<'a> {
+    workloads: &'a [Workload],
+    size: Size,
+    plan: &'a Plan,
+}
+
+impl TwinsVisitor for Semantics<'_> {
+    type Output = Vec<SemanticCost>;
+
+    fn visit<R: Twins>(self, runtime: &R) -> Vec<SemanticCost> {
+        let selected = R::SEMANTICS.iter().filter(|s| self.workloads.contains(&s.workload));
+        selected.map(|semantic| self.measure(runtime, semantic)).collect()
+    }
+}
+
+impl Semantics<'_> {
+    fn measure<R: Twins>(&self, runtime: &R, semantic: &Semantic<R>) -> SemanticCost {
+        let params = Params::new(semantic.workload.info().params, self.size);
+        let overhead = match Sides::new(runtime, semantic.workload, &params) {
+            Ok(sides) => sides.semantic(semantic, self.plan),
+            Err(reason) => Overhead::NotComparable(reason),
+        };
+        let scenario = semantic.workload.name();
+        say!("overhead: {} {scenario}, {}: {overhead:#}", R::INFO.name, semantic.name);
+        SemanticCost { runtime: R::INFO.name, semantic: semantic.name, scenario, overhead }
+    }
+}
+
+/// One line per semantic measured: what it costs per element, and its ratio.
+fn semantic_line(cost: &SemanticCost) -> String {
+    let SemanticCost { runtime, semantic, scenario, overhead } = cost;
+    match overhead {
+        Overhead::Measured(r) => format!(
+            "- {runtime}: {semantic} costs {:.1} {} ({:+.0} %) on `{scenario}`: {overhead}",
+            r.core - r.native,
+            r.metric,
+            (r.median - 1.0) * 100.0,
+        ),
+        other => format!("- {runtime}: {semantic} on `{scenario}`: {other}"),
+    }
+}
+
+fn semantics_section(out: &mut String, costs: &[SemanticCost]) {
+    if costs.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\nNormalised semantics, measured apart (the native twin with only that semantic \
+         added, over the plain twin, in pairs; part of the contract's cost above):\n\n",
+    );
+    for cost in costs {
+        out.push_str(&semantic_line(cost));
+        out.push('\n');
     }
 }

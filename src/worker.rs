@@ -45,6 +45,12 @@ pub fn main() -> ExitCode {
     };
     exit_when_parent_goes();
     limits::raise_open_files();
+    if rtbench_scenarios::needs_load_generator(&spec.scenario) {
+        if let Err(message) = place_server_and_generator() {
+            say!("rtbench worker: {message}");
+            return ExitCode::from(2);
+        }
+    }
     let sampler = Sampler {
         scenario: &spec.scenario,
         params: &params,
@@ -79,6 +85,27 @@ fn read_spec() -> Result<(CellSpec, Params, u64), String> {
     let params = spec.resolve_params(&info)?;
     let elements = (info.elements)(&params);
     Ok((spec, params, elements))
+}
+
+/// A server scenario's two processes: this one (the server: every runtime thread, as
+/// none is started yet) pinned to half the CPUs it may use, and the load generator,
+/// `rtbench loadgen`, to the other half (on 2 cores: the server on the first, the
+/// generator on the second). With one CPU both share it.
+fn place_server_and_generator() -> Result<(), String> {
+    use rtbench_loadgen::placement::{allowed_cpus, pin_current_thread, Split};
+    let program = std::env::current_exe().map_err(|e| format!("cannot find rtbench: {e}"))?;
+    let allowed = allowed_cpus().map_err(|e| format!("cannot read this process's CPUs: {e}"))?;
+    let cpus = match Split::of(&allowed) {
+        Some(split) => {
+            pin_current_thread(&split.server)
+                .map_err(|e| format!("cannot pin the server to {:?}: {e}", split.server))?;
+            split.generator
+        }
+        None => Vec::new(),
+    };
+    let args = vec!["loadgen".to_owned()];
+    rtbench_loadgen::Launcher::set(rtbench_loadgen::Launcher::Process { program, args, cpus });
+    Ok(())
 }
 
 /// After the cell's line, the parent keeps our stdin open while it waits for us: end of

@@ -6,12 +6,20 @@
 //! here too: an aborted handle that is dropped instead of awaited, repeated or late
 //! aborts, and the panic of a detached task (the smol and `futures` adapters detach
 //! explicitly, and must not lose that panic).
+//!
+//! TCP in owned buffers ([`rtbench_core::io`]): a read gives back the buffer holding
+//! the bytes (never more than its capacity), `Ok(0)` is end of file, `write_all` writes
+//! everything and gives back the very buffer it took, the buffer comes back on error
+//! too, and the poll-based bridge carries bytes.
 
 use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::task::unretrieved_panics;
 use rtbench_core::{Abort, Capability, Class, JoinError, Runtime, RuntimeConfig};
 
@@ -286,6 +294,154 @@ pub fn a_panicking_shard_is_resumed_and_the_runtime_survives<R: Runtime>() {
     assert_eq!(again, (0..again.len()).collect::<Vec<_>>());
 }
 
+/// Runs `body` with both ends of a fresh loopback connection (the accepted end first),
+/// under a deadline: a stalled read fails the test instead of hanging it.
+fn with_connection<R, F, T>(
+    rt: &R,
+    body: impl FnOnce(R::TcpStream, R::TcpStream) -> F + Send + 'static,
+) -> T
+where
+    R: Runtime,
+    F: Future<Output = T> + Send,
+    T: Send + 'static,
+{
+    let connected = async move {
+        let listener = R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.unwrap();
+        // The kernel completes the handshake before `accept`: connecting first is fine.
+        let client = R::tcp_connect(listener.local_addr().unwrap()).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        body(server, client).await
+    };
+    rt.run(async move {
+        let limit = Duration::from_secs(30);
+        R::timeout(limit, connected).await.expect("the TCP exchange stalled")
+    })
+}
+
+/// Reads until end of file with a buffer of `capacity`, checking each read's buffer;
+/// returns everything read and the buffer.
+async fn read_to_end<S: TcpStream>(stream: &mut S, capacity: usize) -> (Vec<u8>, Vec<u8>) {
+    let (mut all, mut buf) = (Vec::new(), Vec::with_capacity(capacity));
+    let capacity = buf.capacity();
+    loop {
+        let (read, filled) = stream.read(buf).await;
+        let read = read.unwrap();
+        assert_eq!(filled.len(), read, "the buffer's length is the count read");
+        assert_eq!(filled.capacity(), capacity, "the buffer came back with its capacity");
+        if read == 0 {
+            return (all, filled);
+        }
+        all.extend_from_slice(&filled);
+        buf = filled;
+    }
+}
+
+/// A recognisable message of `len` bytes.
+fn message(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+pub fn tcp_read_gives_back_the_buffer_with_the_bytes<R: Runtime>() {
+    let Some(rt) = runtime::<R>() else { return };
+    with_connection(&rt, |mut server, mut client| async move {
+        let (written, _) = client.write_all(message(100)).await;
+        written.unwrap();
+        // Stale contents are replaced, not appended to; a read never exceeds capacity.
+        let mut stale = Vec::with_capacity(1_000);
+        stale.extend_from_slice(b"stale");
+        let (read, buf) = server.read(stale).await;
+        let read = read.unwrap();
+        assert!((1..=100).contains(&read), "read {read} bytes of 100");
+        assert_eq!((buf.len(), buf.capacity()), (read, 1_000));
+        assert_eq!(buf[..], message(100)[..read]);
+        // The rest, in reads of at most 7 bytes.
+        let mut rest = Vec::with_capacity(7);
+        let mut received = buf;
+        while received.len() < 100 {
+            let (read, filled) = server.read(rest).await;
+            assert!((1..=7).contains(&read.unwrap()), "{} bytes into capacity 7", filled.len());
+            received.extend_from_slice(&filled);
+            rest = filled;
+        }
+        assert_eq!(received, message(100));
+        // A buffer with no room reads nothing, at once.
+        let (read, buf) = server.read(Vec::new()).await;
+        assert_eq!((read.unwrap(), buf.len()), (0, 0));
+    });
+}
+
+pub fn tcp_zero_length_read_means_end_of_file<R: Runtime>() {
+    let Some(rt) = runtime::<R>() else { return };
+    with_connection(&rt, |mut server, mut client| async move {
+        let (written, _) = client.write_all(message(10)).await;
+        written.unwrap();
+        client.shutdown().await.unwrap();
+        let (received, buf) = read_to_end(&mut server, 64).await;
+        assert_eq!(received, message(10));
+        assert!(buf.is_empty());
+        // The other direction is still open (a half close): the reply gets through.
+        let (written, _) = server.write_all(message(20)).await;
+        written.unwrap();
+        server.shutdown().await.unwrap();
+        assert_eq!(read_to_end(&mut client, 64).await.0, message(20));
+    });
+}
+
+pub fn tcp_write_all_writes_everything_and_gives_the_buffer_back<R: Runtime>() {
+    let Some(rt) = runtime::<R>() else { return };
+    // Far more than the socket buffers hold: the write cannot complete in one go.
+    const LEN: usize = 8 << 20;
+    with_connection(&rt, |mut server, mut client| async move {
+        let reader = R::spawn(async move { read_to_end(&mut server, 64 * 1024).await.0 });
+        let sent = message(LEN);
+        let address = sent.as_ptr() as usize;
+        let (written, back) = client.write_all(sent).await;
+        written.unwrap();
+        assert_eq!(back.as_ptr() as usize, address, "write_all gave back another buffer");
+        assert!(back == message(LEN), "write_all changed the buffer it gave back");
+        client.shutdown().await.unwrap();
+        let received = reader.await.unwrap();
+        assert_eq!(received.len(), LEN);
+        assert!(received == back, "the bytes read differ from the bytes written");
+    });
+}
+
+pub fn tcp_buffer_comes_back_on_error<R: Runtime>() {
+    let Some(rt) = runtime::<R>() else { return };
+    with_connection(&rt, |mut server, mut client| async move {
+        let (written, _) = client.write_all(message(100)).await;
+        written.unwrap();
+        let (read, _) = server.read(Vec::with_capacity(10)).await;
+        assert!(read.unwrap() <= 10);
+        // Closing with unread bytes resets the connection: the client's calls fail.
+        drop(server);
+        let (read, buf) = client.read(Vec::with_capacity(64)).await;
+        let error = read.expect_err("a read from a reset connection succeeded");
+        assert_eq!(error.kind(), io::ErrorKind::ConnectionReset, "{error}");
+        assert_eq!(buf.capacity(), 64, "the read's buffer did not come back");
+        let (written, back) = client.write_all(message(100)).await;
+        written.expect_err("a write to a reset connection succeeded");
+        assert_eq!(back, message(100), "the write's buffer did not come back intact");
+    });
+}
+
+pub fn tcp_poll_io_bridge_carries_the_bytes<R: Runtime>() {
+    use futures::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(rt) = runtime::<R>() else { return };
+    let echoed = with_connection(&rt, |server, client| async move {
+        let (mut server, mut client) = (server.into_poll_io(), client.into_poll_io());
+        client.write_all(&message(300)).await.unwrap();
+        client.flush().await.unwrap();
+        // Dropped, not closed: the bridge's `close` is the runtime's own, and
+        // async-std's only flushes (the owned-buffer `shutdown` shuts down everywhere).
+        drop(client);
+        let mut received = Vec::new();
+        server.read_to_end(&mut received).await.unwrap();
+        received
+    });
+    assert_eq!(echoed, message(300));
+}
+
 macro_rules! contract_tests {
     ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {$(
         #[cfg($cfg)]
@@ -305,6 +461,11 @@ macro_rules! contract_tests {
             #[test] fn detached_panic_is_recorded() { super::detached_panic_is_recorded::<R>() }
             #[test] fn run_sharded_gives_each_executor_its_shard() { super::run_sharded_gives_each_executor_its_shard::<R>() }
             #[test] fn a_panicking_shard_is_resumed_and_the_runtime_survives() { super::a_panicking_shard_is_resumed_and_the_runtime_survives::<R>() }
+            #[test] fn tcp_read_gives_back_the_buffer_with_the_bytes() { super::tcp_read_gives_back_the_buffer_with_the_bytes::<R>() }
+            #[test] fn tcp_zero_length_read_means_end_of_file() { super::tcp_zero_length_read_means_end_of_file::<R>() }
+            #[test] fn tcp_write_all_writes_everything_and_gives_the_buffer_back() { super::tcp_write_all_writes_everything_and_gives_the_buffer_back::<R>() }
+            #[test] fn tcp_buffer_comes_back_on_error() { super::tcp_buffer_comes_back_on_error::<R>() }
+            #[test] fn tcp_poll_io_bridge_carries_the_bytes() { super::tcp_poll_io_bridge_carries_the_bytes::<R>() }
         }
     )*};
 }

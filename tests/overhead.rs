@@ -57,7 +57,7 @@ fn bad_names_and_values_exit_2_and_say_what_is_valid() {
             &[
                 "--scenario",
                 "`awaitable`",
-                "valid: spawn_many, chained_spawn, yield_many, ping_pong",
+                "valid: spawn_many, chained_spawn, yield_many, ping_pong, tcp_round_trip",
             ],
         ),
         (&["overhead", "--pairs", "0"], &["--pairs", "0 is not in 1..=100000"]),
@@ -71,4 +71,23 @@ fn bad_names_and_values_exit_2_and_say_what_is_valid() {
             assert!(stderr.contains(needle), "{args:?}: `{needle}` not in: {stderr}");
         }
     }
+}
+
+#[test]
+fn a_normalised_semantic_gets_a_line_of_its_own() {
+    let args = ["overhead", "-r", "smol-1", "-s", "spawn_many", "--pairs", "2"];
+    let (code, stdout, stderr) = output(&mut rtbench(&args));
+    assert_eq!(code, Some(0), "{stderr}");
+    let line = stdout.lines().find(|line| line.starts_with("- smol-1: catching panics costs "));
+    let line = line.unwrap_or_else(|| panic!("no line for smol-1's panic catching: {stdout}"));
+    assert!(line.contains(" ns/spawn (") && line.contains("on `spawn_many`: "), "{line}");
+    let (code, json, stderr) = output(rtbench(&args).args(["--format", "json"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    let report: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let semantic = &report["semantics"][0];
+    assert_eq!(
+        (&semantic["runtime"], &semantic["semantic"], &semantic["scenario"], &semantic["status"]),
+        (&"smol-1".into(), &"catching panics".into(), &"spawn_many".into(), &"measured".into()),
+        "{semantic}"
+    );
 }

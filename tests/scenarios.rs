@@ -12,6 +12,12 @@ use rtbench_scenarios::RunScenario;
 /// Every scenario on `R`. Public, as the contract's semantics are in tests/contract.rs,
 /// so that a build with no runtime compiled in (nothing calls it) still lints clean.
 pub fn check_every_scenario_on<R: Runtime>() {
+    // The server scenarios' load comes from a generator process, as under the runner.
+    rtbench_loadgen::Launcher::set(rtbench_loadgen::Launcher::Process {
+        program: env!("CARGO_BIN_EXE_rtbench").into(),
+        args: vec!["loadgen".to_owned()],
+        cpus: Vec::new(),
+    });
     let (runtime, capabilities) = (R::INFO.name, R::INFO.capabilities);
     let config = RuntimeConfig { threads: 2 };
     let mut failures = Vec::new();

@@ -91,6 +91,7 @@ impl Runtime for AsyncGlobalExecutor {
                 "the shared `blocking` pool (what async_global_executor::spawn_blocking uses)",
             ),
             tcp: Support::Emulated("async-net on async-io, the reactor its threads drive"),
+            poll_io: Support::Native("async-net's TcpStream is a futures-io stream itself"),
             process: Support::Emulated("async-process"),
             files: Support::Emulated("async-fs: std::fs on the shared `blocking` pool"),
             io_backend: "epoll (async-io)",

@@ -37,6 +37,7 @@ use rtbench_core::{
 
 use crate::support::async_process_child::{self, AsyncProcessChild};
 use crate::support::cancel_on_abort::{CancelOnAbort, LocalCancel, SendCancel};
+use crate::support::poll_stream::{CloseWrite, PollStream};
 use crate::{native_task, nodelay_listener};
 
 /// The environment variable async-std reads its worker count from.
@@ -64,6 +65,13 @@ nodelay_listener! {
     AsyncStdListener(async_std::net::TcpListener) -> async_std::net::TcpStream
 }
 
+/// async-std's `close` only flushes: the write side is shut down by its own `shutdown`.
+impl CloseWrite for async_std::net::TcpStream {
+    async fn close_write(&mut self) -> std::io::Result<()> {
+        self.shutdown(std::net::Shutdown::Write)
+    }
+}
+
 /// Fixes the global executor's thread count (first call only) and returns the count in
 /// use, computed as async-global-executor does.
 fn global_executor_threads(requested: usize) -> usize {
@@ -86,7 +94,7 @@ impl Runtime for AsyncStd {
     type JoinHandle<T: Send + 'static> = AsyncStdJoinHandle<T>;
     type LocalJoinHandle<T: 'static> = AsyncStdLocalJoinHandle<T>;
     type TcpListener = AsyncStdListener;
-    type TcpStream = async_std::net::TcpStream;
+    type TcpStream = PollStream<async_std::net::TcpStream>;
     type Child = AsyncProcessChild;
 
     const INFO: RuntimeInfo = RuntimeInfo {
@@ -103,6 +111,7 @@ impl Runtime for AsyncStd {
             ),
             blocking: Support::Native("async_std::task::spawn_blocking (shared `blocking` pool)"),
             tcp: Support::Native("async_std::net (async-io reactor)"),
+            poll_io: Support::Native("async_std::net::TcpStream is a futures-io stream itself"),
             process: Support::Native("async_std::process (re-exports async-process)"),
             files: Support::Native("async_std::fs (std::fs on the shared `blocking` pool)"),
             io_backend: "epoll (async-io)",
@@ -160,7 +169,7 @@ impl Runtime for AsyncStd {
     async fn tcp_connect(addr: SocketAddr) -> std::io::Result<Self::TcpStream> {
         let stream = async_std::net::TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(stream)
+        Ok(PollStream::new(stream))
     }
 
     fn spawn_process(command: Command) -> std::io::Result<Self::Child> {

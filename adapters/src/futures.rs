@@ -33,10 +33,10 @@
 //! [`ThreadPoolBuilder::after_start`]: ::futures::executor::ThreadPoolBuilder::after_start
 //! [`RemoteHandle`]: ::futures::future::RemoteHandle
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::future::Future;
+use std::ptr;
 use std::sync::{Arc, OnceLock, Weak};
-use std::task::Poll;
 
 use ::futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use ::futures::task::LocalSpawnExt;
@@ -45,6 +45,7 @@ use rtbench_core::{
 };
 
 use crate::support::current;
+use crate::support::yield_behind::yield_behind;
 use crate::{no_spawn_local, smol_stack_items, spawn_all_local};
 
 mod join;
@@ -58,6 +59,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     tcp: Support::Emulated(
         "async-net on async-io's background reactor thread (futures has no reactor)",
     ),
+    poll_io: Support::Native("async-net's TcpStream is a futures-io stream itself"),
     process: Support::Emulated("async-process (futures has none)"),
     files: Support::Emulated("async-fs: std::fs on the shared `blocking` pool (futures has none)"),
     io_backend: "epoll (async-io, background reactor thread)",
@@ -65,7 +67,7 @@ const CAPABILITIES: Capabilities = Capabilities {
 
 thread_local! {
     /// `futures-local`'s spawner, on the thread inside its `block_on`.
-    static LOCAL_SPAWNER: RefCell<Option<LocalSpawner>> = const { RefCell::new(None) };
+    static LOCAL_SPAWNER: Cell<*const LocalSpawner> = const { Cell::new(ptr::null()) };
     /// `futures-pool`'s pool, on its workers and inside its `block_on`.
     static POOL: RefCell<Option<Weak<OnceLock<ThreadPool>>>> = const { RefCell::new(None) };
 }
@@ -122,8 +124,7 @@ impl Runtime for FuturesLocal {
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         let mut pool = self.pool.try_borrow_mut().expect("futures-local: nested block_on");
-        let _entered = current::enter(&LOCAL_SPAWNER, self.spawner.clone());
-        pool.run_until(future)
+        current::scoped(&LOCAL_SPAWNER, &self.spawner, || pool.run_until(future))
     }
 
     spawn_all_local!(Self::spawn_here);
@@ -146,7 +147,7 @@ impl FuturesPool {
 
     /// Hands `task` to the pool this thread belongs to.
     fn spawn_on_pool(task: impl Future<Output = ()> + Send + 'static) {
-        current::with(&POOL, Self::INFO.name, |slot| {
+        current::with_owned(&POOL, Self::INFO.name, |slot| {
             let slot = slot.upgrade().expect("futures-pool: spawn after the runtime was dropped");
             slot.get().expect("the pool is set before anything can spawn").spawn_ok(task);
         });
@@ -208,16 +209,7 @@ impl Runtime for FuturesPool {
     /// Wakes the caller through the back of the pool's queue (see the module docs): a
     /// wake-up during a poll would make the worker poll it again at once.
     fn yield_now() -> impl Future<Output = ()> + Send {
-        let mut yielded = false;
-        std::future::poll_fn(move |cx| {
-            if yielded {
-                return Poll::Ready(());
-            }
-            yielded = true;
-            let waker = cx.waker().clone();
-            Self::spawn_on_pool(async move { waker.wake() });
-            Poll::Pending
-        })
+        yield_behind(|waker| Self::spawn_on_pool(async move { waker.wake() }))
     }
 
     no_spawn_local!();

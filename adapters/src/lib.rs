@@ -10,6 +10,8 @@
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
 //! | `glommio` (Linux only) | `glommio`, `glommio-tpc` | [`glommio`](mod@crate::glommio) |
 //! | `reference` | `reference` | [`reference`](mod@crate::reference) |
+//! | `monoio` (Linux only) | `monoio` | [`monoio`](mod@crate::monoio) |
+//! | `compio` (Linux only) | `compio` | [`compio`](mod@crate::compio) |
 //!
 //! The `-tpc` flavours are thread-per-core: N executors of the single-thread flavour,
 //! one per thread ([`support::per_core`]), compared with the work-stealing N-thread
@@ -31,10 +33,14 @@ use rtbench_core::{RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
 pub mod async_global_executor;
 #[cfg(feature = "async-std")]
 pub mod async_std;
+#[cfg(all(feature = "compio", target_os = "linux"))]
+pub mod compio;
 #[cfg(feature = "futures")]
 pub mod futures;
 #[cfg(all(feature = "glommio", target_os = "linux"))]
 pub mod glommio;
+#[cfg(all(feature = "monoio", target_os = "linux"))]
+pub mod monoio;
 #[cfg(feature = "reference")]
 pub mod reference;
 #[cfg(feature = "smol")]
@@ -102,6 +108,8 @@ macro_rules! for_each_flavour {
             #[cfg(all(feature = "glommio", target_os = "linux"))] glommio: $crate::glommio::Glommio, probed by glommio::observe;
             #[cfg(all(feature = "glommio", target_os = "linux"))] glommio_tpc: $crate::glommio::GlommioPerCore;
             #[cfg(feature = "reference")] reference: $crate::reference::Reference;
+            #[cfg(all(feature = "monoio", target_os = "linux"))] monoio: $crate::monoio::Monoio, probed by monoio::observe;
+            #[cfg(all(feature = "compio", target_os = "linux"))] compio: $crate::compio::Compio, probed by compio::observe;
         }
     };
 }

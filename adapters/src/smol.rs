@@ -21,8 +21,9 @@
 //! I/O, timers, processes, files and blocking work are smol's own crates, shared with the
 //! `futures` adapters in [`crate::support::smol_stack`].
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::future::Future;
+use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::thread;
@@ -45,17 +46,16 @@ pub type SmolLocalJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, LocalCancel<
 
 thread_local! {
     /// `smol-1`'s executor, on the thread inside its `block_on`.
-    static LOCAL_EXECUTOR: RefCell<Option<Rc<LocalExecutor<'static>>>> =
-        const { RefCell::new(None) };
+    static LOCAL_EXECUTOR: Cell<*const LocalExecutor<'static>> = const { Cell::new(ptr::null()) };
     /// `smol-mt`'s executor, on its workers and inside its `block_on`.
-    static SHARED_EXECUTOR: RefCell<Option<Arc<Executor<'static>>>> =
-        const { RefCell::new(None) };
+    static SHARED_EXECUTOR: Cell<*const Executor<'static>> = const { Cell::new(ptr::null()) };
 }
 
 const CAPABILITIES: Capabilities = Capabilities {
     local_spawn: Support::Native("LocalExecutor::spawn on the block_on thread"),
     blocking: Support::Native("blocking::unblock (the shared `blocking` pool)"),
     tcp: Support::Native("async-net (async-io reactor)"),
+    poll_io: Support::Native("async-net's TcpStream is a futures-io stream itself"),
     process: Support::Native("async-process"),
     files: Support::Native("async-fs (std::fs on the shared `blocking` pool)"),
     io_backend: "epoll (async-io)",
@@ -111,8 +111,9 @@ impl Runtime for SmolSingleThread {
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _entered = current::enter(&LOCAL_EXECUTOR, Rc::clone(&self.executor));
-        async_io::block_on(self.executor.run(future))
+        current::scoped(&LOCAL_EXECUTOR, &self.executor, || {
+            async_io::block_on(self.executor.run(future))
+        })
     }
 
     spawn_all_local!(Self::spawn_here);
@@ -157,9 +158,10 @@ impl SmolMultiThread {
     ) -> std::io::Result<thread::JoinHandle<()>> {
         let (executor, stop) = (Arc::clone(executor), stop.clone());
         thread::Builder::new().name(format!("smol-mt-{index}")).spawn(move || {
-            current::install(&SHARED_EXECUTOR, Arc::clone(&executor));
             // `recv` fails when the sender is dropped: that is the stop signal.
-            let _stopped = async_io::block_on(executor.run(stop.recv()));
+            let _stopped = current::scoped(&SHARED_EXECUTOR, &executor, || {
+                async_io::block_on(executor.run(stop.recv()))
+            });
         })
     }
 }
@@ -209,8 +211,7 @@ impl Runtime for SmolMultiThread {
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _entered = current::enter(&SHARED_EXECUTOR, Arc::clone(&self.executor));
-        async_io::block_on(future)
+        current::scoped(&SHARED_EXECUTOR, &self.executor, || async_io::block_on(future))
     }
 
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>

@@ -9,7 +9,9 @@
 //! output costing spawn_many tens of percent. `tokio-ct` runs its root inside
 //! a [`LocalSet`](tokio::task::LocalSet) so that `spawn_local` works; `tokio-mt` has no
 //! `!Send` tasks. I/O goes through mio (epoll); files and `spawn_blocking` use tokio's
-//! blocking pool. Streams are exposed to scenarios through `tokio_util::compat`.
+//! blocking pool. TCP reads and writes are tokio's own (`read_buf` into the owned
+//! buffer's spare capacity, `write_all`); the poll-based bridge and child stdout are
+//! `tokio_util::compat` views of tokio's streams.
 
 use std::future::Future;
 
@@ -26,6 +28,7 @@ use rtbench_core::{
     io, Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
     Unavailable,
 };
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
 
 /// tokio's current-thread scheduler.
@@ -87,7 +90,7 @@ impl<T> Abort for TokioJoinHandle<T> {
 pub struct TokioListener(tokio::net::TcpListener);
 
 impl io::TcpListener for TokioListener {
-    type Stream = Compat<tokio::net::TcpStream>;
+    type Stream = TokioTcpStream;
 
     fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.0.local_addr()
@@ -96,7 +99,39 @@ impl io::TcpListener for TokioListener {
     async fn accept(&self) -> std::io::Result<(Self::Stream, SocketAddr)> {
         let (stream, peer) = self.0.accept().await?;
         stream.set_nodelay(true)?;
-        Ok((stream.compat(), peer))
+        Ok((TokioTcpStream(stream), peer))
+    }
+}
+
+/// A tokio TCP connection, read and written with tokio's own calls.
+pub struct TokioTcpStream(tokio::net::TcpStream);
+
+impl io::TcpStream for TokioTcpStream {
+    type PollIo = Compat<tokio::net::TcpStream>;
+
+    async fn read(&mut self, mut buf: Vec<u8>) -> io::BufResult<usize> {
+        buf.clear();
+        if buf.capacity() == 0 {
+            // `read_buf` would grow a full `Vec` (the contract reads at most its capacity),
+            // and a socket's zero-length read waits for data (TCP's low-water mark is 1).
+            return (Ok(0), buf);
+        }
+        // Into the spare capacity: no zero-filling, unlike a `&mut [u8]` read.
+        let result = self.0.read_buf(&mut buf).await;
+        (result, buf)
+    }
+
+    async fn write_all(&mut self, buf: Vec<u8>) -> io::BufResult<()> {
+        let result = self.0.write_all(&buf).await;
+        (result, buf)
+    }
+
+    async fn shutdown(&mut self) -> std::io::Result<()> {
+        self.0.shutdown().await
+    }
+
+    fn into_poll_io(self) -> Self::PollIo {
+        self.0.compat()
     }
 }
 
@@ -119,6 +154,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     local_spawn: Support::Native("tokio::task::spawn_local on a LocalSet"),
     blocking: Support::Native("tokio's blocking thread pool"),
     tcp: Support::Native("tokio::net"),
+    poll_io: Support::Native("tokio_util::compat over tokio::net::TcpStream"),
     process: Support::Native("tokio::process"),
     files: Support::Native("tokio::fs (runs std::fs on the blocking pool)"),
     io_backend: "epoll (mio)",
@@ -128,7 +164,7 @@ impl<const MULTI: bool> Runtime for Tokio<MULTI> {
     type JoinHandle<T: Send + 'static> = TokioJoinHandle<T>;
     type LocalJoinHandle<T: 'static> = TokioJoinHandle<T>;
     type TcpListener = TokioListener;
-    type TcpStream = Compat<tokio::net::TcpStream>;
+    type TcpStream = TokioTcpStream;
     type Child = TokioChild;
 
     const INFO: RuntimeInfo = if MULTI {
@@ -227,7 +263,7 @@ impl<const MULTI: bool> Runtime for Tokio<MULTI> {
     async fn tcp_connect(addr: SocketAddr) -> std::io::Result<Self::TcpStream> {
         let stream = tokio::net::TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(stream.compat())
+        Ok(TokioTcpStream(stream))
     }
 
     fn spawn_process(command: Command) -> std::io::Result<Self::Child> {

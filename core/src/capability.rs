@@ -14,8 +14,11 @@ pub enum Capability {
     LocalSpawn,
     /// Offloading blocking closures with [`crate::Runtime::spawn_blocking`].
     Blocking,
-    /// TCP listeners and streams.
+    /// TCP listeners and streams (read and written in owned buffers).
     Tcp,
+    /// A TCP stream seen through futures-io's poll-based traits
+    /// ([`crate::io::TcpStream::into_poll_io`]), for libraries written to them (hyper).
+    PollIo,
     /// Child processes with their stdout as an async stream.
     Process,
     /// Reading and writing whole files.
@@ -24,10 +27,11 @@ pub enum Capability {
 
 impl Capability {
     /// Every capability, in display order.
-    pub const ALL: [Capability; 5] = [
+    pub const ALL: [Capability; 6] = [
         Capability::LocalSpawn,
         Capability::Blocking,
         Capability::Tcp,
+        Capability::PollIo,
         Capability::Process,
         Capability::Files,
     ];
@@ -38,6 +42,7 @@ impl Capability {
             Capability::LocalSpawn => "spawn_local",
             Capability::Blocking => "spawn_blocking",
             Capability::Tcp => "tcp",
+            Capability::PollIo => "poll_io",
             Capability::Process => "process",
             Capability::Files => "files",
         }
@@ -84,6 +89,10 @@ pub struct Capabilities {
     pub blocking: Support,
     /// See [`Capability::Tcp`].
     pub tcp: Support,
+    /// See [`Capability::PollIo`]: `Native` where the stream is a futures-io stream
+    /// already (readiness runtimes), `Emulated` where the adapter bridges a completion
+    /// runtime's owned-buffer stream (the text says how).
+    pub poll_io: Support,
     /// See [`Capability::Process`].
     pub process: Support,
     /// See [`Capability::Files`].
@@ -99,6 +108,7 @@ impl Capabilities {
             Capability::LocalSpawn => self.local_spawn,
             Capability::Blocking => self.blocking,
             Capability::Tcp => self.tcp,
+            Capability::PollIo => self.poll_io,
             Capability::Process => self.process,
             Capability::Files => self.files,
         }

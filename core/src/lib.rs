@@ -6,7 +6,8 @@
 //! once, runs unchanged on every runtime. It depends on no runtime.
 //!
 //! - [`Runtime`] is the contract: spawn, join handles, sleep, yield, blocking offload,
-//!   TCP, processes and files, with semantics that every adapter honours identically.
+//!   TCP (in owned buffers, see [`io`]), processes and files, with semantics that every
+//!   adapter honours identically.
 //! - [`task`] holds the normalised join semantics ([`JoinError`], panics that nobody
 //!   retrieved).
 //! - [`scenario`] is the trait each catalogue entry implements, with its parameters and

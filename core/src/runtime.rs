@@ -12,7 +12,8 @@
 //! # Send-friendly, thread-per-core included
 //! [`spawn`](Runtime::spawn) requires `Send` futures (work-stealing runtimes move tasks
 //! between threads), so every associated type — join handles, TCP streams, the futures
-//! returned by `sleep` — is declared `Send`. The thread-per-core adapter (glommio) wraps its
+//! returned by `sleep`, and the futures of the owned-buffer TCP calls ([`crate::io`]) —
+//! is declared `Send`. The thread-per-core adapter (glommio) wraps its
 //! `!Send` native values in a thread-affinity wrapper that panics if touched from
 //! another thread; since its `spawn` never moves a task, that never happens. See the project's design notes.
 //!
@@ -41,7 +42,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::capability::Capabilities;
-use crate::io::{ChildProcess, TcpListener};
+use crate::io::{ChildProcess, TcpListener, TcpStream};
 use crate::language::YieldOnce;
 use crate::task::{Abort, JoinError};
 use crate::time::{race_deadline, Elapsed};
@@ -193,8 +194,8 @@ pub trait Runtime: Sized + 'static {
         + 'static;
     /// A TCP listener ([`crate::io::Unsupported`] where there is none).
     type TcpListener: TcpListener<Stream = Self::TcpStream>;
-    /// A TCP connection.
-    type TcpStream: futures::io::AsyncRead + futures::io::AsyncWrite + Send + Unpin + 'static;
+    /// A TCP connection, read and written in owned buffers (see [`crate::io`]).
+    type TcpStream: TcpStream;
     /// A child process ([`crate::io::Unsupported`] where there is none).
     type Child: ChildProcess;
 

@@ -13,7 +13,7 @@ use rtbench_adapters::async_global_executor::AsyncGlobalExecutor;
 use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
-use rtbench_scenarios::{chained_spawn, ping_pong, yield_many};
+use rtbench_scenarios::{chained_spawn, ping_pong, tcp_round_trip, yield_many};
 
 use crate::spawner::{self, Spawner};
 use crate::{Twin, Twins, Workload};
@@ -25,6 +25,7 @@ impl Twins for AsyncGlobalExecutor {
             Workload::YieldMany => yield_many,
             Workload::PingPong => ping_pong,
             Workload::ChainedSpawn => chained_spawn,
+            Workload::TcpRoundTrip => tcp_round_trip,
         })
     }
 }
@@ -68,6 +69,12 @@ fn ping_pong(_: &AsyncGlobalExecutor, params: &Params) -> Result<Outcome, Scenar
     let rounds = params.get("rounds");
     let (finals, elapsed) = run(timed(spawner::ping_pong(Global, rounds)));
     ping_pong::outcome(rounds, finals, elapsed)
+}
+
+fn tcp_round_trip(_: &AsyncGlobalExecutor, params: &Params) -> Result<Outcome, ScenarioError> {
+    let (rounds, size) = (params.get("rounds"), params.count("size"));
+    let (echoed, elapsed) = run(timed(spawner::tcp_round_trip(Global, rounds, size)));
+    tcp_round_trip::outcome(rounds, size, echoed, elapsed)
 }
 
 fn chained_spawn(_: &AsyncGlobalExecutor, params: &Params) -> Result<Outcome, ScenarioError> {

@@ -4,6 +4,7 @@
 //! executor, so this is the adapter's instance by construction.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use async_std::task;
 use rtbench_adapters::async_std::AsyncStd;
@@ -11,8 +12,9 @@ use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
-use rtbench_scenarios::{ping_pong, yield_many};
+use rtbench_scenarios::{ping_pong, tcp_round_trip, yield_many};
 
+use crate::tcp::{self, NativeTcp, LOOPBACK};
 use crate::{Twin, Twins, Workload};
 
 impl Twins for AsyncStd {
@@ -22,6 +24,7 @@ impl Twins for AsyncStd {
             Workload::YieldMany => yield_many,
             Workload::PingPong => ping_pong,
             Workload::ChainedSpawn => chained_spawn,
+            Workload::TcpRoundTrip => tcp_round_trip,
         })
     }
 }
@@ -81,6 +84,44 @@ fn chained_spawn(_: &AsyncStd, params: &Params) -> Result<Outcome, ScenarioError
         reached.recv().await
     }));
     chained_spawn::outcome(depth, reached, elapsed)
+}
+
+fn tcp_round_trip(_: &AsyncStd, params: &Params) -> Result<Outcome, ScenarioError> {
+    let (rounds, size) = (params.get("rounds"), params.count("size"));
+    let exchange = async move {
+        let (listener, addr) = AsyncStdNet.bind().await?;
+        let server = task::spawn(tcp::serve::<AsyncStdNet>(listener, size));
+        tcp::client(&AsyncStdNet, addr, rounds, size).await?;
+        Ok::<_, ScenarioError>(server.await?)
+    };
+    let (echoed, elapsed) = run(timed(tcp::within(rounds, exchange, task::sleep)));
+    tcp_round_trip::outcome(rounds, size, echoed, elapsed)
+}
+
+/// async-std's own `net`.
+struct AsyncStdNet;
+
+impl NativeTcp for AsyncStdNet {
+    type Listener = async_std::net::TcpListener;
+    type Stream = async_std::net::TcpStream;
+
+    async fn bind(&self) -> std::io::Result<(Self::Listener, SocketAddr)> {
+        let listener = async_std::net::TcpListener::bind(LOOPBACK).await?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn accept(listener: &Self::Listener) -> std::io::Result<Self::Stream> {
+        let (stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn connect(&self, addr: SocketAddr) -> std::io::Result<Self::Stream> {
+        let stream = async_std::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
 }
 
 /// One link of the chain: the next one in a task whose handle is dropped (detached).

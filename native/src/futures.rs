@@ -10,7 +10,8 @@
 //! The roots are written once over `futures`' own spawning trait (`SpawnExt`, which both
 //! executors implement); a root is `Send` exactly when its spawner is, which the pool
 //! needs. Only the chain's link, which carries the spawner into the task it spawns, is
-//! written per executor. `futures` has no `yield_now`: `futures-local` uses
+//! written per executor — and again with a join handle (futures' own, detached by
+//! `forget`), the semantic every contract spawn has, measured apart. `futures` has no `yield_now`: `futures-local` uses
 //! futures-lite's (wake, then `Pending` once), which its `LocalPool` queues behind the
 //! ready tasks; on `futures-pool` it would not yield at all (see [`NO_NATIVE_YIELD`]).
 
@@ -20,12 +21,15 @@ use futures::executor::{LocalSpawner, ThreadPool};
 use futures::task::{LocalSpawnExt, SpawnExt};
 use futures_lite::future::yield_now;
 use rtbench_adapters::futures::{FuturesLocal, FuturesPool};
-use rtbench_core::Runtime;
+use rtbench_core::{Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::ping_pong::{self, Last};
 use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_scenarios::tcp_round_trip;
 use rtbench_scenarios::yield_many::{self, Tally};
+
+use crate::tcp::{self, AsyncNet, NativeTcp};
 
 /// Why `futures-pool` has no native twin of `yield_many`.
 const NO_NATIVE_YIELD: &str =
@@ -39,6 +43,8 @@ spawner_twins!(FuturesLocal {
     hop: local_hop,
     spawn_many: spawn_many,
     ping_pong: ping_pong,
+    tcp_round_trip: tcp_round_trip,
+    joinable_chain: joinable_local_hop,
     yield_many: yield_many
 });
 
@@ -47,6 +53,8 @@ spawner_twins!(FuturesPool {
     hop: pool_hop,
     spawn_many: spawn_many,
     ping_pong: ping_pong,
+    tcp_round_trip: tcp_round_trip,
+    joinable_chain: joinable_pool_hop,
     yield_many: none(NO_NATIVE_YIELD)
 });
 
@@ -98,6 +106,23 @@ async fn ping_pong<S: SpawnExt>(spawner: S, rounds: u64) -> (Last, Last) {
     (server.await, returner.await)
 }
 
+/// The round trip on async-net and async-io's timer (`futures` has neither; the adapter
+/// uses them too): the server in a task, the client here.
+async fn tcp_round_trip<S: SpawnExt>(
+    spawner: S,
+    rounds: u64,
+    size: usize,
+) -> Result<u64, ScenarioError> {
+    let exchange = async {
+        let (listener, addr) = AsyncNet.bind().await?;
+        let server =
+            spawner.spawn_with_handle(tcp::serve::<AsyncNet>(listener, size)).expect(ALIVE);
+        tcp::client(&AsyncNet, addr, rounds, size).await?;
+        Ok(server.await?)
+    };
+    tcp::within(rounds, exchange, async_io::Timer::after).await
+}
+
 /// One link of the chain on `futures-local`: the next one in a task with no handle.
 fn local_hop(spawner: LocalSpawner, link: Link) {
     if let Some(next) = link.next() {
@@ -109,5 +134,26 @@ fn local_hop(spawner: LocalSpawner, link: Link) {
 fn pool_hop(pool: ThreadPool, link: Link) {
     if let Some(next) = link.next() {
         pool.clone().spawn_ok(async move { pool_hop(pool, next) });
+    }
+}
+
+/// [`local_hop`] with the semantic every contract spawn has: a join handle, here futures'
+/// own (`spawn_local_with_handle`), detached by `forget` (dropping it would cancel).
+fn joinable_local_hop(spawner: LocalSpawner, link: Link) {
+    if let Some(next) = link.next() {
+        let task = spawner
+            .clone()
+            .spawn_local_with_handle(async move { joinable_local_hop(spawner, next) });
+        task.expect(ALIVE).forget();
+    }
+}
+
+/// [`pool_hop`] with a join handle (`spawn_with_handle`), detached by `forget`.
+fn joinable_pool_hop(pool: ThreadPool, link: Link) {
+    if let Some(next) = link.next() {
+        pool.clone()
+            .spawn_with_handle(async move { joinable_pool_hop(pool, next) })
+            .expect(ALIVE)
+            .forget();
     }
 }

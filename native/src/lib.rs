@@ -1,10 +1,11 @@
 //! rtbench's native twins, and the engine that compares them with the contract.
 //!
 //! rtbench promises that a column shows the runtime, not the adapter. To hold it to
-//! that, each overhead [`Workload`] (four scenarios of the catalogue) is written again
+//! that, each overhead [`Workload`] (five scenarios of the catalogue) is written again
 //! for every flavour, directly against that runtime's own API, the way its own
 //! documentation and benches write it: its spawn and its handle, its yield, its
-//! `block_on`, and the root where rtbench puts it (in a spawned task on N-thread
+//! `block_on`, its own TCP listener and stream with their idiomatic read and write
+//! (`tcp`), and the root where rtbench puts it (in a spawned task on N-thread
 //! flavours, as `Runtime::run` does). A twin spawns the scenario's own task bodies and
 //! passes the scenario's own check (each scenario module exports them), so it cannot be
 //! faster by doing less; and it runs on the adapter's own runtime instance (each
@@ -24,8 +25,11 @@ use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, ScenarioError};
 
 /// The `Twins` impl of a flavour whose roots are written once over its spawner (smol,
 /// `futures`): `run` drives a root given the spawner, `hop` is the chain's link, and
-/// `spawn_many`, `ping_pong`, `yield_many` the roots; `yield_many: none(reason)` for a
-/// flavour with no native yield. The four flavours differ only in those, but Rust
+/// `spawn_many`, `ping_pong`, `tcp_round_trip`, `yield_many` the roots; `yield_many:
+/// none(reason)` for a flavour with no native yield; optionally `catching_panics: root`
+/// (`spawn_many` with each task's panic caught, as the adapter spawns it) and
+/// `joinable_chain: link` (the chain with a native join handle on each spawn,
+/// detached), each a [`Semantic`]. The four flavours differ only in those, but Rust
 /// cannot be generic over whether a root is `Send`, so a macro writes them.
 #[cfg(any(feature = "smol", feature = "futures"))]
 macro_rules! spawner_twins {
@@ -44,9 +48,41 @@ macro_rules! spawner_twins {
         hop: $hop:path,
         spawn_many: $spawn_many:path,
         ping_pong: $ping_pong:path,
+        tcp_round_trip: $tcp:path,
+        $(catching_panics: $caught:path,)?
+        $(joinable_chain: $joinable_hop:path,)?
         yield_many: $($yield:tt)+
     }) => {
         impl $crate::Twins for $flavour {
+            const SEMANTICS: &'static [$crate::Semantic<Self>] = &[
+                $($crate::Semantic {
+                    name: "catching panics",
+                    workload: $crate::Workload::SpawnMany,
+                    twin: |runtime, params| {
+                        let spawned = Spawned::new(params);
+                        let bodies = spawned.bodies();
+                        let (index_sum, elapsed) =
+                            $run(runtime, |spawner| timed($caught(spawner, bodies)));
+                        spawned.outcome(index_sum?, elapsed)
+                    },
+                },)?
+                $($crate::Semantic {
+                    name: "a join handle, detached on drop",
+                    workload: $crate::Workload::ChainedSpawn,
+                    twin: |runtime, params| {
+                        let depth = params.get("depth");
+                        let (reached, elapsed) = $run(runtime, |spawner| {
+                            timed(async move {
+                                let (first, reached) = chained_spawn::chain(depth);
+                                $joinable_hop(spawner, first);
+                                reached.recv().await
+                            })
+                        });
+                        chained_spawn::outcome(depth, reached, elapsed)
+                    },
+                },)?
+            ];
+
             fn twin(workload: $crate::Workload) -> Result<$crate::Twin<Self>, &'static str> {
                 Ok(match workload {
                     $crate::Workload::SpawnMany => |runtime, params| {
@@ -74,6 +110,12 @@ macro_rules! spawner_twins {
                         });
                         chained_spawn::outcome(depth, reached, elapsed)
                     },
+                    $crate::Workload::TcpRoundTrip => |runtime, params| {
+                        let (rounds, size) = (params.get("rounds"), params.count("size"));
+                        let (echoed, elapsed) =
+                            $run(runtime, |spawner| timed($tcp(spawner, rounds, size)));
+                        tcp_round_trip::outcome(rounds, size, echoed, elapsed)
+                    },
                 })
             }
         }
@@ -81,16 +123,34 @@ macro_rules! spawner_twins {
 }
 
 pub mod pairs;
+#[cfg(any(
+    feature = "async-std",
+    feature = "smol",
+    feature = "glommio",
+    feature = "futures",
+    feature = "reference",
+    feature = "async-global-executor",
+    feature = "monoio",
+    feature = "compio"
+))]
+mod tcp;
 mod workload;
 
 #[cfg(feature = "async-global-executor")]
 mod async_global_executor;
 #[cfg(feature = "async-std")]
 mod async_std;
+#[cfg(all(feature = "compio", target_os = "linux"))]
+mod compio;
 #[cfg(feature = "futures")]
 mod futures;
 #[cfg(all(feature = "glommio", target_os = "linux"))]
 mod glommio;
+#[cfg(all(any(feature = "glommio", feature = "monoio", feature = "compio"), target_os = "linux"))]
+mod local;
+#[cfg(all(feature = "monoio", target_os = "linux"))]
+mod monoio;
+
 #[cfg(feature = "reference")]
 mod reference;
 #[cfg(feature = "smol")]
@@ -108,6 +168,10 @@ pub type Twin<R> = fn(&R, &Params) -> Result<Outcome, ScenarioError>;
 
 /// A flavour whose workloads have native twins.
 pub trait Twins: Runtime {
+    /// Native twins with one of the contract's normalised semantics added, where the
+    /// runtime's own API does without it and the contract's adapter pays for it.
+    const SEMANTICS: &'static [Semantic<Self>] = &[];
+
     /// The twin of `workload`, or why this runtime has none that does the same thing
     /// (shown as `n/a: <reason>`).
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str>;
@@ -124,6 +188,20 @@ impl<R: rtbench_adapters::support::per_core::PerCoreInfo> Twins
         Err("per-core: measured on the single-thread flavour it runs N of (the overhead \
              workloads do not shard)")
     }
+}
+
+/// A normalised semantic, measured apart: the native twin of `workload` with that one
+/// semantic added the way the adapter adds it, and nothing else. Measured in pairs
+/// against the plain twin ([`pairs::Sides::semantic`]), it says what the semantic
+/// itself costs on this runtime, so a ratio above 1.03 in the overhead table is
+/// explained by a figure of its own rather than by a sentence.
+pub struct Semantic<R> {
+    /// What the variant adds, e.g. `catching panics`.
+    pub name: &'static str,
+    /// The workload it is measured on.
+    pub workload: Workload,
+    /// The native twin with the semantic added.
+    pub twin: Twin<R>,
 }
 
 /// Something to do with a flavour chosen by name, with its twins: like

@@ -19,7 +19,7 @@ use rtbench_core::{Metric, Outcome, Params, ScenarioError};
 use serde::Serialize;
 use statrs::statistics::{Data, OrderStatistics};
 
-use crate::{Twin, Twins, Workload};
+use crate::{Semantic, Twin, Twins, Workload};
 
 /// How many pairs to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,17 +115,25 @@ impl<'a, R: Twins> Sides<'a, R> {
     /// One warm-up run of each side, then pairs as `plan` says. A panic on either side
     /// is caught and reported as a failure.
     pub fn pairs(&self, plan: &Plan) -> Overhead {
-        let measured = panic::catch_unwind(AssertUnwindSafe(|| self.try_pairs(plan)));
+        self.against_native(plan, || headline("core", self.core()))
+    }
+
+    /// What `semantic` costs: its twin against the plain native one, in pairs as for
+    /// [`pairs`](Self::pairs) (above 1, the semantic costs that much).
+    pub fn semantic(&self, semantic: &Semantic<R>, plan: &Plan) -> Overhead {
+        let variant = || headline(semantic.name, (semantic.twin)(self.runtime, self.params));
+        self.against_native(plan, variant)
+    }
+
+    fn against_native(&self, plan: &Plan, side: impl Fn() -> Result<Metric, Skip>) -> Overhead {
+        let native = || headline("native", self.native());
+        let measured = panic::catch_unwind(AssertUnwindSafe(|| interleave(plan, side, native)));
         match measured {
             Ok(Ok(ratios)) => Overhead::Measured(ratios),
             Ok(Err(Skip::NotComparable(reason))) => Overhead::NotComparable(reason),
             Ok(Err(Skip::Failed(error))) => Overhead::Failed(error),
             Err(payload) => Overhead::Failed(format!("panicked: {}", payload_message(&*payload))),
         }
-    }
-
-    fn try_pairs(&self, plan: &Plan) -> Result<Ratios, Skip> {
-        interleave(plan, || headline("core", self.core()), || headline("native", self.native()))
     }
 }
 

@@ -8,16 +8,21 @@
 //! twin uses futures-lite's, which does the same.
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use futures_lite::future::yield_now;
-use rtbench_adapters::reference::{Executor, Reference};
+use rtbench_adapters::reference::{connect, Executor, Reactor, Reference, Socket, TcpListener};
+use rtbench_core::io::{TcpListener as _, TcpStream as _};
 use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
-use rtbench_scenarios::{ping_pong, yield_many};
+use rtbench_scenarios::{ping_pong, tcp_round_trip, yield_many};
 
+use crate::tcp::{self, NativeTcp, LOOPBACK};
 use crate::{Twin, Twins, Workload};
 
 impl Twins for Reference {
@@ -27,6 +32,7 @@ impl Twins for Reference {
             Workload::YieldMany => yield_many,
             Workload::PingPong => ping_pong,
             Workload::ChainedSpawn => chained_spawn,
+            Workload::TcpRoundTrip => tcp_round_trip,
         })
     }
 }
@@ -92,6 +98,46 @@ fn chained_spawn(runtime: &Reference, params: &Params) -> Result<Outcome, Scenar
         })
     });
     chained_spawn::outcome(depth, reached, elapsed)
+}
+
+fn tcp_round_trip(runtime: &Reference, params: &Params) -> Result<Outcome, ScenarioError> {
+    let (rounds, size) = (params.get("rounds"), params.count("size"));
+    let (echoed, elapsed) = run(runtime, |executor| {
+        let exchange = async move {
+            let net = ReferenceNet(Arc::clone(executor.reactor()));
+            let (listener, addr) = net.bind().await?;
+            let server = executor.spawn(tcp::serve::<ReferenceNet>(listener, size));
+            tcp::client(&net, addr, rounds, size).await?;
+            Ok::<_, ScenarioError>(server.await??)
+        };
+        // Its timer is the one the contract's `sleep` gives (it has no other API).
+        timed(tcp::within(rounds, exchange, Reference::sleep))
+    });
+    tcp_round_trip::outcome(rounds, size, echoed, elapsed)
+}
+
+/// The reference reactor's listener and socket, given the reactor explicitly (not the
+/// contract's thread-local way in). Its listener's `accept` and `connect` give the
+/// adapter's stream; the socket under it is what the reactor reads and writes.
+struct ReferenceNet(Arc<Reactor>);
+
+impl NativeTcp for ReferenceNet {
+    type Listener = TcpListener;
+    type Stream = Socket;
+
+    async fn bind(&self) -> io::Result<(Self::Listener, SocketAddr)> {
+        let listener = TcpListener::bind(&self.0, LOOPBACK)?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
+        Ok(listener.accept().await?.0.into_poll_io())
+    }
+
+    async fn connect(&self, addr: SocketAddr) -> io::Result<Self::Stream> {
+        Ok(connect(&self.0, addr).await?.into_poll_io())
+    }
 }
 
 /// One link of the chain: the next one in a task whose handle is dropped (detached).

@@ -8,7 +8,7 @@
 //!   on it and `block_on` only waits for its `Task`, as the adapter does.
 //!
 //! The roots are [`crate::spawner`]'s, written once over the executor (shared with
-//! async-global-executor); only `smol-1`'s chain link, which carries its `!Send`
+//! async-global-executor; TCP is smol's `net`, async-net); only `smol-1`'s chain link, which carries its `!Send`
 //! executor into the task it spawns, is written here.
 
 use std::future::Future;
@@ -21,7 +21,7 @@ use rtbench_core::Runtime;
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
-use rtbench_scenarios::{ping_pong, yield_many};
+use rtbench_scenarios::{ping_pong, tcp_round_trip, yield_many};
 
 use crate::spawner::{self, Spawner};
 
@@ -30,6 +30,8 @@ spawner_twins!(SmolSingleThread {
     hop: local_hop,
     spawn_many: spawner::spawn_many,
     ping_pong: spawner::ping_pong,
+    tcp_round_trip: spawner::tcp_round_trip,
+    catching_panics: spawner::spawn_many_caught,
     yield_many: spawner::yield_many
 });
 
@@ -38,6 +40,8 @@ spawner_twins!(SmolMultiThread {
     hop: spawner::hop,
     spawn_many: spawner::spawn_many,
     ping_pong: spawner::ping_pong,
+    tcp_round_trip: spawner::tcp_round_trip,
+    catching_panics: spawner::spawn_many_caught,
     yield_many: spawner::yield_many
 });
 

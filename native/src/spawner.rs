@@ -8,9 +8,14 @@ use std::future::Future;
 
 use async_task::Task;
 use futures_lite::future::yield_now;
+use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
+use rtbench_core::JoinError;
+use rtbench_core::ScenarioError;
 use rtbench_scenarios::chained_spawn::Link;
 use rtbench_scenarios::ping_pong::{self, Last};
 use rtbench_scenarios::yield_many::{self, Tally};
+
+use crate::tcp::{self, AsyncNet, NativeTcp};
 
 /// An executor, by what the roots use: its own `spawn`, giving a `Task`.
 pub trait Spawner: Clone + 'static {
@@ -32,6 +37,20 @@ pub async fn spawn_many<E: Spawner>(
     index_sum
 }
 
+/// [`spawn_many`] with each task's panic caught (`catch_panic`), as the contract's
+/// adapters spawn on async-executor, and turned into the contract's join result.
+pub async fn spawn_many_caught<E: Spawner>(
+    executor: E,
+    bodies: impl Iterator<Item = impl Future<Output = usize> + Send + 'static>,
+) -> Result<usize, JoinError> {
+    let handles: Vec<_> = bodies.map(|body| executor.spawn(catch_panic(body))).collect();
+    let mut index_sum = 0;
+    for handle in handles {
+        index_sum += join_result(handle.await)?;
+    }
+    Ok(index_sum)
+}
+
 pub async fn yield_many<E: Spawner>(executor: E, tasks: u64, yields: u64) -> Vec<Tally> {
     let handles: Vec<_> =
         (0..tasks).map(|_| executor.spawn(yield_many::yielder(yields, yield_now))).collect();
@@ -46,6 +65,22 @@ pub async fn ping_pong<E: Spawner>(executor: E, rounds: u64) -> (Last, Last) {
     let (server, returner) = ping_pong::players(rounds);
     let (server, returner) = (executor.spawn(server), executor.spawn(returner));
     (server.await, returner.await)
+}
+
+/// The round trip on async-net (smol's `net`): the server in a task, the client here,
+/// under async-io's timer (smol's).
+pub async fn tcp_round_trip<E: Spawner>(
+    executor: E,
+    rounds: u64,
+    size: usize,
+) -> Result<u64, ScenarioError> {
+    let exchange = async {
+        let (listener, addr) = AsyncNet.bind().await?;
+        let server = executor.spawn(tcp::serve::<AsyncNet>(listener, size));
+        tcp::client(&AsyncNet, addr, rounds, size).await?;
+        Ok(server.await?)
+    };
+    tcp::within(rounds, exchange, async_io::Timer::after).await
 }
 
 /// One link of the chain: the next one in a detached task, which carries the executor

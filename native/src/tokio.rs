@@ -1,27 +1,41 @@
 //! tokio's twins, as tokio's own benches write them: `tokio::spawn` and its
-//! `JoinHandle`, `tokio::task::yield_now`, `Runtime::block_on`, on the adapter's runtime
+//! `JoinHandle`, `tokio::task::yield_now`, `tokio::net` with tokio's `AsyncReadExt` /
+//! `AsyncWriteExt`, `Runtime::block_on`, on the adapter's runtime
 //! ([`Tokio::native`]). On `tokio-mt` the root runs in a spawned task, as the adapter
 //! puts it; on `tokio-ct` in `block_on` itself, without the adapter's `LocalSet` (only
 //! its `spawn_local` needs one).
 
 use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
 
+use rtbench_adapters::support::catch_panic::rethrow_as_guard;
 use rtbench_adapters::tokio::Tokio;
 use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
+use rtbench_scenarios::io_support::{fill_pattern, stalled};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
-use rtbench_scenarios::{ping_pong, yield_many};
+use rtbench_scenarios::{ping_pong, tcp_round_trip, yield_many};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
-use crate::{Twin, Twins, Workload};
+use crate::{Semantic, Twin, Twins, Workload};
 
 impl<const MULTI: bool> Twins for Tokio<MULTI> {
+    const SEMANTICS: &'static [Semantic<Self>] = &[Semantic {
+        name: "recording unretrieved panics (rethrow_as_guard: a catch_unwind per poll)",
+        workload: Workload::PingPong,
+        twin: ping_pong::<MULTI, true>,
+    }];
+
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
         Ok(match workload {
             Workload::SpawnMany => spawn_many,
             Workload::YieldMany => yield_many,
-            Workload::PingPong => ping_pong,
+            Workload::PingPong => ping_pong::<MULTI, false>,
             Workload::ChainedSpawn => chained_spawn,
+            Workload::TcpRoundTrip => tcp_round_trip,
         })
     }
 }
@@ -88,7 +102,9 @@ fn yield_many<const MULTI: bool>(
     yield_many::outcome(Tokio::<MULTI>::INFO.class, yields, &tallies?, elapsed)
 }
 
-fn ping_pong<const MULTI: bool>(
+/// `ping_pong`; `GUARDED` wraps both players in the adapter's `rethrow_as_guard`, which
+/// is all the adapter adds to a tokio task (the [`Semantic`]).
+fn ping_pong<const MULTI: bool, const GUARDED: bool>(
     runtime: &Tokio<MULTI>,
     params: &Params,
 ) -> Result<Outcome, ScenarioError> {
@@ -97,7 +113,7 @@ fn ping_pong<const MULTI: bool>(
         runtime,
         timed(async move {
             let (server, returner) = ping_pong::players(rounds);
-            let (server, returner) = (tokio::spawn(server), tokio::spawn(returner));
+            let (server, returner) = (spawn::<GUARDED, _>(server), spawn::<GUARDED, _>(returner));
             Ok::<_, ScenarioError>((joined(server.await)?, joined(returner.await)?))
         }),
     );
@@ -118,6 +134,74 @@ fn chained_spawn<const MULTI: bool>(
         }),
     );
     chained_spawn::outcome(depth, reached, elapsed)
+}
+
+/// `tokio::spawn`, of `rethrow_as_guard(future)` if `GUARDED`.
+fn spawn<const GUARDED: bool, F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if GUARDED {
+        tokio::spawn(rethrow_as_guard(future))
+    } else {
+        tokio::spawn(future)
+    }
+}
+
+fn tcp_round_trip<const MULTI: bool>(
+    runtime: &Tokio<MULTI>,
+    params: &Params,
+) -> Result<Outcome, ScenarioError> {
+    let (rounds, size) = (params.get("rounds"), params.count("size"));
+    let (echoed, elapsed) = run(
+        runtime,
+        timed(async move {
+            let limit = tcp_round_trip::deadline(rounds);
+            let exchange = async move {
+                let listener =
+                    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+                let addr = listener.local_addr()?;
+                let server = tokio::spawn(serve(listener, size));
+                client(addr, rounds, size).await?;
+                Ok::<_, ScenarioError>(joined(server.await)??)
+            };
+            tokio::time::timeout(limit, exchange)
+                .await
+                .unwrap_or_else(|_| Err(stalled(tcp_round_trip::WHAT, limit)))
+        }),
+    );
+    tcp_round_trip::outcome(rounds, size, echoed, elapsed)
+}
+
+/// The server task: accepts one connection and echoes it until the client closes, in
+/// reads of at most one message; returns the bytes echoed.
+async fn serve(listener: TcpListener, size: usize) -> io::Result<u64> {
+    let (mut stream, _) = listener.accept().await?;
+    stream.set_nodelay(true)?;
+    let (mut buf, mut echoed) = (vec![0; size], 0);
+    loop {
+        let read = stream.read(&mut buf).await?;
+        if read == 0 {
+            return Ok(echoed);
+        }
+        stream.write_all(&buf[..read]).await?;
+        echoed += read as u64;
+    }
+}
+
+/// The client: connects, runs `rounds` checked round trips, closes (by dropping).
+async fn client(addr: SocketAddr, rounds: u64, size: usize) -> Result<(), ScenarioError> {
+    let mut stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (mut message, mut reply) = (vec![0; size], vec![0; size]);
+    for round in 0..rounds {
+        fill_pattern(tcp_round_trip::seed(round), &mut message);
+        stream.write_all(&message).await?;
+        stream.read_exact(&mut reply).await?;
+        tcp_round_trip::check_reply(round, &reply)?;
+    }
+    Ok(())
 }
 
 /// One link of the chain: the next one in a detached task.

@@ -1,8 +1,9 @@
 //! The overhead workloads: the scenarios where what an adapter adds per spawn, per
-//! poll and per wake-up is the largest share of the figure — tokio's own benchmark set.
+//! poll and per wake-up is the largest share of the figure — tokio's own benchmark set
+//! — and one TCP round trip, where it is what the adapter adds per read and write.
 
 use rtbench_core::{Scenario, ScenarioInfo};
-use rtbench_scenarios::{chained_spawn, ping_pong, spawn_many, yield_many};
+use rtbench_scenarios::{chained_spawn, ping_pong, spawn_many, tcp_round_trip, yield_many};
 
 /// One overhead workload: a scenario of the catalogue that every flavour has a twin of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -15,12 +16,20 @@ pub enum Workload {
     PingPong,
     /// `chained_spawn`: each task spawns the next, detached.
     ChainedSpawn,
+    /// `tcp_round_trip`: a client and an echo server exchange a small message over one
+    /// loopback connection, many times.
+    TcpRoundTrip,
 }
 
 impl Workload {
     /// Every workload, in catalogue order.
-    pub const ALL: [Workload; 4] =
-        [Workload::SpawnMany, Workload::ChainedSpawn, Workload::YieldMany, Workload::PingPong];
+    pub const ALL: [Workload; 5] = [
+        Workload::SpawnMany,
+        Workload::ChainedSpawn,
+        Workload::YieldMany,
+        Workload::PingPong,
+        Workload::TcpRoundTrip,
+    ];
 
     /// The scenario it runs through the contract.
     pub fn info(self) -> ScenarioInfo {
@@ -29,6 +38,7 @@ impl Workload {
             Workload::YieldMany => yield_many::YieldMany::INFO,
             Workload::PingPong => ping_pong::PingPong::INFO,
             Workload::ChainedSpawn => chained_spawn::ChainedSpawn::INFO,
+            Workload::TcpRoundTrip => tcp_round_trip::TcpRoundTrip::INFO,
         }
     }
 
@@ -56,6 +66,9 @@ mod tests {
             assert_eq!(Workload::named(workload.name()), Ok(workload));
         }
         let error = Workload::named("awaitable").unwrap_err();
-        assert!(error.contains("spawn_many, chained_spawn, yield_many, ping_pong"), "{error}");
+        assert!(
+            error.contains("spawn_many, chained_spawn, yield_many, ping_pong, tcp_round_trip"),
+            "{error}"
+        );
     }
 }

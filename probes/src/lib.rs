@@ -26,11 +26,17 @@ use ::futures::channel::oneshot;
 pub mod async_global_executor;
 #[cfg(feature = "async-std")]
 pub mod async_std;
+#[cfg(all(feature = "compio", target_os = "linux"))]
+pub mod compio;
+#[cfg(all(any(feature = "monoio", feature = "compio"), target_os = "linux"))]
+mod fresh;
 #[cfg(feature = "futures")]
 pub mod futures;
 #[cfg(all(feature = "glommio", target_os = "linux"))]
 pub mod glommio;
 mod io_backend;
+#[cfg(all(feature = "monoio", target_os = "linux"))]
+pub mod monoio;
 #[cfg(feature = "smol")]
 pub mod smol;
 #[cfg(feature = "tokio")]

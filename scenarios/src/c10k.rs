@@ -1,45 +1,45 @@
 //! `c10k` (W8-S1: while a request waits for its answer "le processeur ne fait rien", so
-//! one thread can hold many of them): C TCP connections (default 10 000) opened on
-//! loopback and held open at the same time, each pinging an echo server P times at a
-//! fixed interval.
+//! one thread can hold many of them): C TCP connections (default 10 000) held open at
+//! the same time by a server on the runtime under test, each pinged P times at a fixed
+//! interval.
 //!
-//! Client and server live in this one process, so every connection costs two sockets,
-//! two tasks and two buffers; `bytes/conn` is the RSS growth (see [`crate::scale`])
-//! once all C connections are open, divided by C, both ends included. Connects are paced
-//! (at most [`HANDSHAKE_WINDOW`] not yet accepted) so that the listener's accept queue
-//! never overflows: an overflow drops SYNs, and the kernel's 1 s retransmission would
-//! then be measured instead of the runtime.
+//! The clients are the fixed load generator's ([`crate::under_load`], a process of its
+//! own under the runner): the server process holds its C sockets and the generator the
+//! other C, so each stays within an open-file limit of 20 000 at the full size, which
+//! one process holding both ends (2·C + spare) could not. The generator connects one
+//! connection at a time, so the listener's accept queue never overflows (an overflow
+//! drops SYNs, and the kernel's 1 s retransmission would be measured instead of the
+//! runtime); then a few threads ping every connection once per round, P rounds.
 //!
-//! The process needs two file descriptors per connection: before anything starts the
-//! open-file limit is raised where the process may, and if it stays too low the scenario
-//! is `n/a` with the numbers (needed, soft, hard) rather than failing halfway (see
-//! [`OpenFiles`]).
+//! `bytes/conn` is the server's RSS growth (see [`crate::scale`]) from before it binds
+//! to the moment it has accepted all C connections, divided by C: the server's end only
+//! (a socket, a task and its buffer each). If the open-file limit is too low for C the
+//! scenario is `n/a` with the numbers (needed, soft, hard) rather than failing halfway
+//! (see [`crate::io_support::OpenFiles`]); the generator names its own limit if it runs
+//! out.
 //!
-//! Checks: every ping is answered with its own payload, every connection was open at
-//! the same time, and the server echoed exactly C·P pings.
+//! Checks: every ping is answered with its own payload (the generator), all C
+//! connections were open at once (none had closed when the last was accepted), and the
+//! server echoed exactly C·P pings.
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use event_listener::Event;
-use futures::io::{AsyncReadExt, AsyncWriteExt};
-use hdrhistogram::Histogram;
-use rtbench_core::io::TcpListener;
+use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
     ScenarioInfo,
 };
+use rtbench_loadgen::{Job, Load, Protocol};
 
-use crate::io_support::OpenFiles;
-use crate::scale::{resident_bytes, wait_until};
+use crate::io_support;
+use crate::scale::resident_bytes;
+use crate::under_load::{self, Server};
 
-/// Holds C loopback connections open, each pinging periodically.
+/// Holds C loopback connections open, each pinged periodically.
 pub struct C10k;
-
-/// Connects started but not yet accepted, at most.
-pub const HANDSHAKE_WINDOW: usize = 64;
 
 /// How many connections are open at once.
 const CONNECTIONS: ParamSpec = ParamSpec {
@@ -51,24 +51,29 @@ const CONNECTIONS: ParamSpec = ParamSpec {
     min: 1,
 };
 
-/// The clients' shared state: how many are connected, and the gate that starts pings.
-#[derive(Default)]
-struct Clients {
-    connected: AtomicUsize,
-    all_connected: Event,
-    go: AtomicBool,
-    started: Event,
-}
+/// Generator threads sharing the connections' pings.
+const PINGING_THREADS: usize = 8;
 
-/// What one client measured: the round-trip time of each ping, in microseconds.
-type Latencies = Vec<u64>;
+/// Bytes per ping.
+const PING: usize = 8;
+
+/// What the server saw.
+pub struct Held {
+    /// Pings echoed.
+    echoed: u64,
+    /// Connections open when the last one was accepted.
+    open_at_once: usize,
+    /// RSS before binding, and once every connection was accepted.
+    rss: (usize, usize),
+}
 
 impl Scenario for C10k {
     const INFO: ScenarioInfo = ScenarioInfo {
         name: "c10k",
         lesson: "W8-S1",
-        summary: "C loopback TCP connections held open at once, each pinging an echo server \
-                  periodically; every ping answered; bytes per connection and latency p99",
+        summary: "a server on the runtime holds C loopback TCP connections open at once, \
+                  each pinged periodically by the load generator; every ping answered; \
+                  server bytes per connection and ping latency",
         params: &[
             CONNECTIONS,
             ParamSpec {
@@ -81,7 +86,7 @@ impl Scenario for C10k {
             },
             ParamSpec {
                 name: "interval_ms",
-                help: "pause between a connection's pings, in ms",
+                help: "pause between two rounds of pings, in ms",
                 default: 20,
                 quick: 10,
                 test: 1,
@@ -93,145 +98,83 @@ impl Scenario for C10k {
     };
 
     fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
-        let connections = params.count("connections");
-        let pings = params.count("pings");
-        let interval = params.millis("interval_ms");
-        OpenFiles { scenario: Self::INFO.name, param: CONNECTIONS, per: 2 }
-            .ensure(params.get("connections"))?;
-        let (rss_before, rss_open, echoed, latencies) = runtime.run(async move {
-            let rss_before = resident_bytes()?;
-            let listener = R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-            let addr = listener.local_addr()?;
-            let (tokens, handshakes) = async_channel::bounded(HANDSHAKE_WINDOW);
-            for _ in 0..HANDSHAKE_WINDOW {
-                tokens.try_send(()).expect("the window has room for its own tokens");
-            }
-            let server = R::spawn(serve::<R>(listener, connections, tokens));
-            let clients = Arc::new(Clients::default());
-            let handles: Vec<_> = (0..connections)
-                .map(|index| {
-                    let client = Client { index, pings, interval, clients: Arc::clone(&clients) };
-                    R::spawn(client.run::<R>(addr, handshakes.clone(), connections))
-                })
-                .collect();
-            wait_until(&clients.all_connected, || {
-                clients.connected.load(Ordering::Acquire) == connections
-            })
-            .await;
-            let rss_open = resident_bytes()?;
-            clients.go.store(true, Ordering::Release);
-            clients.started.notify(usize::MAX);
-            let mut latencies = Histogram::<u64>::new(3).expect("3 significant digits is valid");
-            for handle in handles {
-                for micros in handle.await?? {
-                    latencies.record(micros.max(1)).expect("auto-resizing histogram");
-                }
-            }
-            let echoed = server.await??;
-            Ok::<_, ScenarioError>((rss_before, rss_open, echoed, latencies))
+        let loaded = under_load::drive::<R, Self>(runtime, params, CONNECTIONS)?;
+        let (connections, held) = (loaded.job.connections, &loaded.served);
+        ScenarioError::ensure(held.open_at_once == connections, || {
+            format!(
+                "{} connections were open when the last of {connections} was accepted",
+                held.open_at_once
+            )
         })?;
-        let expected = connections * pings;
-        let answered = latencies.len() as usize;
-        ScenarioError::ensure(answered == expected, || {
-            format!("{answered} pings answered, expected {expected}")
-        })?;
-        ScenarioError::ensure(echoed == expected, || {
-            format!("the server echoed {echoed} pings, expected {expected}")
-        })?;
-        let bytes_per_connection =
-            rss_open.saturating_sub(rss_before) as f64 / connections.max(1) as f64;
+        let (before, open) = held.rss;
+        let bytes_per_connection = open.saturating_sub(before) as f64 / connections.max(1) as f64;
+        let pings = params.get("pings");
+        let latency = loaded.report.closed.latency;
         Ok(Outcome::checked(format!(
             "{connections} connections were open at once and each of their {pings} pings \
              came back intact"
         ))
         .metric(Metric::lower("bytes/conn", bytes_per_connection))
-        .metric(Metric::lower("us p99", latencies.value_at_quantile(0.99) as f64))
-        .metric(Metric::lower("us p50", latencies.value_at_quantile(0.5) as f64))
-        .note("bytes/conn counts both ends (client and server) of each loopback connection"))
+        .metric(Metric::lower("us p99", latency.p99_us))
+        .metric(Metric::lower("us p50", latency.p50_us))
+        .note("bytes/conn counts the server's end of each connection; the clients are the load generator's")
+        .note(loaded.launcher.describe()))
     }
 }
 
-/// Accepts `connections` connections, one echo task each; returns how many pings the
-/// echo tasks answered in total. Each accept hands a handshake token back to the clients.
-async fn serve<R: Runtime>(
-    listener: R::TcpListener,
-    connections: usize,
-    tokens: async_channel::Sender<()>,
-) -> Result<usize, ScenarioError> {
-    let mut echoes = Vec::with_capacity(connections);
-    for _ in 0..connections {
-        let (stream, _) = listener.accept().await?;
-        let _ = tokens.try_send(());
-        echoes.push(R::spawn(echo(stream)));
-    }
-    let mut echoed = 0;
-    for echo in echoes {
-        echoed += echo.await??;
-    }
-    Ok(echoed)
-}
+impl Server for C10k {
+    const NAME: &'static str = Self::INFO.name;
 
-/// Echoes 8-byte pings until the client closes; returns how many it answered.
-async fn echo<S>(mut stream: S) -> Result<usize, ScenarioError>
-where
-    S: AsyncReadExt + AsyncWriteExt + Unpin,
-{
-    let mut ping = [0u8; 8];
-    let mut answered = 0;
-    loop {
-        match stream.read_exact(&mut ping).await {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(answered),
-            Err(error) => return Err(error.into()),
-        }
-        stream.write_all(&ping).await?;
-        answered += 1;
+    type Served = Held;
+
+    fn job(params: &Params, addr: SocketAddr) -> Job {
+        let load = Load::Held {
+            rounds: params.get("pings"),
+            pause_ms: params.get("interval_ms"),
+            threads: PINGING_THREADS,
+        };
+        under_load::job(addr, Protocol::Echo { size: PING }, params.count(CONNECTIONS.name), load)
     }
-}
 
-/// One connection's life: connect, wait for every other connection, ping, close.
-struct Client {
-    index: usize,
-    pings: usize,
-    interval: Duration,
-    clients: Arc<Clients>,
-}
-
-impl Client {
-    async fn run<R: Runtime>(
-        self,
-        addr: SocketAddr,
-        handshakes: async_channel::Receiver<()>,
+    // Not `async fn`: its future would borrow `params`, and the server's must be 'static.
+    #[allow(clippy::manual_async_fn)]
+    fn serve<R: Runtime>(
+        listener: R::TcpListener,
         connections: usize,
-    ) -> Result<Latencies, ScenarioError> {
-        handshakes.recv().await.map_err(|_| {
-            ScenarioError::Check("the server stopped accepting before every client connected".into())
-        })?;
-        let mut stream = R::tcp_connect(addr).await?;
-        let clients = &self.clients;
-        if clients.connected.fetch_add(1, Ordering::AcqRel) + 1 == connections {
-            clients.all_connected.notify(usize::MAX);
-        }
-        wait_until(&clients.started, || clients.go.load(Ordering::Acquire)).await;
-        // Spread the connections' pings over the interval rather than pinging in bursts.
-        let interval_us = self.interval.as_micros().max(1) as u64;
-        R::sleep(Duration::from_micros((self.index as u64 * 7919) % interval_us)).await;
-        let mut latencies = Vec::with_capacity(self.pings);
-        for round in 0..self.pings {
-            if round > 0 {
-                R::sleep(self.interval).await;
+        _: &Params,
+    ) -> impl Future<Output = Result<Held, ScenarioError>> + Send + 'static {
+        async move {
+            let before = resident_bytes()?;
+            let open = Arc::new(AtomicUsize::new(0));
+            let mut echoes = Vec::with_capacity(connections);
+            for _ in 0..connections {
+                let (stream, _) = listener.accept().await?;
+                open.fetch_add(1, Ordering::SeqCst);
+                echoes.push(R::spawn(echo(stream, Arc::clone(&open))));
             }
-            let payload = ((self.index as u64) << 32 | round as u64).to_le_bytes();
-            let start = Instant::now();
-            stream.write_all(&payload).await?;
-            let mut reply = [0u8; 8];
-            stream.read_exact(&mut reply).await?;
-            latencies.push(start.elapsed().as_micros() as u64);
-            ScenarioError::ensure(reply == payload, || {
-                format!("connection {} got {reply:?} back for ping {payload:?}", self.index)
-            })?;
+            let open_at_once = open.load(Ordering::SeqCst);
+            let rss = (before, resident_bytes()?);
+            let mut echoed = 0;
+            for echo in echoes {
+                echoed += echo.await??;
+            }
+            Ok(Held { echoed, open_at_once, rss })
         }
-        stream.close().await?;
-        Ok(latencies)
     }
+
+    fn answered(held: &Held) -> u64 {
+        held.echoed
+    }
+}
+
+/// Echoes 8-byte pings until the client closes, in owned buffers of one ping; returns
+/// how many it answered. `open` counts the connections not yet closed.
+async fn echo<S: TcpStream>(stream: S, open: Arc<AtomicUsize>) -> Result<u64, ScenarioError> {
+    let echoed = io_support::echo(stream, Vec::with_capacity(PING)).await;
+    open.fetch_sub(1, Ordering::SeqCst);
+    let echoed = echoed?;
+    ScenarioError::ensure(echoed % PING as u64 == 0, || {
+        format!("a connection echoed {echoed} bytes, not a whole number of {PING}-byte pings")
+    })?;
+    Ok(echoed / PING as u64)
 }

@@ -4,6 +4,10 @@
 //! - [`pattern`] / [`first_mismatch`]: every byte an I/O scenario moves is derived from
 //!   a seed (client and round, file number…), so a byte that is lost, duplicated,
 //!   reordered or delivered to the wrong peer is caught, not just a wrong length.
+//! - [`echo`] / [`read_exact`]: the two halves of every TCP exchange here, on the
+//!   contract's owned-buffer calls (`rtbench_core::io::TcpStream`): the server sends
+//!   back what it reads in the very buffer it read into; the client reads one whole
+//!   reply, and a peer sending more than that is an error, not a silent over-read.
 //! - [`within`]: I/O can stall forever when a peer dies; every I/O scenario runs under a
 //!   deadline built from [`Runtime::timeout`], and expiry is a failed check, not a hang.
 //! - [`Latencies`]: per-operation latencies in an HDR histogram, reported as p50/p99.
@@ -13,9 +17,11 @@
 //!   the server cannot accept).
 
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
+use rtbench_core::io::{BufResult, TcpStream};
 use rtbench_core::{Metric, ParamSpec, Runtime, ScenarioError};
 
 /// The byte at `index` of the pattern for `seed`: a cheap hash of both, so that two
@@ -53,6 +59,55 @@ pub fn first_mismatch(seed: u64, bytes: &[u8]) -> Option<usize> {
     bytes.iter().enumerate().position(|(index, &byte)| byte != pattern_byte(seed, index))
 }
 
+/// Sends back whatever arrives, in reads of at most `buf.capacity()` bytes, until the
+/// peer shuts its side down; returns the bytes echoed. Each read's buffer is written
+/// back as it is: no copy.
+pub async fn echo<S: TcpStream>(mut stream: S, mut buf: Vec<u8>) -> io::Result<u64> {
+    let mut echoed = 0;
+    loop {
+        let (read, filled) = stream.read(buf).await;
+        match read? {
+            0 => return Ok(echoed),
+            read => echoed += read as u64,
+        }
+        let (written, back) = stream.write_all(filled).await;
+        written?;
+        buf = back;
+    }
+}
+
+/// Reads exactly `len` bytes into `buf` (replacing its contents, growing it to `len` if
+/// needed). The first read goes straight into `buf`; a short one is completed through
+/// a second buffer. End of file first is `UnexpectedEof`; bytes beyond `len` (the peer
+/// sent more than one reply) are `InvalidData`.
+pub async fn read_exact<S: TcpStream>(
+    stream: &mut S,
+    mut buf: Vec<u8>,
+    len: usize,
+) -> BufResult<()> {
+    buf.clear();
+    buf.reserve_exact(len);
+    let (mut read, mut buf) = stream.read(buf).await;
+    let mut rest = Vec::new();
+    loop {
+        match read {
+            Err(error) => return (Err(error), buf),
+            Ok(_) if buf.len() > len => {
+                let error = format!("read {} bytes where {len} were expected", buf.len());
+                return (Err(io::Error::new(io::ErrorKind::InvalidData, error)), buf);
+            }
+            Ok(_) if buf.len() == len => return (Ok(()), buf),
+            Ok(0) => return (Err(io::ErrorKind::UnexpectedEof.into()), buf),
+            Ok(_) => {}
+        }
+        rest.clear();
+        rest.reserve_exact(len - buf.len());
+        let (more, chunk) = stream.read(rest).await;
+        buf.extend_from_slice(&chunk);
+        (read, rest) = (more, chunk);
+    }
+}
+
 /// Runs `future` under a deadline of `limit`; if it passes, the scenario fails with a
 /// check error naming `what` (a stalled or dead peer must not hang the benchmark).
 pub async fn within<R: Runtime, T>(
@@ -60,11 +115,12 @@ pub async fn within<R: Runtime, T>(
     limit: Duration,
     future: impl Future<Output = Result<T, ScenarioError>> + Send,
 ) -> Result<T, ScenarioError> {
-    R::timeout(limit, future).await.unwrap_or_else(|_| {
-        Err(ScenarioError::Check(format!(
-            "{what} did not finish within {limit:?}: a peer stalled or died"
-        )))
-    })
+    R::timeout(limit, future).await.unwrap_or_else(|_| Err(stalled(what, limit)))
+}
+
+/// The check error of an exchange (`what`) that outlived its deadline `limit`.
+pub fn stalled(what: &str, limit: Duration) -> ScenarioError {
+    ScenarioError::Check(format!("{what} did not finish within {limit:?}: a peer stalled or died"))
 }
 
 /// Latencies of one kind of operation, with nanosecond resolution and 3 significant

@@ -53,6 +53,7 @@ macro_rules! catalogue {
 pub mod io_support;
 mod scale;
 pub mod shards;
+pub mod under_load;
 
 catalogue! {
     spawn_many::SpawnMany,
@@ -71,6 +72,7 @@ catalogue! {
     cancel::Cancel,
     panics::Panics,
     tcp_echo::TcpEcho,
+    tcp_round_trip::TcpRoundTrip,
     http_fetch::HttpFetch,
     subprocess::Subprocess,
     file_io::FileIo,
@@ -78,6 +80,24 @@ catalogue! {
     c10k::C10k,
     fan_out::FanOut,
     fan_out_skewed::FanOutSkewed,
+    echo_server::EchoServer,
+    http_server::HttpServer,
+}
+
+/// Whether `name` is a server scenario measured at offered rates (a closed loop, then
+/// open loops; [`under_load`]): the report gives these a table and a latency chart.
+pub fn is_rated_server(name: &str) -> bool {
+    [
+        <echo_server::EchoServer as Scenario>::INFO.name,
+        <http_server::HttpServer as Scenario>::INFO.name,
+    ]
+    .contains(&name)
+}
+
+/// Whether `name`'s clients are the load generator's: its worker must start the
+/// generator beside it (the rated servers, and `c10k`).
+pub fn needs_load_generator(name: &str) -> bool {
+    is_rated_server(name) || name == <c10k::C10k as Scenario>::INFO.name
 }
 
 /// The scenario called `name`, or an error listing the valid names.

@@ -29,15 +29,14 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use futures::io::{AsyncReadExt, AsyncWriteExt};
-use rtbench_core::io::{AsyncRead, AsyncWrite, TcpListener};
+use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
     ScenarioInfo, Sharding,
 };
 
 use crate::io_support::{
-    fill_pattern, first_mismatch, per_second, within, Latencies, OpenFiles,
+    echo, fill_pattern, first_mismatch, per_second, read_exact, within, Latencies, OpenFiles,
 };
 use crate::shards::{check_each, placement_note, run_timed};
 
@@ -210,7 +209,7 @@ async fn exchange<R: Runtime>(
 ) -> Result<Exchange, ScenarioError> {
     let listener = R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let addr = listener.local_addr()?;
-    let server = R::spawn(serve::<R>(listener, clients.len()));
+    let server = R::spawn(serve::<R>(listener, clients.len(), size));
     let start = Instant::now();
     let handles: Vec<_> = clients
         .clone()
@@ -229,34 +228,24 @@ async fn exchange<R: Runtime>(
     Ok(Exchange { start, end, latencies })
 }
 
-/// Accepts exactly `connections` connections, echoes each in its own task, and returns
-/// the total number of bytes echoed once every client has closed.
-async fn serve<R: Runtime>(listener: R::TcpListener, connections: usize) -> io::Result<u64> {
+/// Accepts exactly `connections` connections, echoes each in its own task (reading at
+/// most one `size`-byte message at a time), and returns the total number of bytes
+/// echoed once every client has closed.
+async fn serve<R: Runtime>(
+    listener: R::TcpListener,
+    connections: usize,
+    size: usize,
+) -> io::Result<u64> {
     let mut handles = Vec::with_capacity(connections);
     for _ in 0..connections {
         let (stream, _peer) = listener.accept().await?;
-        handles.push(R::spawn(echo(stream)));
+        handles.push(R::spawn(echo(stream, Vec::with_capacity(size))));
     }
     let mut echoed = 0;
     for handle in handles {
         echoed += handle.await.map_err(io::Error::other)??;
     }
     Ok(echoed)
-}
-
-/// Sends back whatever arrives until the peer closes; returns the bytes echoed.
-async fn echo(mut stream: impl AsyncRead + AsyncWrite + Unpin) -> io::Result<u64> {
-    let mut buffer = vec![0; 16 * 1024];
-    let mut echoed = 0;
-    loop {
-        let read = stream.read(&mut buffer).await?;
-        if read == 0 {
-            return Ok(echoed);
-        }
-        stream.write_all(&buffer[..read]).await?;
-        stream.flush().await?;
-        echoed += read as u64;
-    }
 }
 
 /// One client: `rounds` round trips of `size` bytes, each timed and checked.
@@ -267,15 +256,18 @@ async fn ping_pong<R: Runtime>(
     size: usize,
 ) -> Result<Latencies, ScenarioError> {
     let mut stream = R::tcp_connect(addr).await?;
-    let (mut message, mut reply) = (vec![0; size], vec![0; size]);
+    let (mut message, mut reply) = (vec![0; size], Vec::with_capacity(size));
     let mut latencies = Latencies::default();
     for round in 0..rounds {
         let seed = (client as u64) << 32 | round as u64;
         fill_pattern(seed, &mut message);
         let sent = Instant::now();
-        stream.write_all(&message).await?;
-        stream.flush().await?;
-        stream.read_exact(&mut reply).await?;
+        let (written, back) = stream.write_all(message).await;
+        message = back;
+        written?;
+        let (read, back) = read_exact(&mut stream, reply, size).await;
+        reply = back;
+        read?;
         latencies.record(sent.elapsed());
         if let Some(offset) = first_mismatch(seed, &reply) {
             return Err(ScenarioError::Check(format!(
@@ -283,6 +275,6 @@ async fn ping_pong<R: Runtime>(
             )));
         }
     }
-    stream.close().await?;
+    stream.shutdown().await?;
     Ok(latencies)
 }

@@ -42,6 +42,11 @@ pub fn markdown(results: &Report, charts: &[String]) -> String {
                 let path = format!("{}/{scaling}.svg", chart::DIR);
                 let _ = writeln!(out, "Scaling with threads (speedup table in [results.md](results.md)):\n\n[![{title} by threads]({path})]({path})\n");
             }
+            let latency = super::load::chart_stem(stem);
+            if charts.contains(&latency) {
+                let path = format!("{}/{latency}.svg", chart::DIR);
+                let _ = writeln!(out, "[![{title}: latency at load]({path})]({path})\n");
+            }
         } else {
             let _ = writeln!(
                 out,

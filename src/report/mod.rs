@@ -15,6 +15,7 @@
 pub mod bmf;
 pub mod chart;
 pub mod index;
+pub mod load;
 pub mod sweep;
 pub mod table;
 
@@ -119,6 +120,12 @@ pub fn write_report(report: &Report, dir: &Path) -> io::Result<Rendered> {
         }
         if let Some(svg) = sweep::svg(&view).map_err(io::Error::other)? {
             let stem = format!("{}{}", view.file_stem, sweep::SUFFIX);
+            write_file(&charts_dir.join(format!("{stem}.svg")), &svg)?;
+            charts.push(stem);
+        }
+        let latency = load::is_rated(&view).then(|| load::svg(&view));
+        if let Some(svg) = latency.transpose().map_err(io::Error::other)?.flatten() {
+            let stem = load::chart_stem(&view.file_stem);
             write_file(&charts_dir.join(format!("{stem}.svg")), &svg)?;
             charts.push(stem);
         }

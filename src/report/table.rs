@@ -113,6 +113,7 @@ pub fn markdown(report: &Report) -> String {
     if super::sweep::is_sweep(report) {
         out.push_str(&super::sweep::markdown(report, &super::views(&report.cells)));
     }
+    out.push_str(&super::load::markdown(&super::views(&report.cells)));
     out
 }
 

@@ -6,8 +6,9 @@
 //! `remote_handle` cost three shared allocations per spawn (the abort state, the
 //! result channel and the remote handle's keep-running flag), and an atomic waker
 //! registration at every poll; spawns ran 1.5–2.6 times as long as native ones
-//! (`rtbench overhead`). Here the task registers its waker only when it changes and
-//! checks for an abort with one atomic load per poll. The output slot sits behind a
+//! (`rtbench overhead`). Here the task registers its waker only when it changes, and
+//! not at all once its handle is dropped, and checks for an abort with one atomic load
+//! per poll. The output slot sits behind a
 //! `Mutex`, taken (uncontended, as a rule) once when the task ends and once per poll of
 //! the handle: what a task outputs is moved across threads without `unsafe`.
 
@@ -113,7 +114,10 @@ impl<F: Future> Future for Task<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
         let shared = &this.end.shared;
-        if !this.registered.as_ref().is_some_and(|waker| waker.will_wake(cx.waker())) {
+        // Once the handle is gone, nobody can abort: a detached task keeps no waker
+        // (a chain of detached spawns saves a registration and a waker clone per task).
+        let joinable = Arc::strong_count(shared) > 1;
+        if joinable && !this.registered.as_ref().is_some_and(|waker| waker.will_wake(cx.waker())) {
             shared.task.register(cx.waker());
             *this.registered = Some(cx.waker().clone());
         }

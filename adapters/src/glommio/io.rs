@@ -4,8 +4,10 @@
 //! Every operation is an io_uring submission on the executor's own rings; nothing runs
 //! on a helper thread. The native values are `!Send` (they hold `Rc`s into the reactor)
 //! and are wrapped in [`ThreadBound`], like everything else in this adapter (see the
-//! [module docs](super)). glommio's streams implement the `futures-io` traits that the
-//! contract uses, so no compatibility layer is involved.
+//! [module docs](super)). glommio's sockets offer only the `futures-io` traits (each
+//! `poll_read` an io_uring receive into the caller's slice), so the contract's
+//! owned-buffer calls are `futures-io` reads and writes on the buffer
+//! ([`PollStream`]), and the poll-based bridge is the stream itself.
 //!
 //! Files use glommio's ownership-passing API: `write_file` hands the caller's buffer to
 //! the kernel without copying it; `read_file` copies each read result (a glommio-owned
@@ -17,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::thread_bound::ThreadBound;
+use crate::support::poll_stream::{CloseWrite, PollStream};
+use crate::support::thread_bound::ThreadBound;
 use futures::io::{AsyncRead, AsyncWrite};
 use glommio::io::BufferedFile;
 use rtbench_core::io::TcpListener;
@@ -35,7 +38,7 @@ impl GlommioListener {
 }
 
 impl TcpListener for GlommioListener {
-    type Stream = GlommioTcpStream;
+    type Stream = PollStream<GlommioTcpStream>;
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
         Ok(self.0.local_addr()?)
@@ -47,7 +50,7 @@ impl TcpListener for GlommioListener {
         ThreadBound::new(async move {
             let stream = self.0.accept().await?;
             let peer = stream.peer_addr()?;
-            Ok((GlommioTcpStream::new(stream)?, peer))
+            Ok((PollStream::new(GlommioTcpStream::new(stream)?), peer))
         })
     }
 }
@@ -62,8 +65,8 @@ impl GlommioTcpStream {
         Ok(GlommioTcpStream(ThreadBound::new(stream)))
     }
 
-    pub(super) async fn connect(addr: SocketAddr) -> io::Result<Self> {
-        Self::new(glommio::net::TcpStream::connect(addr).await?)
+    pub(super) async fn connect(addr: SocketAddr) -> io::Result<PollStream<Self>> {
+        Self::new(glommio::net::TcpStream::connect(addr).await?).map(PollStream::new)
     }
 
     fn inner(self: Pin<&mut Self>) -> Pin<&mut glommio::net::TcpStream> {
@@ -98,6 +101,9 @@ impl AsyncWrite for GlommioTcpStream {
         self.inner().poll_close(cx)
     }
 }
+
+/// glommio's `close` shuts the write side down.
+impl CloseWrite for GlommioTcpStream {}
 
 /// Reads a whole file: its size first, then reads until one returns nothing (as
 /// `std::fs::read` does, so a file that grew meanwhile is read in full).

@@ -7,7 +7,7 @@
 //! futures holding them on work-stealing runtimes), while glommio's join handles,
 //! timers, sockets and files are `!Send`: they hold `Rc`s into the executor of their
 //! thread. The adapter wraps each native value in a `ThreadBound` (module
-//! `thread_bound`), which is `Send` and checks, on every access, poll and drop, that it
+//! `support::thread_bound`), which is `Send` and checks, on every access, poll and drop, that it
 //! is on the thread that created it — panicking otherwise, never undefined behaviour. [`spawn`](Runtime::spawn) uses `glommio::spawn_local`, so a task never
 //! leaves its thread and the check never fires in a scenario. Only moving such a value
 //! to *another* thread (into `spawn_blocking`, say) trips it, loudly: the test
@@ -33,7 +33,7 @@
 //! The executor is built unbound (`Placement::Unbound`: no CPU pinning, so several can
 //! share a loaded machine) with glommio's default ring depth (128) and I/O memory
 //! (10 MiB). [`Glommio::new`] first checks the kernel and `RLIMIT_MEMLOCK` (see
-//! `probe`) and returns [`Unavailable`] with the numbers instead of panicking. Building
+//! `support::uring_probe`) and returns [`Unavailable`] with the numbers instead of panicking. Building
 //! the executor binds it to the calling thread: [`Runtime::block_on`] must be called
 //! there (the type is `!Send`, so the compiler enforces it).
 //!
@@ -44,9 +44,7 @@
 //! `BufferedFile`). Many executors in parallel (the test threads) therefore work.
 
 mod io;
-mod probe;
 mod sleep;
-mod thread_bound;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -57,9 +55,11 @@ use std::process::Command;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use self::thread_bound::ThreadBound;
 use crate::support::catch_panic::{catch_panic, catch_panic_sync, join_result, Caught};
 use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
+use crate::support::poll_stream::PollStream;
+use crate::support::thread_bound::ThreadBound;
+use crate::support::uring_probe;
 use futures::FutureExt;
 use rtbench_core::{
     Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
@@ -70,6 +70,11 @@ use crate::spawn_all_local;
 
 pub use self::io::{GlommioListener, GlommioTcpStream};
 pub use self::sleep::GlommioSleep;
+
+/// What glommio needs: Linux ≥ 5.8 (the io_uring operations it submits) and its own
+/// minimum of 512 KiB `RLIMIT_MEMLOCK` (it refuses to start below that).
+const GLOMMIO_NEEDS: uring_probe::Needs =
+    uring_probe::Needs { runtime: "glommio", kernel: (5, 8), memlock: 512 * 1024 };
 
 /// A glommio `LocalExecutor` on the thread that built it.
 pub struct Glommio {
@@ -129,7 +134,7 @@ impl Runtime for Glommio {
     type JoinHandle<T: Send + 'static> = GlommioJoinHandle<T>;
     type LocalJoinHandle<T: 'static> = GlommioJoinHandle<T>;
     type TcpListener = GlommioListener;
-    type TcpStream = GlommioTcpStream;
+    type TcpStream = PollStream<GlommioTcpStream>;
     type Child = rtbench_core::io::Unsupported;
 
     const INFO: RuntimeInfo = RuntimeInfo {
@@ -143,6 +148,7 @@ impl Runtime for Glommio {
             local_spawn: Support::Native("glommio::spawn_local (every glommio task is local)"),
             blocking: Support::Native("glommio's blocking thread pool (1 thread by default)"),
             tcp: Support::Native("glommio::net (io_uring)"),
+            poll_io: Support::Native("glommio::net::TcpStream is a futures-io stream itself"),
             process: Support::Missing("glommio has no process API"),
             files: Support::Native("glommio::io::BufferedFile (io_uring reads and writes)"),
             io_backend: "io_uring",
@@ -150,7 +156,7 @@ impl Runtime for Glommio {
     };
 
     fn new(_config: &RuntimeConfig) -> Result<Self, Unavailable> {
-        probe::check()?;
+        uring_probe::check(&GLOMMIO_NEEDS)?;
         let executor = glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
             .name("rtbench-glommio")
             .make()
@@ -221,100 +227,43 @@ impl Runtime for Glommio {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::support::thread_per_core_checks as checks;
 
-    fn glommio() -> Glommio {
-        Glommio::new(&RuntimeConfig::default()).unwrap_or_else(|e| panic!("glommio: {e}"))
-    }
-
-    /// The thread-affinity check is what makes the `Send` wrappers sound: a glommio value
-    /// that reaches another thread must panic there — caught and reported as a task
-    /// panic — rather than touch the executor's `Rc`s from the wrong thread.
+    /// Dropping a glommio handle on another thread panics too (glommio's handles, unlike
+    /// monoio's and compio's, are thread-bound).
     #[test]
     fn moving_a_value_to_another_thread_panics_loudly() {
-        let (polled, dropped) = glommio().block_on(async {
-            let sleep = Glommio::sleep(Duration::from_millis(1));
-            let polled = Glommio::spawn_blocking(move || futures::executor::block_on(sleep)).await;
+        checks::moving_a_value_to_another_thread_panics_loudly::<Glommio>();
+        let dropped = checks::runtime::<Glommio>().block_on(async {
             let handle = Glommio::spawn(async { 1 });
-            let dropped = Glommio::spawn_blocking(move || drop(handle)).await;
-            (polled, dropped)
+            Glommio::spawn_blocking(move || drop(handle)).await
         });
-        let polled = polled.unwrap_err();
-        assert!(
-            polled
-                .panic_message()
-                .is_some_and(|m| m.contains("polled a glommio value on a thread other")),
-            "{polled:?}"
-        );
         let dropped = dropped.unwrap_err();
         assert!(
             dropped
                 .panic_message()
-                .is_some_and(|m| m.contains("dropped a glommio value on a thread other")),
+                .is_some_and(|m| m.contains("dropped a thread-bound value on a thread other")),
             "{dropped:?}"
         );
     }
 
     #[test]
     fn a_panicking_root_is_resumed_and_the_executor_survives() {
-        let runtime = glommio();
-        let root = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            runtime.block_on(async {
-                if true {
-                    panic!("root-boom");
-                }
-            })
-        }));
-        let payload = root.unwrap_err();
-        assert_eq!(rtbench_core::task::payload_message(&*payload), "root-boom");
-        assert_eq!(runtime.block_on(async { Glommio::spawn(async { 2 }).await }), Ok(2));
+        checks::a_panicking_root_is_resumed_and_the_runtime_survives::<Glommio>();
     }
 
     #[test]
     fn processes_are_reported_missing() {
-        let error = Glommio::spawn_process(Command::new("true")).err().unwrap();
-        assert_eq!(error.kind(), std::io::ErrorKind::Unsupported);
-        assert!(!Glommio::INFO.capabilities.process.is_available());
+        checks::processes_are_reported_missing::<Glommio>();
     }
 
     #[test]
-    fn tcp_echoes_over_loopback() {
-        use futures::io::{AsyncReadExt, AsyncWriteExt};
-        use rtbench_core::io::TcpListener;
-
-        let echoed = glommio().block_on(async {
-            let listener = Glommio::tcp_bind("127.0.0.1:0".parse().unwrap()).await?;
-            let addr = listener.local_addr()?;
-            let server = Glommio::spawn(async move {
-                let (mut stream, _) = listener.accept().await?;
-                let mut buf = [0; 5];
-                stream.read_exact(&mut buf).await?;
-                stream.write_all(&buf).await?;
-                stream.flush().await
-            });
-            let mut client = Glommio::tcp_connect(addr).await?;
-            client.write_all(b"hello").await?;
-            let mut echoed = Vec::new();
-            client.read_to_end(&mut echoed).await?;
-            server.await.unwrap()?;
-            std::io::Result::Ok(echoed)
-        });
-        assert_eq!(echoed.unwrap(), b"hello");
+    fn tcp_echoes_over_loopback_in_owned_buffers() {
+        checks::tcp_echoes_over_loopback::<Glommio>();
     }
 
     #[test]
     fn files_round_trip_through_io_uring() {
-        let dir = std::env::temp_dir().join(format!("rtbench-glommio-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("round-trip");
-        let contents: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        let read = glommio().block_on({
-            let (path, contents) = (path.clone(), contents.clone());
-            async move {
-                Glommio::write_file(path.clone(), contents).await?;
-                Glommio::read_file(path).await
-            }
-        });
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(read.unwrap(), contents);
+        checks::files_round_trip::<Glommio>();
     }
 }

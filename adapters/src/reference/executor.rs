@@ -15,9 +15,10 @@
 //! `Send` (see [`super::queue`]). A task's future is taken out of the table while it is
 //! polled, so that it may spawn (which inserts into the table) without a double borrow.
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, RefCell, RefMut};
 use std::future::Future;
 use std::pin::{pin, Pin};
+use std::ptr;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -36,7 +37,7 @@ const ROOT: usize = usize::MAX;
 
 thread_local! {
     /// The executor whose `block_on` runs on this thread.
-    static CURRENT: RefCell<Option<Rc<Executor>>> = const { RefCell::new(None) };
+    static CURRENT: Cell<*const Executor> = const { Cell::new(ptr::null()) };
 }
 
 /// A single-thread executor: its tasks, timers, run queue and reactor.
@@ -67,11 +68,7 @@ pub fn with_current<R>(f: impl FnOnce(&Executor) -> R) -> R {
 
 /// Calls `f` with the executor running on this thread, if there is one.
 pub fn with_current_if_any(f: impl FnOnce(&Executor)) {
-    CURRENT.with(|current| {
-        if let Some(executor) = &*current.borrow() {
-            f(executor);
-        }
-    });
+    current::with_if_any(&CURRENT, |current| current.map(f));
 }
 
 impl Executor {
@@ -112,8 +109,12 @@ impl Executor {
     /// Runs the loop on this thread until `future` is done (the module docs say how).
     /// Other tasks run meanwhile; those still pending at the end stay in the table for
     /// the next `block_on`.
-    pub fn block_on<F: Future>(self: &Rc<Self>, future: F) -> F::Output {
-        let _entered = current::enter(&CURRENT, Rc::clone(self));
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        current::scoped(&CURRENT, self, || self.run_until(future))
+    }
+
+    /// The loop of [`block_on`](Self::block_on), with this executor current.
+    fn run_until<F: Future>(&self, future: F) -> F::Output {
         let mut future = pin!(future);
         let root = self.queue.waker(ROOT);
         let root_waker = Waker::from(Arc::clone(&root));

@@ -43,7 +43,7 @@ use rtbench_core::{
 use crate::spawn_all_local;
 use crate::support::async_process_child::{self, AsyncProcessChild};
 pub use executor::Executor;
-pub use reactor::{TcpListener, TcpStream};
+pub use reactor::{connect, Reactor, Socket, TcpListener, TcpStream};
 pub use task::JoinHandle;
 
 /// The reference executor, run by `block_on` on the calling thread.
@@ -99,6 +99,7 @@ impl Runtime for Reference {
             local_spawn: Support::Native("every task runs on the block_on thread"),
             blocking: Support::Native("a new thread per call (no pool)"),
             tcp: Support::Native("its own reactor: epoll through the polling crate"),
+            poll_io: Support::Native("its stream implements futures-io itself"),
             process: Support::Emulated(
                 "async-process (its reaper thread; pipes on async-io's reactor thread)",
             ),

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use crate::support::poll_stream::{CloseWrite, PollStream};
 use futures::io::{AsyncRead, AsyncWrite};
 use polling::{Event, Events, Poller};
 use slab::Slab;
@@ -144,8 +145,12 @@ impl<T: AsFd> Drop for Registered<T> {
     }
 }
 
-/// A TCP connection on the reference reactor.
-pub type TcpStream = Registered<std::net::TcpStream>;
+/// A TCP connection on the reference reactor, read and written through futures-io
+/// (below), and so in owned buffers through [`PollStream`].
+pub type TcpStream = PollStream<Socket>;
+
+/// A connected socket on the reference reactor.
+pub type Socket = Registered<std::net::TcpStream>;
 
 /// Opens a connection without blocking: a non-blocking `connect` returns at once
 /// (`EINPROGRESS`), and the socket turns writable when the handshake is over.
@@ -157,7 +162,7 @@ pub async fn connect(reactor: &Arc<Reactor>, addr: SocketAddr) -> io::Result<Tcp
         Err(error) if error.raw_os_error() != Some(libc::EINPROGRESS) => return Err(error),
         _ => {}
     }
-    let stream = Registered::new(std::net::TcpStream::from(socket), reactor)?;
+    let stream = Socket::new(std::net::TcpStream::from(socket), reactor)?;
     std::future::poll_fn(|cx| {
         stream.poll_io(Direction::Write, cx, |socket| match socket.take_error()? {
             Some(error) => Err(error),
@@ -170,10 +175,10 @@ pub async fn connect(reactor: &Arc<Reactor>, addr: SocketAddr) -> io::Result<Tcp
     })
     .await?;
     stream.io.set_nodelay(true)?;
-    Ok(stream)
+    Ok(PollStream::new(stream))
 }
 
-impl AsyncRead for TcpStream {
+impl AsyncRead for Socket {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -183,7 +188,7 @@ impl AsyncRead for TcpStream {
     }
 }
 
-impl AsyncWrite for TcpStream {
+impl AsyncWrite for Socket {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -201,6 +206,9 @@ impl AsyncWrite for TcpStream {
         Poll::Ready(self.io.shutdown(Shutdown::Write))
     }
 }
+
+/// `close` (above) shuts the write side down.
+impl CloseWrite for Socket {}
 
 /// A TCP listener on the reference reactor.
 pub struct TcpListener(Registered<std::net::TcpListener>);
@@ -229,6 +237,6 @@ impl rtbench_core::io::TcpListener for TcpListener {
         stream.set_nonblocking(true)?;
         // Nagle's algorithm off, as every adapter does: small writes go out at once.
         stream.set_nodelay(true)?;
-        Ok((Registered::new(stream, &self.0.reactor)?, peer))
+        Ok((PollStream::new(Registered::new(stream, &self.0.reactor)?), peer))
     }
 }

@@ -8,7 +8,8 @@
 //! ACK: the numbers measure the runtime, not TCP's batching.
 
 /// Declares `pub struct $name(pub(crate) $native)`, implementing
-/// [`rtbench_core::io::TcpListener`] with streams of type `$stream`.
+/// [`rtbench_core::io::TcpListener`] with streams of type `PollStream<$stream>` (see
+/// [`poll_stream`](crate::support::poll_stream)).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! nodelay_listener {
@@ -17,7 +18,7 @@ macro_rules! nodelay_listener {
         pub struct $name(pub(crate) $native);
 
         impl ::rtbench_core::io::TcpListener for $name {
-            type Stream = $stream;
+            type Stream = $crate::support::poll_stream::PollStream<$stream>;
 
             fn local_addr(&self) -> ::std::io::Result<::std::net::SocketAddr> {
                 self.0.local_addr()
@@ -26,7 +27,7 @@ macro_rules! nodelay_listener {
             async fn accept(&self) -> ::std::io::Result<(Self::Stream, ::std::net::SocketAddr)> {
                 let (stream, peer) = self.0.accept().await?;
                 stream.set_nodelay(true)?;
-                Ok((stream, peer))
+                Ok(($crate::support::poll_stream::PollStream::new(stream), peer))
             }
         }
     };

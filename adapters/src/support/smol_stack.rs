@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::support::catch_panic::{catch_panic_sync, join_result};
+use crate::support::poll_stream::{CloseWrite, PollStream};
 use futures::FutureExt;
 use rtbench_core::JoinError;
 
@@ -25,6 +26,9 @@ nodelay_listener! {
     /// An async-net TCP listener.
     NetListener(async_net::TcpListener) -> async_net::TcpStream
 }
+
+/// async-net's `close` shuts the write side down.
+impl CloseWrite for async_net::TcpStream {}
 
 /// Runs `f` on the shared `blocking` pool, with its panic caught.
 pub async fn spawn_blocking<F, T>(f: F) -> Result<T, JoinError>
@@ -41,10 +45,10 @@ pub fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
 }
 
 /// Opens a TCP connection with Nagle's algorithm off (as every adapter does).
-pub async fn tcp_connect(addr: SocketAddr) -> std::io::Result<async_net::TcpStream> {
+pub async fn tcp_connect(addr: SocketAddr) -> std::io::Result<PollStream<async_net::TcpStream>> {
     let stream = async_net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
-    Ok(stream)
+    Ok(PollStream::new(stream))
 }
 
 /// The `Runtime` items shared by the adapters built on the smol stack; expanded inside
@@ -54,7 +58,7 @@ pub async fn tcp_connect(addr: SocketAddr) -> std::io::Result<async_net::TcpStre
 macro_rules! smol_stack_items {
     () => {
         type TcpListener = $crate::support::smol_stack::NetListener;
-        type TcpStream = async_net::TcpStream;
+        type TcpStream = $crate::support::poll_stream::PollStream<async_net::TcpStream>;
         type Child = $crate::support::async_process_child::AsyncProcessChild;
 
         fn spawn_blocking<F, T>(

@@ -18,6 +18,7 @@ use hyper::client::conn::http1;
 use hyper::header::HOST;
 use hyper::rt::Executor;
 use hyper::{Request, Response, StatusCode};
+use rtbench_core::io::TcpStream;
 use rtbench_core::{Runtime, ScenarioError};
 
 use super::http_error;
@@ -87,7 +88,7 @@ async fn get<R: Runtime>(
 ) -> Result<Response<Incoming>, ScenarioError> {
     let stream = R::tcp_connect(addr).await?;
     let (mut sender, connection) =
-        http1::handshake(HyperIo::new(stream)).await.map_err(http_error)?;
+        http1::handshake(HyperIo::new(stream.into_poll_io())).await.map_err(http_error)?;
     RtExecutor::<R>::default().execute(connection);
     let request = Request::get(path)
         .header(HOST, addr.to_string())

@@ -6,6 +6,11 @@
 //! W in flight (≈ ⌈U/W⌉·d) — then reads one streamed response line by line (the
 //! course's `async for`). Server and client are hyper 1.x, both running on the runtime
 //! under test through the generic glue in [`rt`]; nothing here is tied to one runtime.
+//! hyper reads and writes through poll-based traits, so its connections go through the
+//! contract's poll-based bridge ([`TcpStream::into_poll_io`](rtbench_core::io::TcpStream::into_poll_io)):
+//! the scenario requires [`Capability::PollIo`] and its notes say how the runtime
+//! provides it (the stream itself on readiness runtimes, a compatibility layer on
+//! completion runtimes).
 //! Checks: every body intact; the server never saw more requests in flight at once than
 //! the mode allows, and — in every mode that allows several — saw several; each elapsed
 //! time at least its ideal (the server's delays never end early). Concurrency is judged
@@ -143,7 +148,7 @@ impl Scenario for HttpFetch {
                 min: 1,
             },
         ],
-        requires: &[Capability::Tcp],
+        requires: &[Capability::Tcp, Capability::PollIo],
         elements: |params| 3 * params.get("urls") + 1,
     };
 
@@ -182,7 +187,12 @@ impl Scenario for HttpFetch {
         // Headline: gather's elapsed/ideal, the runtime's overhead over "the time of the
         // longest". Its req/s is bounded by the server's delay, the same everywhere.
         outcome.metrics = ratios.into_iter().chain(rates).collect();
-        Ok(outcome.note("each request opens its own connection, as the course's fetch does"))
+        Ok(outcome
+            .note("each request opens its own connection, as the course's fetch does")
+            .note(format!(
+                "hyper reads and writes through the poll-based bridge: {}",
+                R::INFO.capabilities.poll_io.detail()
+            )))
     }
 }
 
@@ -242,7 +252,7 @@ async fn exchange<R: Runtime>(
 }
 
 /// A hyper error as the scenario's I/O error.
-fn http_error(error: hyper::Error) -> ScenarioError {
+pub(crate) fn http_error(error: hyper::Error) -> ScenarioError {
     ScenarioError::Io(io::Error::other(error))
 }
 

@@ -9,8 +9,9 @@
 //!   tasks with [`Runtime::spawn`];
 //! - [`RtTimer`] gives hyper sleeps built from [`Runtime::sleep`] (the server uses it
 //!   for its header-read timeout, which protects it from a stalled client);
-//! - [`HyperIo`] turns the contract's futures-io streams into `hyper::rt::Read` and
-//!   `hyper::rt::Write`.
+//! - [`HyperIo`] turns a futures-io stream — a connection's poll-based bridge,
+//!   [`TcpStream::into_poll_io`](rtbench_core::io::TcpStream::into_poll_io) — into
+//!   `hyper::rt::Read` and `hyper::rt::Write`.
 
 use std::future::Future;
 use std::io;

@@ -18,7 +18,7 @@ use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use rtbench_core::io::TcpListener;
+use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{Runtime, ScenarioError};
 
 use super::http_error;
@@ -104,7 +104,7 @@ pub async fn serve<R: Runtime>(
         let in_flight = Arc::clone(&in_flight);
         let service =
             service_fn(move |request| respond::<R>(request, delay, Arc::clone(&in_flight)));
-        handles.push(R::spawn(builder.serve_connection(HyperIo::new(stream), service)));
+        handles.push(R::spawn(builder.serve_connection(HyperIo::new(stream.into_poll_io()), service)));
     }
     for handle in handles {
         handle.await?.map_err(http_error)?;

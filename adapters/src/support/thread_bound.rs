@@ -1,6 +1,9 @@
 //! [`ThreadBound`]: a `!Send` value made `Send` by checking, on every access, poll and
 //! drop, that it is still on the thread that made it — panicking otherwise, never
-//! undefined behaviour. `send_wrapper::SendWrapper` does the same, but identifies the
+//! undefined behaviour. The thread-per-core adapters (glommio, monoio, compio) wrap
+//! their runtimes' `!Send` handles, timers, sockets and files in it, so that the
+//! contract's associated types can be `Send` while their tasks never leave their
+//! thread (see the design notes). `send_wrapper::SendWrapper` does the same, but identifies the
 //! thread with `thread::current().id()`, which takes and releases a reference to the
 //! thread's handle (two atomic operations) on every check: on glommio's spawn path,
 //! where a handle is made, polled and dropped once per task, that cost 18–26 % of a
@@ -11,11 +14,14 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::io;
 use std::mem::{self, ManuallyDrop};
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
+
+use futures::io::{AsyncRead, AsyncWrite};
 
 /// A value that may be moved between threads but used and dropped only on its own.
 pub struct ThreadBound<T> {
@@ -50,6 +56,16 @@ impl<T> ThreadBound<T> {
         ThreadBound { value: ManuallyDrop::new(value), home: this_thread() }
     }
 
+    /// The value, out of its wrapper (on its own thread only).
+    #[track_caller]
+    pub fn into_inner(self) -> T {
+        self.check("unwrapped");
+        let mut bound = ManuallyDrop::new(self);
+        // SAFETY: at home; the wrapper is never dropped (`ManuallyDrop`), so the value is
+        // taken out exactly once.
+        unsafe { ManuallyDrop::take(&mut bound.value) }
+    }
+
     fn at_home(&self) -> bool {
         self.home == this_thread()
     }
@@ -57,7 +73,7 @@ impl<T> ThreadBound<T> {
     #[track_caller]
     fn check(&self, what: &str) {
         if !self.at_home() {
-            panic!("{what} a glommio value on a thread other than the one that made it");
+            panic!("{what} a thread-bound value on a thread other than the one that made it");
         }
     }
 }
@@ -92,6 +108,40 @@ impl<F: Future> Future for ThreadBound<F> {
     }
 }
 
+/// A thread-bound byte stream is a byte stream, checked on every call (the thread-per-core
+/// adapters' TCP streams are `ThreadBound<native stream>`).
+impl<S: AsyncRead + Unpin> AsyncRead for ThreadBound<S> {
+    #[track_caller]
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut **self.get_mut()).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for ThreadBound<S> {
+    #[track_caller]
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut **self.get_mut()).poll_write(cx, buf)
+    }
+
+    #[track_caller]
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut **self.get_mut()).poll_flush(cx)
+    }
+
+    #[track_caller]
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut **self.get_mut()).poll_close(cx)
+    }
+}
+
 impl<T> Drop for ThreadBound<T> {
     #[track_caller]
     fn drop(&mut self) {
@@ -99,7 +149,7 @@ impl<T> Drop for ThreadBound<T> {
             // SAFETY: at home (or nothing to run), and dropped only here, once.
             unsafe { ManuallyDrop::drop(&mut self.value) }
         } else if !std::thread::panicking() {
-            panic!("dropped a glommio value on a thread other than the one that made it");
+            panic!("dropped a thread-bound value on a thread other than the one that made it");
         }
         // Already unwinding on a foreign thread: leak the value rather than abort.
     }

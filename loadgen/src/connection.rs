@@ -1,0 +1,72 @@
+//! Opening the generator's connections, with errors that say which limit ran out.
+//!
+//! Each connection costs the generator one descriptor and one local port (the server
+//! holds the other end). The two ways that fails on a big run — `EMFILE` and
+//! `EADDRNOTAVAIL` — are reported with the limit's name and value, not as a bare
+//! `os error 24` halfway through a run.
+
+use std::io;
+use std::net::{SocketAddr, TcpStream};
+
+use crate::protocol::{Exchanger, Protocol};
+use crate::LoadError;
+
+/// Opens `count` connections to `addr`, each with `TCP_NODELAY` (requests are small and
+/// each waits for its answer: Nagle's algorithm would hold them back).
+pub fn open(
+    addr: SocketAddr,
+    count: usize,
+    protocol: Protocol,
+) -> Result<Vec<Exchanger>, LoadError> {
+    let mut connections = Vec::with_capacity(count);
+    for id in 0..count {
+        let stream = TcpStream::connect(addr).map_err(|error| refused(addr, id, count, &error))?;
+        stream.set_nodelay(true).map_err(|error| LoadError(format!("TCP_NODELAY: {error}")))?;
+        connections.push(Exchanger::new(stream, id as u64, protocol));
+    }
+    Ok(connections)
+}
+
+/// Raises this process's soft open-file limit to its hard one, so that the generator
+/// can hold as many connections as it is allowed to.
+pub fn raise_open_files() {
+    if let Some((_, hard)) = open_files_limit() {
+        let limit = libc::rlimit { rlim_cur: hard, rlim_max: hard };
+        // SAFETY: `setrlimit` reads the `rlimit` we own; a refusal leaves the limit as is.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
+    }
+}
+
+/// `RLIMIT_NOFILE` as (soft, hard).
+fn open_files_limit() -> Option<(libc::rlim_t, libc::rlim_t)> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `getrlimit` writes into the `rlimit` we own.
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0)
+        .then_some((limit.rlim_cur, limit.rlim_max))
+}
+
+/// Why connection `id` of `count` could not be opened, naming the limit when one ran out.
+fn refused(addr: SocketAddr, id: usize, count: usize, error: &io::Error) -> LoadError {
+    let opened = format!("after {id} of {count} connections to {addr}");
+    LoadError(match error.raw_os_error() {
+        Some(libc::EMFILE | libc::ENFILE) => {
+            let (soft, hard) = open_files_limit().unwrap_or_default();
+            format!(
+                "the load generator ran out of descriptors {opened}: open-file limit \
+                 (RLIMIT_NOFILE) soft {soft}, hard {hard}; it needs one per connection ({error})"
+            )
+        }
+        Some(libc::EADDRNOTAVAIL) => {
+            let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+                .map_or_else(
+                    |_| "unknown".to_owned(),
+                    |text| text.split_whitespace().collect::<Vec<_>>().join("-"),
+                );
+            format!(
+                "the load generator ran out of local ports {opened}: \
+                 net.ipv4.ip_local_port_range is {range} ({error})"
+            )
+        }
+        _ => format!("cannot connect {opened}: {error}"),
+    })
+}

@@ -1,0 +1,93 @@
+//! compio's twins, as compio's examples write them: `compio::runtime::spawn` and its
+//! `JoinHandle` (awaited and unwrapped — it returns the task's panic as an error — or
+//! `detach`ed), and the runtime's `block_on` driving the root — on the adapter's
+//! runtime ([`Compio::native`]). compio has no public `yield_now`; its users write
+//! `futures_lite::future::yield_now` (wake, `Pending` once; compio queues a self-woken
+//! task behind the ready ones), as the adapter's does. The workloads are
+//! [`crate::local`]'s.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use compio::buf::BufResult;
+use compio::io::{AsyncRead, AsyncWriteExt};
+
+use rtbench_adapters::compio::Compio;
+
+use crate::local::{self, LocalTwins};
+use crate::tcp::owned::{self, OwnedTcp};
+use crate::tcp::LOOPBACK;
+use crate::{Twin, Twins, Workload};
+
+impl LocalTwins for Compio {
+    fn spawn_native<F>(future: F) -> impl Future<Output = F::Output> + 'static
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let handle = compio::runtime::spawn(future);
+        async move { handle.await.unwrap_or_else(|error| panic!("compio task: {error}")) }
+    }
+
+    fn spawn_detached(future: impl Future<Output = ()> + 'static) {
+        compio::runtime::spawn(future).detach();
+    }
+
+    fn run_native<F: Future>(&self, root: F) -> F::Output {
+        self.native().block_on(root)
+    }
+}
+
+impl Twins for Compio {
+    fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
+        local::twin(
+            workload,
+            Ok(|runtime, params| {
+                local::yield_many(runtime, params, futures_lite::future::yield_now)
+            }),
+            Ok(owned::round_trip),
+        )
+    }
+}
+
+/// compio's own `net` on io_uring, with its owned-buffer `read` and `write_all`.
+impl OwnedTcp for Compio {
+    type Listener = compio::net::TcpListener;
+    type Stream = compio::net::TcpStream;
+
+    async fn bind() -> io::Result<(Self::Listener, SocketAddr)> {
+        let listener = compio::net::TcpListener::bind(LOOPBACK).await?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
+        let (stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn connect(addr: SocketAddr) -> io::Result<Self::Stream> {
+        let stream = compio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn read(stream: &mut Self::Stream, mut buf: Vec<u8>) -> (io::Result<usize>, Vec<u8>) {
+        // compio appends after the buffer's length: from empty, it replaces the contents.
+        buf.clear();
+        let BufResult(read, buf) = stream.read(buf).await;
+        (read, buf)
+    }
+
+    async fn write_all(stream: &mut Self::Stream, buf: Vec<u8>) -> (io::Result<()>, Vec<u8>) {
+        let BufResult(written, buf) = stream.write_all(buf).await;
+        (written, buf)
+    }
+
+    fn native_sleep(duration: Duration) -> impl Future<Output = ()> {
+        compio::time::sleep(duration)
+    }
+}

@@ -1,0 +1,126 @@
+//! The twins written once for the thread-per-core runtimes (glommio, monoio, compio):
+//! their `spawn` is a free function acting on the calling thread's runtime, their
+//! handles are awaited for the task's value, their chains spawn detached tasks, and
+//! their roots run under the runtime's own `block_on`. Each runtime says only how it does
+//! those three things ([`LocalTwins`]) and how it yields (its `yield_many` twin, or why it
+//! has none); the workloads are these same functions, so the three columns compare like
+//! with like.
+
+use std::future::Future;
+
+use rtbench_core::{JoinError, Outcome, Params, Runtime, ScenarioError};
+use rtbench_scenarios::chained_spawn::{self, Link};
+use rtbench_scenarios::measure::timed;
+use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_scenarios::{ping_pong, yield_many};
+
+use crate::{Twin, Workload};
+
+/// A thread-per-core runtime's own API, by what the twins use.
+pub trait LocalTwins: Runtime {
+    /// Spawns `future` with the runtime's own spawn; the handle, awaited, gives its value.
+    fn spawn_native<F>(future: F) -> impl Future<Output = F::Output> + 'static
+    where
+        F: Future + 'static,
+        F::Output: 'static;
+
+    /// Spawns `future` and lets it run with nobody holding its handle.
+    fn spawn_detached(future: impl Future<Output = ()> + 'static);
+
+    /// Drives `root` with the runtime's own `block_on`, on the adapter's instance.
+    fn run_native<F: Future>(&self, root: F) -> F::Output;
+}
+
+/// The twin of `workload` on `R`; `yield_many` is the runtime's own (written with
+/// [`yield_many`] and its yield), or why it has none, and `tcp_round_trip` its own TCP
+/// round trip (on its own sockets, so written per runtime), or why it has none.
+pub fn twin<R: LocalTwins>(
+    workload: Workload,
+    yield_many: Result<Twin<R>, &'static str>,
+    tcp_round_trip: Result<Twin<R>, &'static str>,
+) -> Result<Twin<R>, &'static str> {
+    Ok(match workload {
+        Workload::SpawnMany => spawn_many::<R>,
+        Workload::YieldMany => yield_many?,
+        Workload::PingPong => ping_pong::<R>,
+        Workload::ChainedSpawn => chained_spawn::<R>,
+        Workload::TcpRoundTrip => tcp_round_trip?,
+    })
+}
+
+fn spawn_many<R: LocalTwins>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
+    let spawned = Spawned::new(params);
+    spawn_many_with(runtime, &spawned, spawned.bodies(), R::spawn_native, Ok)
+}
+
+/// `spawn_many` of `spawned`'s `bodies`, each spawned by `spawn` and each handle's output
+/// turned into the body's value by `join`: `Ok` for the runtime's own handle; the
+/// semantics' twins ([`crate::Semantic`]) add one normalised semantic each, as the
+/// adapter does it.
+pub fn spawn_many_with<R: LocalTwins, B: Future<Output = usize>, H: Future>(
+    runtime: &R,
+    spawned: &Spawned,
+    bodies: impl Iterator<Item = B>,
+    spawn: impl Fn(B) -> H,
+    join: impl Fn(H::Output) -> Result<usize, JoinError>,
+) -> Result<Outcome, ScenarioError> {
+    let (index_sum, elapsed) = runtime.run_native(timed(async move {
+        let handles: Vec<_> = bodies.map(spawn).collect();
+        let mut index_sum = 0;
+        for handle in handles {
+            index_sum += join(handle.await)?;
+        }
+        Ok::<_, JoinError>(index_sum)
+    }));
+    spawned.outcome(index_sum?, elapsed)
+}
+
+/// The `yield_many` workload, each task yielding with `yield_now`.
+#[allow(
+    dead_code,
+    reason = "unused in a build whose only such runtime has no native yield (monoio)"
+)]
+pub fn yield_many<R: LocalTwins, Y: Future<Output = ()> + 'static>(
+    runtime: &R,
+    params: &Params,
+    yield_now: fn() -> Y,
+) -> Result<Outcome, ScenarioError> {
+    let (tasks, yields) = (params.get("tasks"), params.get("yields"));
+    let (tallies, elapsed) = runtime.run_native(timed(async move {
+        let handles: Vec<_> =
+            (0..tasks).map(|_| R::spawn_native(yield_many::yielder(yields, yield_now))).collect();
+        let mut tallies = Vec::with_capacity(handles.len());
+        for handle in handles {
+            tallies.push(handle.await);
+        }
+        tallies
+    }));
+    yield_many::outcome(R::INFO.class, yields, &tallies, elapsed)
+}
+
+fn ping_pong<R: LocalTwins>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
+    let rounds = params.get("rounds");
+    let (finals, elapsed) = runtime.run_native(timed(async move {
+        let (server, returner) = ping_pong::players(rounds);
+        let (server, returner) = (R::spawn_native(server), R::spawn_native(returner));
+        (server.await, returner.await)
+    }));
+    ping_pong::outcome(rounds, finals, elapsed)
+}
+
+fn chained_spawn<R: LocalTwins>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
+    let depth = params.get("depth");
+    let (reached, elapsed) = runtime.run_native(timed(async move {
+        let (first, reached) = chained_spawn::chain(depth);
+        hop::<R>(first);
+        reached.recv().await
+    }));
+    chained_spawn::outcome(depth, reached, elapsed)
+}
+
+/// One link of the chain: the next one in a detached task.
+fn hop<R: LocalTwins>(link: Link) {
+    if let Some(next) = link.next() {
+        R::spawn_detached(async move { hop::<R>(next) });
+    }
+}

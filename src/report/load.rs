@@ -1,0 +1,194 @@
+//! The report's "Servers under load" part: for each server scenario (see
+//! `rtbench_scenarios::under_load`), a table of its throughput and latency at load, and
+//! a chart of latency against offered load, one line per runtime — the standard
+//! latency/throughput plot.
+//!
+//! The main tables show a scenario's headline only (a server's closed-loop req/s); a
+//! server is judged as much by its latency at a given load, so its p99 at each offered
+//! rate, its CPU time per request and its memory get a table of their own. Classes are
+//! not mixed, as in the main tables: one table per scenario, setting and class.
+
+use std::fmt::Write;
+
+use plotters::prelude::*;
+use rtbench_scenarios::under_load::{P99, P999, PEAK_RSS, RATES, SERVER_CPU, THROUGHPUT};
+
+use super::{number, runtime_label, table::escape, View};
+use crate::results::Status;
+use crate::summary::{CellResult, MetricSummary};
+
+/// The file stem of a server scenario's latency chart, beside its bar chart's.
+pub fn chart_stem(view_stem: &str) -> String {
+    format!("{view_stem}-latency")
+}
+
+/// Whether `view` is of a server scenario.
+pub fn is_rated(view: &View<'_>) -> bool {
+    rtbench_scenarios::is_rated_server(view.scenario)
+}
+
+/// The table columns: a header and the metric it shows.
+fn columns() -> Vec<(String, &'static str)> {
+    let mut columns = vec![("req/s (closed loop)".to_owned(), THROUGHPUT)];
+    for (percent, names) in RATES {
+        columns.push((format!("p99 µs at {percent} %"), names[P99]));
+    }
+    let (percent, names) = RATES[RATES.len() - 1];
+    columns.push((format!("p99.9 µs at {percent} %"), names[P999]));
+    columns.push((SERVER_CPU.to_owned(), SERVER_CPU));
+    columns.push((PEAK_RSS.to_owned(), PEAK_RSS));
+    columns
+}
+
+/// The section, or nothing when no server scenario was run.
+pub fn markdown(views: &[View<'_>]) -> String {
+    let views: Vec<&View<'_>> = views.iter().filter(|view| is_rated(view)).collect();
+    if views.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n## Servers under load\n\nThe runtime serves; a fixed load generator in another \
+         process (pinned to other CPUs where there are two or more) holds the connections. \
+         req/s: closed loop, each connection sending as soon as it has its answer. p99 at N \
+         %: open loop at N % of that runtime's own closed-loop req/s, each latency measured \
+         from the request's intended send time. CPU per request: the server process's.\n",
+    );
+    let columns = columns();
+    for view in views {
+        let mut classes: Vec<_> = view.cells.iter().map(|cell| class_of(cell)).collect();
+        classes.sort();
+        classes.dedup();
+        for class in classes {
+            let _ = write!(
+                out,
+                "\n### {} — {}, {} sizes ({})\n\n| runtime |",
+                view.scenario,
+                class.1,
+                view.setting.size.label(),
+                view.cells[0].cell.params_text()
+            );
+            for (header, _) in &columns {
+                let _ = write!(out, " {header} |");
+            }
+            let _ = write!(out, "\n|---|{}\n", "---|".repeat(columns.len()));
+            for cell in view.cells.iter().filter(|cell| class_of(cell) == class) {
+                let label = runtime_label(&cell.cell.runtime, cell.facts.legacy);
+                let _ = write!(out, "| {label} ({}) |", cell.facts.crate_version);
+                match &cell.status {
+                    Status::Ok { metrics, .. } => {
+                        for (_, name) in &columns {
+                            let text = find(metrics, name).map_or("—".to_owned(), figure);
+                            let _ = write!(out, " {text} |");
+                        }
+                    }
+                    _ => {
+                        let text = escape(&super::cell_text(cell));
+                        let _ = write!(out, " {text} |{}", " |".repeat(columns.len() - 1));
+                    }
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// A cell's class and thread count, as sortable key and label.
+fn class_of(cell: &CellResult) -> ((rtbench_core::Class, usize), String) {
+    // Per-core flavours sit with the work-stealing ones at their thread count.
+    let class = cell.facts.class.compared_as();
+    let threads = match class.takes_threads() {
+        false => 1,
+        true => cell.cell.threads,
+    };
+    let label = match class.takes_threads() {
+        false => "1-thread flavours".to_owned(),
+        true => format!("N-thread flavours, {threads} threads"),
+    };
+    ((class, threads), label)
+}
+
+fn find<'a>(metrics: &'a [MetricSummary], name: &str) -> Option<&'a MetricSummary> {
+    metrics.iter().find(|metric| metric.name == name)
+}
+
+/// `median (low–high)`, `unstable` when the rounds disagree.
+fn figure(metric: &MetricSummary) -> String {
+    let unstable = if metric.unstable { " unstable" } else { "" };
+    format!("{} ({}–{}){unstable}", number(metric.median), number(metric.low), number(metric.high))
+}
+
+const SIZE: (u32, u32) = (900, 520);
+
+/// One runtime's line: (offered req/s, p99 µs) at each rate.
+type Line = (String, Vec<(f64, f64)>);
+
+/// The latency chart of a server scenario's `view`, or `None` when no cell has figures.
+pub fn svg(view: &View<'_>) -> Result<Option<String>, String> {
+    let lines: Vec<Line> = view
+        .cells
+        .iter()
+        .filter_map(|cell| {
+            let Status::Ok { metrics, .. } = &cell.status else { return None };
+            let max = find(metrics, THROUGHPUT)?.median;
+            let points = RATES
+                .iter()
+                .map(|(percent, names)| {
+                    Some((max * f64::from(*percent) / 100.0, find(metrics, names[P99])?.median))
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some((runtime_label(&cell.cell.runtime, cell.facts.legacy), points))
+        })
+        .collect();
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let mut svg = String::new();
+    draw(&mut svg, view.scenario, &lines).map_err(|error| error.to_string())?;
+    Ok(Some(svg))
+}
+
+fn draw(
+    svg: &mut String,
+    scenario: &str,
+    lines: &[Line],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let points = || lines.iter().flat_map(|(_, points)| points.iter());
+    let right = points().map(|(x, _)| *x).fold(0.0, f64::max) * 1.05;
+    let top = points().map(|(_, y)| *y).fold(1.0, f64::max) * 2.0;
+    let bottom = points().map(|(_, y)| *y).fold(f64::INFINITY, f64::min).max(1.0) / 2.0;
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("{scenario}: p99 latency against offered load (open loop, lower is better)"),
+            ("sans-serif", 20),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0.0..right.max(1.0), (bottom..top).log_scale())?;
+    chart
+        .configure_mesh()
+        .x_desc("offered req/s (25, 50, 75, 90 % of each runtime's closed-loop maximum)")
+        .y_desc("p99 µs (log scale)")
+        .x_label_formatter(&|value| number(*value))
+        .y_label_formatter(&|value| number(*value))
+        .draw()?;
+    for (index, (label, points)) in lines.iter().enumerate() {
+        let color = Palette99::pick(index).to_rgba();
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
+        chart.draw_series(points.iter().map(|&point| Circle::new(point, 3, color.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
