@@ -60,9 +60,18 @@ pub struct RunArgs {
     /// Quick sizes and short sampling per process: the whole matrix in about 2.5 minutes.
     #[arg(long)]
     pub quick: bool,
-    /// Worker threads for multi-thread flavours [default: the number of cores].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    /// Worker threads for the N-thread and per-core flavours [default: the number of
+    /// cores]. A list (`1,2,4,8`) is a thread sweep: those flavours run at each count
+    /// (1-thread flavours once), and the report adds scaling charts and a speedup table.
+    /// Counts above this machine's cores are allowed; the report marks them
+    /// oversubscribed.
+    #[arg(
+        long,
+        value_name = "N[,N…]",
+        value_delimiter = ',',
+        value_parser = clap::value_parser!(u16).range(1..=1024)
+    )]
+    pub threads: Vec<u16>,
     /// Samples per worker process (round), after warm-up [default: 5 quick, 10 full].
     /// Fewer are taken when its sampling budget runs out (at least 1 quick, 3 full, or N
     /// if smaller).

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! rtbench list
-//! rtbench run [--runtime NAME…] [--scenario NAME…] [--quick] [--threads N] [--samples N]
+//! rtbench run [--runtime NAME…] [--scenario NAME…] [--quick] [--threads N[,N…]] [--samples N]
 //!             [--rounds N] [--out DIR] [--resume | --force] [--param SCENARIO.NAME=VALUE…]
 //!             [--timeout SECS] [--memory-limit SIZE] [--pin CPUS] [--no-aslr]
 //! rtbench report [DIR] [--format md|csv|json|bmf]

@@ -1,4 +1,6 @@
-//! Turns a [`RunRequest`] into the cells to run.
+//! Turns a [`RunRequest`] into the cells to run: each scenario on each runtime, at each
+//! thread count of the request for the flavours that take one (N-thread and per-core),
+//! once for the 1-thread flavours.
 //!
 //! Everything comes from the registries (`rtbench_adapters::infos`, the scenario
 //! catalogue), never from a list of names here: a merged adapter or scenario is part of
@@ -47,23 +49,28 @@ pub fn plan(request: &RunRequest) -> Result<Vec<PlannedCell>, UsageError> {
             .set(name, *value)
             .map_err(|e| UsageError(format!("--param {scenario}.{name}: {e}")))?;
     }
-    Ok(params
-        .iter()
-        .flat_map(|(scenario, values)| {
-            runtimes.iter().map(|runtime| PlannedCell {
-                spec: CellSpec::new(
+    let mut cells = Vec::new();
+    for (scenario, values) in &params {
+        for runtime in &runtimes {
+            // 1-thread flavours run once, whatever the sweep.
+            let counts = match runtime.class.takes_threads() {
+                true => &request.threads[..],
+                false => &request.threads[..1],
+            };
+            for &threads in counts {
+                let spec = CellSpec::new(
                     scenario,
                     runtime,
                     values,
                     request.size,
-                    request.threads,
+                    threads,
                     request.sampling,
-                ),
-                scenario: *scenario,
-                runtime: *runtime,
-            })
-        })
-        .collect())
+                );
+                cells.push(PlannedCell { spec, scenario: *scenario, runtime: *runtime });
+            }
+        }
+    }
+    Ok(cells)
 }
 
 /// The entries of `all` named in `wanted` (all of them when `wanted` is empty), in

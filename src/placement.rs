@@ -94,7 +94,7 @@ impl Placement {
             Some(pin) => {
                 let mask = CpuMask::usable(pin)
                     .map_err(|problem| UsageError(format!("--pin {pin}: {problem}")))?;
-                warn_if_crowded(pin, request.threads, cells);
+                warn_if_crowded(pin, request.threads.iter().copied().max().unwrap_or(1), cells);
                 Some(mask)
             }
             None => None,
@@ -123,7 +123,7 @@ impl Placement {
 /// Warns when multi-thread flavours run more threads than `pin` gives CPUs: allowed (a
 /// user may mean it), but those threads then take turns.
 fn warn_if_crowded(pin: &CpuSet, threads: usize, cells: &[PlannedCell]) {
-    let multi = cells.iter().any(|cell| cell.runtime.class == rtbench_core::Class::MultiThread);
+    let multi = cells.iter().any(|cell| cell.runtime.class.takes_threads());
     if multi && threads > pin.len() {
         say!(
             "rtbench: warning: --pin {pin} gives {} CPU(s) to multi-thread flavours running \

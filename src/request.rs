@@ -45,8 +45,10 @@ pub struct RunRequest {
     pub scenarios: Vec<String>,
     /// Parameter sizes.
     pub size: Size,
-    /// Worker threads for multi-thread flavours.
-    pub threads: usize,
+    /// Thread counts for the N-thread and per-core flavours, each once, ascending (a
+    /// sweep when several). Files from before sweeps hold one number.
+    #[serde(deserialize_with = "one_or_many")]
+    pub threads: Vec<usize>,
     /// How each worker process samples.
     pub sampling: Sampling,
     /// Worker processes per cell.
@@ -122,7 +124,7 @@ impl RunRequest {
             runtimes: args.runtimes.clone(),
             scenarios: args.scenarios.clone(),
             size,
-            threads: args.threads.map_or_else(|| RuntimeConfig::default().threads, usize::from),
+            threads: thread_counts(&args.threads),
             sampling: Sampling {
                 warmup: 1,
                 samples: args.samples.unwrap_or(defaults.samples),
@@ -149,8 +151,12 @@ impl RunRequest {
         if args.quick && recorded.size != Size::Quick {
             conflicts.push(format!("--quick (recorded: {} sizes)", recorded.size.label()));
         }
-        if let Some(threads) = args.threads.map(usize::from).filter(|&t| t != recorded.threads) {
-            conflicts.push(format!("--threads {threads} (recorded: {})", recorded.threads));
+        if !args.threads.is_empty() && thread_counts(&args.threads) != recorded.threads {
+            conflicts.push(format!(
+                "--threads {} (recorded: {})",
+                counts_text(&thread_counts(&args.threads)),
+                counts_text(&recorded.threads)
+            ));
         }
         if let Some(samples) = args.samples.filter(|&s| s != recorded.sampling.samples) {
             conflicts
@@ -220,6 +226,36 @@ impl RunRequest {
     }
 }
 
+/// The thread counts asked for, sorted and each once; the number of cores if none.
+fn thread_counts(asked: &[u16]) -> Vec<usize> {
+    let mut counts: Vec<usize> = asked.iter().copied().map(usize::from).collect();
+    if counts.is_empty() {
+        counts.push(RuntimeConfig::default().threads);
+    }
+    counts.sort_unstable();
+    counts.dedup();
+    counts
+}
+
+/// `1,2,4`, as `--threads` takes it.
+pub fn counts_text(counts: &[usize]) -> String {
+    counts.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// Reads `threads` as a list, or as the one number files written before sweeps hold.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(usize),
+        Many(Vec<usize>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(count) => vec![count],
+        OneOrMany::Many(counts) => counts,
+    })
+}
+
 /// Appends the names of `more` that `names` lacks; an empty list means "all" and stays so.
 fn add_names(names: &mut Vec<String>, more: &[String]) {
     if names.is_empty() {
@@ -273,6 +309,19 @@ mod tests {
         ]));
         let resumed = RunRequest::resume(&recorded, &args(&["--resume"])).unwrap();
         assert_eq!(resumed, recorded);
+    }
+
+    #[test]
+    fn a_thread_list_is_sorted_kept_on_resume_and_read_from_files_that_hold_one_count() {
+        let recorded = RunRequest::from_args(&args(&["--threads", "4,1,2,2"]));
+        assert_eq!(recorded.threads, [1, 2, 4]);
+        let resumed = RunRequest::resume(&recorded, &args(&["--resume", "--threads", "2,1,4"]));
+        assert_eq!(resumed.unwrap(), recorded);
+        let error = RunRequest::resume(&recorded, &args(&["--resume", "--threads", "1,2"]));
+        assert!(error.unwrap_err().0.contains("--threads 1,2 (recorded: 1,2,4)"));
+        let mut old = serde_json::to_value(&recorded).unwrap();
+        old["threads"] = serde_json::json!(3);
+        assert_eq!(serde_json::from_value::<RunRequest>(old).unwrap().threads, [3]);
     }
 
     #[test]

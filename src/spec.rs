@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use rtbench_core::{Class, Params, RuntimeInfo, ScenarioInfo, Size};
+use rtbench_core::{Params, RuntimeInfo, ScenarioInfo, Size};
 use serde::{Deserialize, Serialize};
 
 /// One (scenario, runtime) cell at given settings.
@@ -21,7 +21,7 @@ pub struct CellSpec {
     pub runtime: String,
     /// Which parameter sizes the cell started from.
     pub size: Size,
-    /// Worker threads: the count asked for on multi-thread flavours, always 1 on
+    /// Worker threads: the count asked for on N-thread and per-core flavours, always 1 on
     /// single-thread ones (which cannot use more, so `--threads` does not split them).
     pub threads: usize,
     /// Every parameter's value.
@@ -59,9 +59,9 @@ impl CellSpec {
             scenario: scenario.name.to_owned(),
             runtime: runtime.name.to_owned(),
             size,
-            threads: match runtime.class {
-                Class::SingleThread => 1,
-                Class::MultiThread => threads,
+            threads: match runtime.class.takes_threads() {
+                true => threads,
+                false => 1,
             },
             params: params.iter().map(|(name, value)| (name.to_owned(), value)).collect(),
             sampling,
@@ -94,6 +94,7 @@ pub fn params_text(params: &BTreeMap<String, u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rtbench_core::Class;
 
     #[test]
     fn a_spec_survives_json_and_checks_its_parameters_on_the_way_back() {
@@ -123,7 +124,9 @@ mod tests {
                 |threads| CellSpec::new(&info, &runtime, &params, Size::Quick, threads, sampling);
             match runtime.class {
                 Class::SingleThread => assert_eq!(at(2), at(8), "{}", runtime.name),
-                Class::MultiThread => assert_ne!(at(2), at(8), "{}", runtime.name),
+                Class::MultiThread | Class::PerCore => {
+                    assert_ne!(at(2), at(8), "{}", runtime.name)
+                }
             }
         }
     }

@@ -379,3 +379,77 @@ fn a_cell_stops_adding_rounds_when_its_budget_is_spent_and_tables_say_so() {
     let row = markdown.lines().find(|l| l.starts_with("| spawn_many |")).unwrap();
     assert!(row.contains("[2 rounds]"), "{row}");
 }
+
+/// A thread sweep (`--threads 1,2`) runs the N-thread and per-core flavours at each
+/// count and the 1-thread ones once, and its report has the scaling chart and the
+/// speedup table, per-core flavours named as such. The workers are pinned to one CPU,
+/// so 2 threads are labelled oversubscribed and the per-core shards say they are not
+/// pinned.
+#[test]
+fn a_thread_sweep_writes_a_scaling_chart_and_a_speedup_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let status = fs::read_to_string("/proc/self/status").unwrap();
+    let allowed = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).unwrap();
+    let first = allowed.trim().split([',', '-']).next().unwrap().to_owned();
+    let mut command = quick_rounds("tokio-ct,tokio-mt,tokio-ct-tpc", "fan_out", &out, 2);
+    command.args(["--threads", "2,1", "--pin", &first]);
+    command.args(["--param", "fan_out.tasks=16", "--param", "fan_out.work=1000"]);
+    let (code, _, stderr) = output(&mut command);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let cells = cells(&out);
+    let mut measured: Vec<(String, u64)> = cells
+        .iter()
+        .map(|c| {
+            (
+                c["cell"]["runtime"].as_str().unwrap().to_owned(),
+                c["cell"]["threads"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    measured.sort();
+    measured.dedup();
+    let expected = [
+        ("tokio-ct", 1),
+        ("tokio-ct-tpc", 1),
+        ("tokio-ct-tpc", 2),
+        ("tokio-mt", 1),
+        ("tokio-mt", 2),
+    ];
+    let expected: Vec<(String, u64)> = expected.iter().map(|(r, t)| (r.to_string(), *t)).collect();
+    assert_eq!(measured, expected);
+    let two_shards = cells
+        .iter()
+        .find(|c| c["cell"]["runtime"] == "tokio-ct-tpc" && c["cell"]["threads"] == 2)
+        .unwrap();
+    assert_eq!(two_shards["status"], "ok", "{two_shards}");
+    assert_eq!(two_shards["threads_used"], 2);
+    assert!(two_shards["notes"].to_string().contains("2 shards, not pinned"), "{two_shards}");
+
+    let markdown = fs::read_to_string(out.join("results.md")).unwrap();
+    for needle in [
+        "## N-thread flavours, 2 threads (work stealing and per-core side by side) (oversubscribed: 1 CPUs)",
+        "## Thread sweep: speedup vs 1 thread",
+        "| flavour | 2 threads (oversubscribed: 1 CPUs) |",
+        "| tokio-mt (work stealing) | ",
+        "| tokio-ct-tpc (per-core) | ",
+        "(1.x, per-core)",
+    ] {
+        let needle = needle.replace("1.x", &tokio_version(&out));
+        assert!(markdown.contains(&needle), "`{needle}` missing from:\n{markdown}");
+    }
+    let chart = fs::read_to_string(out.join("charts/fan_out-scaling.svg")).unwrap();
+    for needle in ["fan_out: ns/task by threads", "tokio-mt", "tokio-ct-tpc (per-core)"] {
+        assert!(chart.contains(needle), "`{needle}` missing from the scaling chart");
+    }
+    assert!(fs::read_to_string(out.join("index.md"))
+        .unwrap()
+        .contains("charts/fan_out-scaling.svg"));
+}
+
+/// tokio's version as the run recorded it.
+fn tokio_version(out: &std::path::Path) -> String {
+    let cells = cells(out);
+    cell(&cells, "fan_out", "tokio-mt")["crate_version"].as_str().unwrap().to_owned()
+}

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::task::unretrieved_panics;
-use rtbench_core::{Abort, Capability, JoinError, Runtime, RuntimeConfig};
+use rtbench_core::{Abort, Capability, Class, JoinError, Runtime, RuntimeConfig};
 
 /// The runtime under test, or `None` — with an `n/a: reason` line, not a failure —
 /// where it cannot run on this machine (glommio under a low `RLIMIT_MEMLOCK`, say).
@@ -249,6 +249,51 @@ pub fn detached_panic_is_recorded<R: Runtime>() {
     assert!(recorded, "the panic of a detached task was lost");
 }
 
+/// `run_sharded` runs each shard's root once, in shard order. A per-core flavour runs
+/// as many shards as it has executors (2 here), each on a thread of its own, and a task
+/// spawned in a shard runs on that shard's thread; every other flavour runs one shard.
+pub fn run_sharded_gives_each_executor_its_shard<R: Runtime>() {
+    let Some(runtime) = runtime::<R>() else { return };
+    let outputs = runtime.run_sharded(|shard| async move {
+        let root = std::thread::current().id();
+        let task = R::spawn(async { std::thread::current().id() }).await;
+        (shard, root, task)
+    });
+    let per_core = R::INFO.class == Class::PerCore;
+    let count = if per_core { 2 } else { 1 };
+    assert_eq!((outputs.len(), runtime.threads() == 2 || !per_core), (count, true));
+    for (index, (shard, _, _)) in outputs.iter().enumerate() {
+        assert_eq!((shard.index, shard.count), (index, count), "{shard:?}");
+    }
+    if per_core {
+        let (first, second) = (&outputs[0], &outputs[1]);
+        assert_ne!(first.1, second.1, "two shards ran on one thread");
+        for (shard, root, task) in &outputs {
+            assert_eq!(task.as_ref(), Ok(root), "shard {}'s task left its thread", shard.index);
+        }
+    }
+}
+
+/// A panic in one shard is resumed on the caller once the shards have ended, and the
+/// runtime runs shards again afterwards.
+pub fn a_panicking_shard_is_resumed_and_the_runtime_survives<R: Runtime>() {
+    let Some(runtime) = runtime::<R>() else { return };
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.run_sharded(|shard| async move {
+            if shard.index + 1 == shard.count {
+                panic!("shard-boom");
+            }
+        })
+    }));
+    let payload = panicked.expect_err("the shard's panic was lost");
+    // `run` resumes it as it is on single-thread flavours, wrapped as the root task's
+    // failure on multi-thread ones.
+    let message = rtbench_core::task::payload_message(&*payload);
+    assert!(message.contains("shard-boom"), "{message}");
+    let again = runtime.run_sharded(|shard| async move { shard.index });
+    assert_eq!(again, (0..again.len()).collect::<Vec<_>>());
+}
+
 /// Runs `body` with both ends of a fresh loopback connection (the accepted end first),
 /// under a deadline: a stalled read fails the test instead of hanging it.
 fn with_connection<R, F, T>(
@@ -414,6 +459,8 @@ macro_rules! contract_tests {
             #[test] fn abort_then_drop_still_cancels() { super::abort_then_drop_still_cancels::<R>() }
             #[test] fn repeated_and_late_aborts_are_harmless() { super::repeated_and_late_aborts_are_harmless::<R>() }
             #[test] fn detached_panic_is_recorded() { super::detached_panic_is_recorded::<R>() }
+            #[test] fn run_sharded_gives_each_executor_its_shard() { super::run_sharded_gives_each_executor_its_shard::<R>() }
+            #[test] fn a_panicking_shard_is_resumed_and_the_runtime_survives() { super::a_panicking_shard_is_resumed_and_the_runtime_survives::<R>() }
             #[test] fn tcp_read_gives_back_the_buffer_with_the_bytes() { super::tcp_read_gives_back_the_buffer_with_the_bytes::<R>() }
             #[test] fn tcp_zero_length_read_means_end_of_file() { super::tcp_zero_length_read_means_end_of_file::<R>() }
             #[test] fn tcp_write_all_writes_everything_and_gives_the_buffer_back() { super::tcp_write_all_writes_everything_and_gives_the_buffer_back::<R>() }

@@ -2,10 +2,11 @@
 //! its own check must pass, or — only where the runtime declares a capability the
 //! scenario requires missing — it must say `n/a` with a reason. A runtime that cannot
 //! run on this machine at all (glommio under a low `RLIMIT_MEMLOCK`) is reported as
-//! `n/a` and skipped.
+//! `n/a` and skipped. On per-core flavours (2 shards here) a scenario that shards must
+//! run and check both shards; one that does not must say `n/a` with its own reason.
 
 use rtbench_adapters::AdapterError;
-use rtbench_core::{Params, Runtime, RuntimeConfig, ScenarioError, Size};
+use rtbench_core::{Class, Params, Runtime, RuntimeConfig, ScenarioError, Sharding, Size};
 use rtbench_scenarios::RunScenario;
 
 /// Every scenario on `R`. Public, as the contract's semantics are in tests/contract.rs,
@@ -26,6 +27,15 @@ pub fn check_every_scenario_on<R: Runtime>() {
         match rtbench_adapters::visit(runtime, &config, visitor) {
             Ok(Ok(outcome)) => {
                 assert!(!outcome.metrics.is_empty(), "{}: no metrics", info.name);
+                // A sharded scenario on a per-core flavour ran (and checked) 2 shards.
+                if R::INFO.class == Class::PerCore {
+                    assert!(
+                        outcome.notes.iter().any(|note| note.starts_with("2 shards")),
+                        "{}: no 2-shard note in {:?}",
+                        info.name,
+                        outcome.notes
+                    );
+                }
                 assert!(
                     outcome.metrics.iter().all(|m| m.value.is_finite()),
                     "{}: non-finite metric in {:?}",
@@ -34,8 +44,15 @@ pub fn check_every_scenario_on<R: Runtime>() {
                 );
             }
             Ok(Err(ScenarioError::Unsupported(reason))) => {
+                let unsharded = match rtbench_scenarios::sharding(info.name) {
+                    Some(Sharding::Unsharded(why)) => {
+                        R::INFO.class == Class::PerCore && reason == format!("per-core: {why}")
+                    }
+                    _ => false,
+                };
                 match capabilities.first_missing(info.requires) {
                     Some(_) => eprintln!("{runtime} / {}: n/a: {reason}", info.name),
+                    None if unsharded => eprintln!("{runtime} / {}: n/a: {reason}", info.name),
                     None => failures.push(format!(
                         "{}: n/a ({reason}), yet {runtime} declares every capability it requires",
                         info.name

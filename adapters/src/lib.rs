@@ -3,15 +3,19 @@
 //!
 //! | feature | flavours | module |
 //! |---|---|---|
-//! | `tokio` | `tokio-ct`, `tokio-mt` | [`tokio`](mod@crate::tokio) |
+//! | `tokio` | `tokio-ct`, `tokio-mt`, `tokio-ct-tpc` | [`tokio`](mod@crate::tokio) |
 //! | `async-std` | `async-std` (legacy) | [`async_std`](mod@crate::async_std) |
 //! | `async-global-executor` | `async-global-executor` | [`async_global_executor`](mod@crate::async_global_executor) |
-//! | `smol` | `smol-1`, `smol-mt` | [`smol`](mod@crate::smol) |
+//! | `smol` | `smol-1`, `smol-mt`, `smol-1-tpc` | [`smol`](mod@crate::smol) |
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
-//! | `glommio` (Linux only) | `glommio` | [`glommio`](mod@crate::glommio) |
+//! | `glommio` (Linux only) | `glommio`, `glommio-tpc` | [`glommio`](mod@crate::glommio) |
 //! | `reference` | `reference` | [`reference`](mod@crate::reference) |
 //! | `monoio` (Linux only) | `monoio` | [`monoio`](mod@crate::monoio) |
 //! | `compio` (Linux only) | `compio` | [`compio`](mod@crate::compio) |
+//!
+//! The `-tpc` flavours are thread-per-core: N executors of the single-thread flavour,
+//! one per thread ([`support::per_core`]), compared with the work-stealing N-thread
+//! flavours at the same N.
 //!
 //! What several adapters share (join handles over an async native `cancel`, the
 //! "current executor" thread-local, smol's I/O and timer crates…) is in [`support`].
@@ -93,13 +97,16 @@ macro_rules! for_each_flavour {
         $callback! {
             #[cfg(feature = "tokio")] tokio_ct: $crate::tokio::TokioCurrentThread, probed by tokio::observe;
             #[cfg(feature = "tokio")] tokio_mt: $crate::tokio::TokioMultiThread;
+            #[cfg(feature = "tokio")] tokio_ct_tpc: $crate::tokio::TokioPerCore;
             #[cfg(feature = "async-std")] async_std: $crate::async_std::AsyncStd, probed by async_std::observe;
             #[cfg(feature = "async-global-executor")] async_global_executor: $crate::async_global_executor::AsyncGlobalExecutor, probed by async_global_executor::observe;
             #[cfg(feature = "smol")] smol_1: $crate::smol::SmolSingleThread, probed by smol::observe;
             #[cfg(feature = "smol")] smol_mt: $crate::smol::SmolMultiThread;
+            #[cfg(feature = "smol")] smol_1_tpc: $crate::smol::SmolPerCore;
             #[cfg(feature = "futures")] futures_local: $crate::futures::FuturesLocal, probed by futures::observe;
             #[cfg(feature = "futures")] futures_pool: $crate::futures::FuturesPool, probed by futures::observe_thread_pool;
             #[cfg(all(feature = "glommio", target_os = "linux"))] glommio: $crate::glommio::Glommio, probed by glommio::observe;
+            #[cfg(all(feature = "glommio", target_os = "linux"))] glommio_tpc: $crate::glommio::GlommioPerCore;
             #[cfg(feature = "reference")] reference: $crate::reference::Reference;
             #[cfg(all(feature = "monoio", target_os = "linux"))] monoio: $crate::monoio::Monoio, probed by monoio::observe;
             #[cfg(all(feature = "compio", target_os = "linux"))] compio: $crate::compio::Compio, probed by compio::observe;

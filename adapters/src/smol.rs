@@ -36,6 +36,7 @@ use rtbench_core::{
 
 use crate::support::cancel_on_abort::{CancelOnAbort, LocalCancel, SendCancel, StartCancel};
 use crate::support::current;
+use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
 use crate::{no_spawn_local, smol_stack_items, spawn_all_local};
 
 /// A smol task, with the contract's join semantics.
@@ -120,6 +121,18 @@ impl Runtime for SmolSingleThread {
     fn yield_now() -> impl Future<Output = ()> + Send {
         futures_lite::future::yield_now()
     }
+}
+
+/// N `smol-1` executors, one per thread (thread-per-core).
+pub type SmolPerCore = PerCore<SmolSingleThread>;
+
+impl PerCoreInfo for SmolSingleThread {
+    const PER_CORE: RuntimeInfo = per_core_info(
+        Self::INFO,
+        "smol-1-tpc",
+        "smol: N LocalExecutors, one per thread under async_io::block_on, pinned where the \
+         process has N CPUs",
+    );
 }
 
 /// `smol-mt`: one `Executor` run by N worker threads; `block_on` only waits.

@@ -23,6 +23,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use crate::support::catch_panic::{catch_panic_sync, join_error_from_payload, rethrow_as_guard};
+use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
 use rtbench_core::{
     io, Abort, Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support,
     Unavailable,
@@ -34,6 +35,19 @@ use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
 pub type TokioCurrentThread = Tokio<false>;
 /// tokio's multi-thread, work-stealing scheduler.
 pub type TokioMultiThread = Tokio<true>;
+
+/// N tokio current-thread runtimes, one per thread (thread-per-core, as pingora's
+/// `NoSteal` runtime).
+pub type TokioPerCore = PerCore<TokioCurrentThread>;
+
+impl PerCoreInfo for TokioCurrentThread {
+    const PER_CORE: RuntimeInfo = per_core_info(
+        Self::INFO,
+        "tokio-ct-tpc",
+        "N tokio current-thread runtimes, one per thread, pinned where the process has N CPUs \
+         (pingora's NoSteal)",
+    );
+}
 
 /// A tokio runtime; `MULTI` selects the scheduler.
 pub struct Tokio<const MULTI: bool> {

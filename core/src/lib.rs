@@ -23,9 +23,9 @@ pub mod task;
 pub mod time;
 
 pub use capability::{Capabilities, Capability, Support};
-pub use runtime::{Class, Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Unavailable};
+pub use runtime::{Class, Runtime, RuntimeConfig, RuntimeInfo, RuntimeVisitor, Shard, Unavailable};
 pub use scenario::{
-    Metric, Outcome, ParamSpec, Params, Scenario, ScenarioError, ScenarioInfo, Size,
+    Metric, Outcome, ParamSpec, Params, Scenario, ScenarioError, ScenarioInfo, Sharding, Size,
 };
 pub use task::{Abort, JoinError};
 pub use time::Elapsed;

@@ -17,6 +17,17 @@
 //! `!Send` native values in a thread-affinity wrapper that panics if touched from
 //! another thread; since its `spawn` never moves a task, that never happens. See the project's design notes.
 //!
+//! # Per-core flavours and shards
+//! A per-core flavour ([`Class::PerCore`]) runs N single-thread executors, one per
+//! thread. The contract adds one method for it, with a default every other flavour
+//! keeps: [`run_sharded`](Runtime::run_sharded) runs a root once per executor, each
+//! told its [`Shard`] (index, count, CPU), and returns the outputs in shard order. The
+//! associated functions need nothing new: called inside a shard they act on that
+//! shard's executor, so spawned tasks stay on it. Cross-shard communication uses the
+//! runtime-agnostic channels scenarios already use (`futures::channel`,
+//! `async-channel`). Scenarios that shard say so ([`crate::Sharding`]); the others are
+//! `n/a` on per-core flavours.
+//!
 //! # Static dispatch
 //! Everything is generic (associated types, `impl Future` returns); nothing on the hot
 //! path is boxed, so the contract costs nothing measurable over native code (the
@@ -37,7 +48,9 @@ use crate::task::{Abort, JoinError};
 use crate::time::{race_deadline, Elapsed};
 
 /// Which flavours are compared with each other: single-thread with single-thread,
-/// multi-thread with multi-thread (same thread count).
+/// N-thread with N-thread at the same thread count — work-stealing pools
+/// ([`MultiThread`](Class::MultiThread)) and N independent executors
+/// ([`PerCore`](Class::PerCore)) side by side, since that is the question they answer.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
@@ -49,6 +62,11 @@ pub enum Class {
     /// A pool of worker threads shares the tasks.
     #[serde(rename = "N-thread")]
     MultiThread,
+    /// N single-thread executors, one per thread (thread-per-core), each running its own
+    /// tasks; tasks never move between them. Work is split up front into shards
+    /// ([`Runtime::run_sharded`]); a scenario that does not shard is `n/a` here.
+    #[serde(rename = "per-core")]
+    PerCore,
 }
 
 impl Class {
@@ -57,7 +75,48 @@ impl Class {
         match self {
             Class::SingleThread => "1-thread",
             Class::MultiThread => "N-thread",
+            Class::PerCore => "per-core",
         }
+    }
+
+    /// Whether the flavour runs as many threads as it is asked (`--threads`): every
+    /// class but [`SingleThread`](Class::SingleThread).
+    pub fn takes_threads(self) -> bool {
+        self != Class::SingleThread
+    }
+
+    /// The class whose table the flavour's results go in: per-core flavours are compared
+    /// with the work-stealing ones at the same thread count.
+    pub fn compared_as(self) -> Class {
+        match self {
+            Class::PerCore => Class::MultiThread,
+            class => class,
+        }
+    }
+}
+
+/// Which part of a sharded run a root is: shard `index` of `count`, one per executor of
+/// a per-core flavour (see [`Runtime::run_sharded`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 0 to `count - 1`.
+    pub index: usize,
+    /// How many shards run at once.
+    pub count: usize,
+    /// The CPU this shard's thread is pinned to, if it is.
+    pub cpu: Option<usize>,
+}
+
+impl Shard {
+    /// The only shard of a flavour that does not shard (one root, as [`Runtime::run`]).
+    pub const ONE: Shard = Shard { index: 0, count: 1, cpu: None };
+
+    /// This shard's part of `total` items split as evenly as the count allows (the first
+    /// `total % count` shards take one more).
+    pub fn share(&self, total: usize) -> std::ops::Range<usize> {
+        let (base, extra) = (total / self.count, total % self.count);
+        let start = self.index * base + self.index.min(extra);
+        start..start + base + usize::from(self.index < extra)
     }
 }
 
@@ -146,7 +205,8 @@ pub trait Runtime: Sized + 'static {
     /// Builds the runtime (threads, reactor, timers). Done once, outside any timed loop.
     fn new(config: &RuntimeConfig) -> Result<Self, Unavailable>;
 
-    /// How many threads run tasks (1 for single-thread flavours).
+    /// How many threads run tasks (1 for single-thread flavours, the executors of a
+    /// per-core one).
     fn threads(&self) -> usize;
 
     /// Drives `future` to completion on the calling thread, as the runtime's own
@@ -165,12 +225,29 @@ pub trait Runtime: Sized + 'static {
         F::Output: Send + 'static,
     {
         match Self::INFO.class {
-            Class::SingleThread => self.block_on(future),
+            // A per-core flavour runs an unsharded root on its first executor, as the
+            // single-thread flavour it is made of.
+            Class::SingleThread | Class::PerCore => self.block_on(future),
             Class::MultiThread => match self.block_on(async { Self::spawn(future).await }) {
                 Ok(value) => value,
                 Err(error) => panic!("scenario root failed: {error}"),
             },
         }
+    }
+
+    /// Runs `root(shard)` once per shard, the shards in parallel, and returns their
+    /// outputs in shard order. Per-core flavours run one shard on each of their
+    /// executors; every other flavour has one shard ([`Shard::ONE`]) and runs it as
+    /// [`run`](Runtime::run) does. Inside a shard, associated functions (`R::spawn`,
+    /// `R::sleep`…) act on that shard's executor, so its tasks stay there. A panic in any
+    /// shard is resumed on the caller once every shard has ended.
+    fn run_sharded<F, Fut>(&self, root: F) -> Vec<Fut::Output>
+    where
+        F: Fn(Shard) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: Send + 'static,
+    {
+        vec![self.run(root(Shard::ONE))]
     }
 
     /// Starts a task on this runtime (any worker, on multi-thread flavours).

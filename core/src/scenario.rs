@@ -16,8 +16,22 @@ pub trait Scenario {
     /// Name, lesson, parameters, requirements.
     const INFO: ScenarioInfo;
 
+    /// Whether the scenario splits its work into shards ([`Runtime::run_sharded`]); one
+    /// that does not is `n/a` on per-core flavours, with the reason given here.
+    const SHARDING: Sharding =
+        Sharding::Unsharded("not written to split its work across independent executors");
+
     /// Runs the scenario on `runtime` with `params`, checks the result, reports metrics.
     fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError>;
+}
+
+/// How a scenario runs on per-core flavours ([`crate::Class::PerCore`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sharding {
+    /// It drives its work through [`Runtime::run_sharded`] and checks each shard's part.
+    Sharded,
+    /// It runs one root; the text says why it does not shard (shown as `n/a: <reason>`).
+    Unsharded(&'static str),
 }
 
 /// Static description of a scenario.
@@ -276,13 +290,17 @@ impl From<crate::task::JoinError> for ScenarioError {
 }
 
 /// Runs scenario `S` on `runtime` after checking its requirements: a missing
-/// capability is `Unsupported` with the adapter's reason, without running anything.
+/// capability, or a scenario that does not shard on a per-core flavour, is `Unsupported`
+/// with the reason, without running anything.
 pub fn run_checked<S: Scenario, R: Runtime>(
     runtime: &R,
     params: &Params,
 ) -> Result<Outcome, ScenarioError> {
     if let Some((capability, reason)) = R::INFO.capabilities.first_missing(S::INFO.requires) {
         return Err(ScenarioError::Unsupported(format!("{capability}: {reason}")));
+    }
+    if let (crate::Class::PerCore, Sharding::Unsharded(reason)) = (R::INFO.class, S::SHARDING) {
+        return Err(ScenarioError::Unsupported(format!("per-core: {reason}")));
     }
     S::run(runtime, params)
 }

@@ -177,6 +177,19 @@ pub trait Twins: Runtime {
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str>;
 }
 
+/// Per-core flavours have no twins: the overhead workloads do not shard (they would be
+/// `n/a` through the contract too), and what the contract costs on each executor is
+/// what it costs on the single-thread flavour the per-core one is made of.
+#[cfg(any(feature = "tokio", feature = "smol", all(feature = "glommio", target_os = "linux")))]
+impl<R: rtbench_adapters::support::per_core::PerCoreInfo> Twins
+    for rtbench_adapters::support::per_core::PerCore<R>
+{
+    fn twin(_: Workload) -> Result<Twin<Self>, &'static str> {
+        Err("per-core: measured on the single-thread flavour it runs N of (the overhead \
+             workloads do not shard)")
+    }
+}
+
 /// A normalised semantic, measured apart: the native twin of `workload` with that one
 /// semantic added the way the adapter adds it, and nothing else. Measured in pairs
 /// against the plain twin ([`pairs::Sides::semantic`]), it says what the semantic

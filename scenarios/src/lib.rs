@@ -7,7 +7,7 @@
 
 use rtbench_core::scenario::run_checked;
 use rtbench_core::{
-    Outcome, Params, Runtime, RuntimeVisitor, Scenario, ScenarioError, ScenarioInfo,
+    Outcome, Params, Runtime, RuntimeVisitor, Scenario, ScenarioError, ScenarioInfo, Sharding,
 };
 
 pub mod measure;
@@ -20,6 +20,17 @@ macro_rules! catalogue {
         /// Every scenario, in catalogue order.
         pub fn infos() -> Vec<ScenarioInfo> {
             vec![$( <$module::$scenario as Scenario>::INFO, )*]
+        }
+
+        /// How the scenario called `name` runs on per-core flavours; `None` if no
+        /// scenario has that name.
+        pub fn sharding(name: &str) -> Option<Sharding> {
+            $(
+                if name == <$module::$scenario as Scenario>::INFO.name {
+                    return Some(<$module::$scenario as Scenario>::SHARDING);
+                }
+            )*
+            None
         }
 
         /// Runs the scenario called `name` on `runtime`, after checking the runtime has
@@ -41,6 +52,7 @@ macro_rules! catalogue {
 
 pub mod io_support;
 mod scale;
+pub mod shards;
 pub mod under_load;
 
 catalogue! {
@@ -66,6 +78,8 @@ catalogue! {
     file_io::FileIo,
     million_tasks::MillionTasks,
     c10k::C10k,
+    fan_out::FanOut,
+    fan_out_skewed::FanOutSkewed,
     echo_server::EchoServer,
     http_server::HttpServer,
 }

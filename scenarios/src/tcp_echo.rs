@@ -11,6 +11,14 @@
 //! reordered or delivered to another client fails the check. The whole exchange runs
 //! under a deadline: a dead peer is a failed check, never a hang.
 //!
+//! On a per-core flavour it shards: each shard binds its own listener (its own
+//! ephemeral port: no `SO_REUSEPORT` needed, nor an acceptor handing connections out)
+//! and runs its share of the clients against it, so client, server and connection tasks
+//! of one shard stay on its executor. Each phase is one sharded run (the one-client
+//! phase has one busy shard); its rate counts from the first shard's clients connecting
+//! to the last shard's last reply, and each shard's echo and round trips are checked,
+//! then the total. Elsewhere there is one shard with every client.
+//!
 //! Both ends of every connection are in this process, so C clients hold 2·C
 //! descriptors at once: the open-file limit is checked (and raised where the process
 //! may) before anything connects, and a limit too low is `n/a` with the numbers and a
@@ -18,17 +26,19 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
-    ScenarioInfo,
+    ScenarioInfo, Sharding,
 };
 
 use crate::io_support::{
     echo, fill_pattern, first_mismatch, per_second, read_exact, within, Latencies, OpenFiles,
 };
+use crate::shards::{check_each, placement_note, run_timed};
 
 /// 1, then C clients × R round trips of S bytes against an echo server, all on one
 /// runtime.
@@ -56,6 +66,16 @@ struct Phase {
 /// What one phase measured.
 struct PhaseRun {
     elapsed: Duration,
+    latencies: Latencies,
+    /// Where its shards ran, if it had several.
+    placement: Option<String>,
+}
+
+/// What one shard's exchange measured: from before its clients connected to their last
+/// reply, and each round trip.
+struct Exchange {
+    start: Instant,
+    end: Instant,
     latencies: Latencies,
 }
 
@@ -105,11 +125,8 @@ impl Scenario for TcpEcho {
             p50: "latency p50 µs",
             p99: "latency p99 µs",
         };
-        let (single_run, concurrent_run) = runtime.run(async move {
-            let single_run = run_phase::<R>(&single, rounds, size).await?;
-            let concurrent_run = run_phase::<R>(&concurrent, rounds, size).await?;
-            Ok::<_, ScenarioError>((single_run, concurrent_run))
-        })?;
+        let single_run = run_phase(runtime, &single, rounds, size)?;
+        let concurrent_run = run_phase(runtime, &concurrent, rounds, size)?;
         let rate = |phase: &Phase, run: &PhaseRun| {
             let round_trips = (phase.clients * rounds) as u64;
             Metric::higher(phase.rate, per_second(round_trips, run.elapsed))
@@ -126,56 +143,89 @@ impl Scenario for TcpEcho {
         outcome.metrics.push(rate(&single, &single_run));
         outcome.metrics.extend(percentiles(&concurrent, &concurrent_run));
         outcome.metrics.extend(percentiles(&single, &single_run));
+        outcome.notes.extend(concurrent_run.placement);
         Ok(outcome.note("round trips/s counts from before the clients connect to the last reply"))
     }
+
+    const SHARDING: Sharding = Sharding::Sharded;
 }
 
-/// Runs one phase under a deadline and checks every round trip was timed.
-async fn run_phase<R: Runtime>(
+/// Runs one phase, sharded, each shard's exchange under a deadline; checks every shard's
+/// round trips were timed, then the total.
+fn run_phase<R: Runtime>(
+    runtime: &R,
     phase: &Phase,
     rounds: usize,
     size: usize,
 ) -> Result<PhaseRun, ScenarioError> {
-    let round_trips = (phase.clients * rounds) as u64;
-    // Far beyond any healthy run: 30 s, plus 1 ms per round trip.
-    let limit = Duration::from_secs(30) + Duration::from_millis(round_trips);
-    let (elapsed, latencies) = within::<R, _>(
-        "the echo exchange",
-        limit,
-        exchange::<R>(phase.clients, rounds, size),
-    )
-    .await?;
+    let clients = phase.clients;
+    let runs = run_timed(runtime, move |shard| {
+        let mine = shard.share(clients);
+        // Far beyond any healthy run: 30 s, plus 1 ms per round trip.
+        let limit = Duration::from_secs(30) + Duration::from_millis((mine.len() * rounds) as u64);
+        async move {
+            match mine.is_empty() {
+                true => Ok(None),
+                false => {
+                    let exchange = exchange::<R>(mine, rounds, size);
+                    within::<R, _>("the echo exchange", limit, exchange).await.map(Some)
+                }
+            }
+        }
+    });
+    check_each(&runs, |run| {
+        let exchange = run.output.as_ref().map_err(|e| ScenarioError::Check(e.to_string()))?;
+        let timed = exchange.as_ref().map_or(0, |exchange| exchange.latencies.count());
+        let expected = (run.shard.share(clients).len() * rounds) as u64;
+        ScenarioError::ensure(timed == expected, || {
+            format!("{clients} clients: {timed} round trips timed, expected {expected}")
+        })
+    })?;
+    let exchanges: Vec<&Exchange> =
+        runs.iter().filter_map(|run| run.output.as_ref().expect("checked above").as_ref()).collect();
+    let mut latencies = Latencies::default();
+    for exchange in &exchanges {
+        latencies.merge(&exchange.latencies);
+    }
+    let round_trips = (clients * rounds) as u64;
     ScenarioError::ensure(latencies.count() == round_trips, || {
-        let clients = phase.clients;
         format!("{clients} clients: {} round trips timed, expected {round_trips}", latencies.count())
     })?;
-    Ok(PhaseRun { elapsed, latencies })
+    let start = exchanges.iter().map(|exchange| exchange.start).min();
+    let end = exchanges.iter().map(|exchange| exchange.end).max();
+    let elapsed = match (start, end) {
+        (Some(start), Some(end)) => end.saturating_duration_since(start),
+        _ => Duration::ZERO,
+    };
+    Ok(PhaseRun { elapsed, latencies, placement: placement_note(&runs) })
 }
 
-/// Starts the server, runs every client, and checks the server echoed exactly what was
-/// sent. Returns the clients' wall time and their merged latencies.
+/// Starts the server, runs the clients numbered `clients`, and checks the server echoed
+/// exactly what was sent.
 async fn exchange<R: Runtime>(
-    clients: usize,
+    clients: Range<usize>,
     rounds: usize,
     size: usize,
-) -> Result<(Duration, Latencies), ScenarioError> {
+) -> Result<Exchange, ScenarioError> {
     let listener = R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     let addr = listener.local_addr()?;
-    let server = R::spawn(serve::<R>(listener, clients, size));
+    let server = R::spawn(serve::<R>(listener, clients.len(), size));
     let start = Instant::now();
-    let handles: Vec<_> =
-        (0..clients).map(|client| R::spawn(ping_pong::<R>(addr, client, rounds, size))).collect();
+    let handles: Vec<_> = clients
+        .clone()
+        .map(|client| R::spawn(ping_pong::<R>(addr, client, rounds, size)))
+        .collect();
     let mut latencies = Latencies::default();
     for handle in handles {
         latencies.merge(&handle.await??);
     }
-    let elapsed = start.elapsed();
+    let end = Instant::now();
     let echoed = server.await??;
-    let sent = (clients * rounds * size) as u64;
+    let sent = (clients.len() * rounds * size) as u64;
     ScenarioError::ensure(echoed == sent, || {
         format!("the server echoed {echoed} bytes, the clients sent {sent}")
     })?;
-    Ok((elapsed, latencies))
+    Ok(Exchange { start, end, latencies })
 }
 
 /// Accepts exactly `connections` connections, echoes each in its own task (reading at

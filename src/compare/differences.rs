@@ -74,7 +74,7 @@ fn facts(environment: Option<&Environment>) -> Vec<(String, String)> {
         ("build", environment.build_profile.clone()),
         ("rtbench", format!("{} at {}", environment.rtbench_version, index::commit(environment))),
         ("sizes", request.size.label().to_owned()),
-        ("threads", request.threads.to_string()),
+        ("threads", crate::request::counts_text(&request.threads)),
         ("rounds", request.rounds.to_string()),
         (
             "sampling",
@@ -114,7 +114,7 @@ mod tests {
         new.rustc = "rustc 9.0.0".into();
         new.git_dirty = Some(true);
         new.git_commit = Some("abc".into());
-        new.request.threads = base.request.threads + 2;
+        new.request.threads.push(base.request.threads[0] + 2);
         new.started_at += 60;
         new.runtimes[0].crate_version = "99.0.0".into();
         let first = &base.runtimes[0];

@@ -145,7 +145,7 @@ impl Row {
 
     /// The table the row belongs in: its class, and its thread count if multi-thread.
     pub fn table(&self) -> (Class, Option<usize>) {
-        (self.class, (self.class == Class::MultiThread).then_some(self.key.threads))
+        (self.class.compared_as(), self.class.takes_threads().then_some(self.key.threads))
     }
 }
 

@@ -2,7 +2,7 @@
 //! `<text>`, so no font files or system libraries are needed).
 //!
 //! Bars are the headline metric's median for each runtime, side by side, coloured by
-//! class; error bars span its 95 % rerun interval. A runtime without a figure
+//! class (1-thread, N-thread work stealing, per-core); error bars span its 95 % rerun interval. A runtime without a figure
 //! gets its `n/a` or `FAILED` label in place of a bar, never a silent gap.
 
 use plotters::coord::ranged1d::SegmentValue;
@@ -20,6 +20,7 @@ pub const DIR: &str = "charts";
 const SIZE: (u32, u32) = (900, 480);
 const SINGLE_THREAD: RGBColor = RGBColor(70, 120, 180);
 const MULTI_THREAD: RGBColor = RGBColor(230, 140, 40);
+const PER_CORE: RGBColor = RGBColor(90, 160, 90);
 
 /// The chart of `view`, or `None` when none of its cells has a figure.
 pub fn svg(view: &View<'_>) -> Result<Option<String>, String> {
@@ -41,7 +42,7 @@ pub fn svg(view: &View<'_>) -> Result<Option<String>, String> {
     Ok(Some(svg))
 }
 
-type DrawResult = Result<(), Box<dyn std::error::Error>>;
+pub(super) type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 fn draw(
     svg: &mut String,
@@ -77,11 +78,15 @@ fn draw(
         .y_label_formatter(&|value| super::number(*value))
         .y_desc(metric)
         .draw()?;
-    for (single, color) in [(true, SINGLE_THREAD), (false, MULTI_THREAD)] {
+    for (class, color) in [
+        (Class::SingleThread, SINGLE_THREAD),
+        (Class::MultiThread, MULTI_THREAD),
+        (Class::PerCore, PER_CORE),
+    ] {
         let bars = (0..slots).filter_map(|i| {
             let cell = cells[i as usize];
             let (_, median, _) = figures[i as usize]?;
-            (is_single_thread(cell) == single).then(|| {
+            (cell.facts.class == class).then(|| {
                 let mut bar = Rectangle::new(
                     [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), median)],
                     color.filled(),
@@ -90,7 +95,7 @@ fn draw(
                 bar
             })
         });
-        let label = if single { "1-thread".to_owned() } else { multi_thread_label(cells) };
+        let label = class_label(class, cells);
         chart
             .draw_series(bars)?
             .label(label)
@@ -114,6 +119,14 @@ fn draw(
         };
         Text::new(text, (SegmentValue::CenterOf(i), top * 0.03), ("sans-serif", 16).into_font())
     }))?;
+    finish(&mut chart, &root)
+}
+
+/// Draws the legend (upper right) and writes the chart out: the end of every chart.
+pub(super) fn finish<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+) -> DrawResult {
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
@@ -125,7 +138,7 @@ fn draw(
 }
 
 /// A measured cell's headline metric.
-fn headline(cell: &CellResult) -> Option<&MetricSummary> {
+pub(super) fn headline(cell: &CellResult) -> Option<&MetricSummary> {
     match &cell.status {
         Status::Ok { metrics, .. } => metrics.first(),
         _ => None,
@@ -160,10 +173,14 @@ fn labels(cells: &[&CellResult]) -> Vec<String> {
         .collect()
 }
 
-fn multi_thread_label(cells: &[&CellResult]) -> String {
-    match thread_counts(cells).as_slice() {
-        [threads] => format!("N-thread ({threads} threads)"),
-        _ => "N-thread".to_owned(),
+/// The legend of `class`: with the thread count, where the chart has one.
+fn class_label(class: Class, cells: &[&CellResult]) -> String {
+    match (class, thread_counts(cells).as_slice()) {
+        (Class::SingleThread, _) => class.label().to_owned(),
+        (Class::MultiThread, [threads]) => format!("N-thread, work stealing ({threads} threads)"),
+        (Class::PerCore, [threads]) => format!("per-core ({threads} executors)"),
+        (Class::MultiThread, _) => "N-thread, work stealing".to_owned(),
+        (Class::PerCore, _) => "per-core".to_owned(),
     }
 }
 

@@ -37,6 +37,11 @@ pub fn markdown(results: &Report, charts: &[String]) -> String {
         if charts.contains(stem) {
             let path = format!("{}/{stem}.svg", chart::DIR);
             let _ = writeln!(out, "### {title}\n\n[![{title}]({path})]({path})\n");
+            let scaling = format!("{stem}{}", super::sweep::SUFFIX);
+            if charts.contains(&scaling) {
+                let path = format!("{}/{scaling}.svg", chart::DIR);
+                let _ = writeln!(out, "Scaling with threads (speedup table in [results.md](results.md)):\n\n[![{title} by threads]({path})]({path})\n");
+            }
             let latency = super::load::chart_stem(stem);
             if charts.contains(&latency) {
                 let path = format!("{}/{latency}.svg", chart::DIR);
@@ -59,12 +64,12 @@ fn settings(request: &crate::request::RunRequest) -> String {
         None => "none".to_owned(),
     };
     format!(
-        "{} sizes, {} threads for multi-thread flavours; {} round(s) (worker processes) per \
+        "{} sizes, {} threads for N-thread and per-core flavours; {} round(s) (worker processes) per \
          cell, fewer (at least {}) once a cell's rounds have run {} s; each round {} warm-up \
          run(s) then {} to {} samples (sampling budget {} ms); watchdog {} s, memory limit \
          {memory}",
         request.size.label(),
-        request.threads,
+        crate::request::counts_text(&request.threads),
         request.rounds,
         request.rounds.min(crate::request::MIN_ROUNDS),
         request.cell_budget().as_secs_f64(),

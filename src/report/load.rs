@@ -95,14 +95,15 @@ pub fn markdown(views: &[View<'_>]) -> String {
 
 /// A cell's class and thread count, as sortable key and label.
 fn class_of(cell: &CellResult) -> ((rtbench_core::Class, usize), String) {
-    let class = cell.facts.class;
-    let threads = match class {
-        rtbench_core::Class::SingleThread => 1,
-        rtbench_core::Class::MultiThread => cell.cell.threads,
+    // Per-core flavours sit with the work-stealing ones at their thread count.
+    let class = cell.facts.class.compared_as();
+    let threads = match class.takes_threads() {
+        false => 1,
+        true => cell.cell.threads,
     };
-    let label = match class {
-        rtbench_core::Class::SingleThread => "1-thread flavours".to_owned(),
-        rtbench_core::Class::MultiThread => format!("N-thread flavours, {threads} threads"),
+    let label = match class.takes_threads() {
+        false => "1-thread flavours".to_owned(),
+        true => format!("N-thread flavours, {threads} threads"),
     };
     ((class, threads), label)
 }

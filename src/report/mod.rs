@@ -4,7 +4,8 @@
 //! Output files in the results directory: `results.md`, `results.csv`, `results.json`
 //! (the tables in each format), `results.bmf.json` (the figures for Bencher, [`bmf`]),
 //! `charts/<scenario>.svg` (`<scenario>-2.svg`… for the same scenario at other
-//! settings), and `index.md`. Every format is written each time, so the files in a
+//! settings), after a thread sweep `charts/<scenario>-scaling.svg` and a speedup table
+//! in `results.md` ([`sweep`]), and `index.md`. Every format is written each time, so the files in a
 //! directory always describe the same results.
 //!
 //! A figure is only ever shown under the settings it was measured with: tables are split
@@ -15,6 +16,7 @@ pub mod bmf;
 pub mod chart;
 pub mod index;
 pub mod load;
+pub mod sweep;
 pub mod table;
 
 use std::collections::BTreeMap;
@@ -115,6 +117,11 @@ pub fn write_report(report: &Report, dir: &Path) -> io::Result<Rendered> {
         if let Some(svg) = chart::svg(&view).map_err(io::Error::other)? {
             write_file(&charts_dir.join(format!("{}.svg", view.file_stem)), &svg)?;
             charts.push(view.file_stem.clone());
+        }
+        if let Some(svg) = sweep::svg(&view).map_err(io::Error::other)? {
+            let stem = format!("{}{}", view.file_stem, sweep::SUFFIX);
+            write_file(&charts_dir.join(format!("{stem}.svg")), &svg)?;
+            charts.push(stem);
         }
         let latency = load::is_rated(&view).then(|| load::svg(&view));
         if let Some(svg) = latency.transpose().map_err(io::Error::other)?.flatten() {

@@ -30,16 +30,21 @@ struct Group {
 impl Group {
     fn of(cell: &CellResult) -> Self {
         Group {
-            class: cell.facts.class,
-            threads: (cell.facts.class == Class::MultiThread).then_some(cell.cell.threads),
+            class: cell.facts.class.compared_as(),
+            threads: cell.facts.class.takes_threads().then_some(cell.cell.threads),
             size: cell.cell.size,
             sampling: cell.cell.sampling,
         }
     }
 
-    fn title(&self) -> String {
+    fn title(&self, report: &Report) -> String {
         let class = match self.threads {
-            Some(threads) => format!("{} flavours, {threads} threads", self.class.label()),
+            Some(threads) => format!(
+                "{} flavours, {threads} thread{} (work stealing and per-core side by side){}",
+                self.class.label(),
+                if threads == 1 { "" } else { "s" },
+                super::sweep::oversubscribed(report, threads)
+            ),
             None => format!("{} flavours", self.class.label()),
         };
         let Sampling { warmup, samples, min_samples, budget_ms } = self.sampling;
@@ -73,7 +78,7 @@ pub fn markdown(report: &Report) -> String {
     groups.sort();
     groups.dedup();
     for group in groups {
-        let _ = write!(out, "\n## {}\n\n", group.title());
+        let _ = write!(out, "\n## {}\n\n", group.title(report));
         let in_group: Vec<&CellResult> =
             report.cells.iter().filter(|cell| Group::of(cell) == group).collect();
         // Each runtime once, as its first cell describes it.
@@ -86,7 +91,8 @@ pub fn markdown(report: &Report) -> String {
         out.push_str("| scenario |");
         for runtime in &runtimes {
             let label = runtime_label(&runtime.cell.runtime, runtime.facts.legacy);
-            let _ = write!(out, " {label} ({}) |", runtime.facts.crate_version);
+            let per_core = if runtime.facts.class == Class::PerCore { ", per-core" } else { "" };
+            let _ = write!(out, " {label} ({}{per_core}) |", runtime.facts.crate_version);
         }
         out.push_str("\n|---|");
         out.push_str(&"---|".repeat(runtimes.len()));
@@ -103,6 +109,9 @@ pub fn markdown(report: &Report) -> String {
             }
             out.push('\n');
         }
+    }
+    if super::sweep::is_sweep(report) {
+        out.push_str(&super::sweep::markdown(report, &super::views(&report.cells)));
     }
     out.push_str(&super::load::markdown(&super::views(&report.cells)));
     out

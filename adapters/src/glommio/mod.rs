@@ -1,5 +1,6 @@
-//! glommio: one `LocalExecutor`, thread-per-core, every I/O through io_uring (flavour
-//! `glommio`, Linux only).
+//! glommio: one `LocalExecutor`, thread-per-core, every I/O through io_uring (flavours
+//! `glommio`, and `glommio-tpc`: N of them, one per thread, through
+//! [`PerCore`](crate::support::per_core); Linux only).
 //!
 //! # `Send` types on a runtime whose tasks never move
 //! The contract declares its associated types `Send` (so generic scenarios can spawn
@@ -55,6 +56,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 use crate::support::catch_panic::{catch_panic, catch_panic_sync, join_result, Caught};
+use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
 use crate::support::poll_stream::PollStream;
 use crate::support::thread_bound::ThreadBound;
 use crate::support::uring_probe;
@@ -85,6 +87,18 @@ impl Glommio {
     pub fn native(&self) -> &glommio::LocalExecutor {
         &self.executor
     }
+}
+
+/// N glommio executors, one per thread (glommio's own model: thread-per-core).
+pub type GlommioPerCore = PerCore<Glommio>;
+
+impl PerCoreInfo for Glommio {
+    const PER_CORE: RuntimeInfo = per_core_info(
+        Self::INFO,
+        "glommio-tpc",
+        "glommio: N LocalExecutors (io_uring), one per thread, pinned where the process has \
+         N CPUs",
+    );
 }
 
 /// A detached glommio task, with the contract's join semantics.

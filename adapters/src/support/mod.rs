@@ -11,6 +11,8 @@
 //! - [`local_spawn`]: the two answers to `spawn_local` (`spawn_all_local!`,
 //!   `no_spawn_local!`), written once.
 //! - [`nodelay_listener`]: the contract's TCP listener over async-io based listeners.
+//! - [`per_core`] (feature `per-core`): thread-per-core flavours out of single-thread
+//!   adapters, N executors one per thread.
 //! - [`poll_stream`]: the contract's owned-buffer TCP calls over a futures-io stream.
 //! - [`yield_behind`]: a `yield_now` for executors that re-poll a self-woken task at
 //!   once.
@@ -37,6 +39,8 @@ pub mod catch_panic;
 pub mod current;
 pub mod local_spawn;
 pub mod nodelay_listener;
+#[cfg(feature = "per-core")]
+pub mod per_core;
 pub mod poll_stream;
 #[cfg(feature = "smol-stack")]
 pub mod smol_stack;
