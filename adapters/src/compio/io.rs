@@ -9,7 +9,9 @@
 //! `AsyncReadStream`), which copies through a buffer of its own: a read fills it on the
 //! ring and copies out, a write copies in. That bridge holds written bytes until a
 //! flush, while the contract's streams send what `write` accepted; [`WriteThrough`]
-//! flushes after every write.
+//! flushes after every write, and holds back an end of file found while that flush is
+//! in flight until the write is reported done (hyper would take it for a close
+//! mid-response).
 //!
 //! Every value is `!Send` (it holds `Rc`s into the driver) and is wrapped in
 //! [`ThreadBound`].
@@ -20,7 +22,7 @@ use std::net::SocketAddr;
 use std::os::fd::{FromRawFd, IntoRawFd};
 use std::pin::Pin;
 use std::process::{Command, ExitStatus, Stdio};
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context, Poll, Waker};
 
 use compio::buf::BufResult as CompioResult;
 use compio::io::compat::{AsyncReadStream, AsyncStream};
@@ -104,29 +106,48 @@ impl TcpListener for CompioListener {
     }
 }
 
-/// A buffered futures-io writer made to send each write before reporting it done:
+/// A buffered futures-io stream made to send each write before reporting it done:
 /// `poll_write` accepts bytes into the buffer, then flushes, and only then returns how
 /// many it accepted (remembered across `Pending`, so a retried call does not accept
 /// them twice).
+///
+/// The flush is an operation on the ring: its bytes can reach the peer, and the peer
+/// answer them by closing, before the caller polls the write again and learns it is
+/// done. A read that finds that end of file first must not report it yet — on a
+/// readiness-based socket a write is done when `poll_write` returns, so the caller
+/// never sees the close of a peer that has not had the write — and hyper, which polls
+/// its read before its write, takes such an end of file for a connection closed
+/// mid-response (`IncompleteMessage`). So the end of file waits (data does not: a
+/// read never waits on a write) until the write in flight is reported, which wakes it.
 pub struct WriteThrough<S> {
     inner: S,
     /// Bytes accepted into the buffer whose flush has not finished.
     accepted: Option<usize>,
+    /// The reader holding back an end of file until the write in flight is reported.
+    eof_waiter: Option<Waker>,
 }
 
 impl<S> WriteThrough<S> {
     fn new(inner: S) -> Self {
-        WriteThrough { inner, accepted: None }
+        WriteThrough { inner, accepted: None, eof_waiter: None }
     }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for WriteThrough<S> {
+    /// Reads; an end of file found while a write is in flight waits until that write is
+    /// reported (see [`WriteThrough`]).
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let this = &mut *self;
+        let read = ready!(Pin::new(&mut this.inner).poll_read(cx, buf));
+        if matches!(read, Ok(0)) && !buf.is_empty() && this.accepted.is_some() {
+            this.eof_waiter = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        Poll::Ready(read)
     }
 }
 
@@ -143,6 +164,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteThrough<S> {
         };
         let flushed = ready!(Pin::new(&mut this.inner).poll_flush(cx));
         this.accepted = None;
+        if let Some(reader) = this.eof_waiter.take() {
+            reader.wake();
+        }
         Poll::Ready(flushed.map(|()| accepted))
     }
 
@@ -206,5 +230,109 @@ impl Drop for CompioChild {
             let _ = child.kill();
             let _ = child.try_wait();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    use futures::task::{waker, ArcWake};
+
+    use super::*;
+
+    /// A stream whose peer sent `unread`, then closed, and whose flush is in flight until
+    /// `flushed` is set.
+    struct PeerClosed {
+        unread: &'static [u8],
+        flushed: bool,
+    }
+
+    impl AsyncRead for PeerClosed {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            let count = self.unread.len().min(buf.len());
+            buf[..count].copy_from_slice(&self.unread[..count]);
+            self.unread = &self.unread[count..];
+            Poll::Ready(Ok(count))
+        }
+    }
+
+    impl AsyncWrite for PeerClosed {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            if self.flushed {
+                Poll::Ready(Ok(()))
+            } else {
+                Poll::Pending
+            }
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Records that it was woken.
+    struct Woken(AtomicBool);
+
+    impl ArcWake for Woken {
+        fn wake_by_ref(woken: &Arc<Self>) {
+            woken.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    const ANSWER: &[u8] = b"HTTP/1.1 200 OK";
+
+    /// hyper's order: the answer's write is put in flight, the peer reads it and
+    /// closes, and hyper's next poll reads before it writes.
+    #[test]
+    fn end_of_file_waits_until_the_write_in_flight_is_reported() {
+        let woken = Arc::new(Woken(AtomicBool::new(false)));
+        let waker = waker(Arc::clone(&woken));
+        let cx = &mut Context::from_waker(&waker);
+        let mut stream = WriteThrough::new(PeerClosed { unread: b"", flushed: false });
+        let mut byte = [0u8; 1];
+        assert!(
+            Pin::new(&mut stream).poll_write(cx, ANSWER).is_pending(),
+            "the flush is in flight"
+        );
+        assert!(
+            Pin::new(&mut stream).poll_read(cx, &mut byte).is_pending(),
+            "end of file was reported while the write was still in flight"
+        );
+        stream.inner.flushed = true;
+        let written = Pin::new(&mut stream).poll_write(cx, ANSWER);
+        assert!(matches!(written, Poll::Ready(Ok(n)) if n == ANSWER.len()), "{written:?}");
+        assert!(woken.0.load(Ordering::SeqCst), "the reader holding end of file was not woken");
+        let read = Pin::new(&mut stream).poll_read(cx, &mut byte);
+        assert!(matches!(read, Poll::Ready(Ok(0))), "{read:?}");
+    }
+
+    /// Only end of file waits: bytes are read while a write is in flight.
+    #[test]
+    fn data_is_read_while_a_write_is_in_flight() {
+        let waker = waker(Arc::new(Woken(AtomicBool::new(false))));
+        let cx = &mut Context::from_waker(&waker);
+        let mut stream = WriteThrough::new(PeerClosed { unread: b"GET /1", flushed: false });
+        let mut request = [0u8; 16];
+        assert!(
+            Pin::new(&mut stream).poll_write(cx, ANSWER).is_pending(),
+            "the flush is in flight"
+        );
+        let read = Pin::new(&mut stream).poll_read(cx, &mut request);
+        assert!(matches!(read, Poll::Ready(Ok(6))), "{read:?}");
+        assert_eq!(&request[..6], b"GET /1");
     }
 }
