@@ -8,7 +8,9 @@ use std::future::Future;
 
 use async_task::Task;
 use futures_lite::future::yield_now;
+#[cfg(feature = "smol")]
 use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
+#[cfg(feature = "smol")]
 use rtbench_core::JoinError;
 use rtbench_core::ScenarioError;
 use rtbench_scenarios::chained_spawn::Link;
@@ -38,7 +40,9 @@ pub async fn spawn_many<E: Spawner>(
 }
 
 /// [`spawn_many`] with each task's panic caught (`catch_panic`), as the contract's
-/// adapters spawn on async-executor, and turned into the contract's join result.
+/// adapters spawn on async-executor, and turned into the contract's join result (smol's
+/// semantic twin).
+#[cfg(feature = "smol")]
 pub async fn spawn_many_caught<E: Spawner>(
     executor: E,
     bodies: impl Iterator<Item = impl Future<Output = usize> + Send + 'static>,

@@ -11,7 +11,6 @@ use std::net::SocketAddr;
 use futures::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use rtbench_core::ScenarioError;
 
-use super::LOOPBACK;
 use rtbench_scenarios::io_support::fill_pattern;
 use rtbench_scenarios::tcp_round_trip;
 
@@ -75,7 +74,7 @@ impl NativeTcp for AsyncNet {
     type Stream = async_net::TcpStream;
 
     async fn bind(&self) -> io::Result<(Self::Listener, SocketAddr)> {
-        let listener = async_net::TcpListener::bind(LOOPBACK).await?;
+        let listener = async_net::TcpListener::bind(super::LOOPBACK).await?;
         let addr = listener.local_addr()?;
         Ok((listener, addr))
     }
