@@ -7,7 +7,7 @@ use std::time::Duration;
 use ::compio::runtime::{spawn, Runtime};
 use ::compio::time::sleep;
 
-use super::fresh::{fresh, run, FreshRuntime};
+use super::fresh::{self, fresh, run, FreshRuntime};
 use super::*;
 
 /// What compio documents: dropping a `JoinHandle` cancels the task ("Drop `JoinHandle`
@@ -84,18 +84,9 @@ fn findings() -> Result<Findings, String> {
             assert_eq!(value, Some(42));
             LocalSpawn::Supported { api: "compio::runtime::spawn (every task is local)" }
         },
-        io_backend: std::thread::spawn(|| {
-            let before = FdSnapshot::take();
-            let runtime = Runtime::build()?;
-            runtime.block_on(async {
-                let _listener = ::compio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .map_err(|e| format!("bind: {e}"))?;
-                Ok::<_, String>(IoBackend::observe(None, &before, &FdSnapshot::take()))
-            })
-        })
-        .join()
-        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))?,
+        io_backend: fresh::io_backend::<Runtime, _, _>(|| async {
+            ::compio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("bind: {e}"))
+        })?,
     })
 }
 

@@ -1,8 +1,10 @@
 //! One fresh runtime per experiment, on a thread of its own, for the probes of runtimes
 //! whose executor can be left broken by an experiment (a panic unwinding out of it) and
-//! which keep per-thread state (monoio, compio).
+//! which keep per-thread state (glommio, monoio, compio).
 
 use std::future::Future;
+
+use super::{FdSnapshot, IoBackend};
 
 /// A runtime the probes build afresh for each experiment.
 pub trait FreshRuntime: Sized {
@@ -39,4 +41,24 @@ where
     T: Send + 'static,
 {
     fresh::<R, F, T>(root)?.map_err(|payload| rtbench_core::task::payload_message(payload.as_ref()))
+}
+
+/// The I/O backend of a fresh `R`: the descriptors its build opens and those of a
+/// listener bound by `bind` (kept open while they are counted), seen against a
+/// snapshot taken before the build.
+pub fn io_backend<R, L, F>(bind: impl FnOnce() -> F + Send + 'static) -> Result<IoBackend, String>
+where
+    R: FreshRuntime,
+    F: Future<Output = Result<L, String>>,
+{
+    std::thread::spawn(move || {
+        let before = FdSnapshot::take();
+        let mut runtime = R::build()?;
+        runtime.block_on(async {
+            let _listener = bind().await?;
+            Ok(IoBackend::observe(None, &before, &FdSnapshot::take()))
+        })
+    })
+    .join()
+    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
 }

@@ -6,8 +6,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use ::glommio::timer::sleep;
-use ::glommio::{spawn_local, LocalExecutorBuilder};
+use ::glommio::{spawn_local, LocalExecutor, LocalExecutorBuilder};
 
+use super::fresh::{self, fresh, run, FreshRuntime};
 use super::*;
 
 /// What glommio documents: dropping a `Task` cancels it, `Task::detach` lets it run on,
@@ -35,45 +36,32 @@ pub fn observe() -> Observation {
     }
 }
 
-/// Runs the root made by `root` on a fresh executor on a fresh thread; the outer error
-/// is "glommio unavailable", the inner one a panic that escaped the executor.
-fn fresh<F, T>(root: impl FnOnce() -> F + Send + 'static) -> Result<std::thread::Result<T>, String>
-where
-    F: Future<Output = T> + 'static,
-    T: Send + 'static,
-{
-    std::thread::spawn(move || {
-        let executor =
-            LocalExecutorBuilder::default().make().map_err(|e| format!("glommio executor: {e}"))?;
-        Ok(catching(|| executor.run(async move { root().await })))
-    })
-    .join()
-    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-}
+impl FreshRuntime for LocalExecutor {
+    fn build() -> Result<Self, String> {
+        LocalExecutorBuilder::default().make().map_err(|e| format!("glommio executor: {e}"))
+    }
 
-/// [`fresh`] for experiments that never panic.
-fn run<F, T>(root: impl FnOnce() -> F + Send + 'static) -> Result<T, String>
-where
-    F: Future<Output = T> + 'static,
-    T: Send + 'static,
-{
-    fresh(root)?.map_err(|payload| rtbench_core::task::payload_message(payload.as_ref()))
+    fn block_on<F: Future>(&mut self, future: F) -> F::Output {
+        self.run(future)
+    }
 }
 
 fn findings() -> Result<Findings, String> {
     Ok(Findings {
-        drop_handle: run(|| drop_experiment(|task| drop(spawn_local(task))))?,
-        panic_awaited: classify_panic(fresh(|| {
+        drop_handle: run::<LocalExecutor, _, _>(|| {
+            drop_experiment(|task| drop(spawn_local(task)))
+        })?,
+        panic_awaited: classify_panic(fresh::<LocalExecutor, _, _>(|| {
             catching_async(async {
                 spawn_local(panicking_task()).await;
                 Ok::<(), ()>(())
             })
         })?),
-        panic_detached: classify_detached(fresh(|| async {
+        panic_detached: classify_detached(fresh::<LocalExecutor, _, _>(|| async {
             spawn_local(panicking_task()).detach();
             completes_before(spawn_local(async {}), sleep(SETTLE)).await.is_some()
         })?),
-        cancel: run(|| async {
+        cancel: run::<LocalExecutor, _, _>(|| async {
             let (cleanup, parked_task, started) = parked(sleep(PARKED));
             let task = spawn_local(parked_task);
             let _ = started.await;
@@ -83,30 +71,20 @@ fn findings() -> Result<Findings, String> {
             };
             Cancel { api: "Task::cancel().await", report, cleanup_ran: cleanup.ran(sleep).await }
         })?,
-        timer: run(|| timer_experiment("glommio::timer::sleep", sleep))?,
-        blocking: run(|| async {
+        timer: run::<LocalExecutor, _, _>(|| timer_experiment("glommio::timer::sleep", sleep))?,
+        blocking: run::<LocalExecutor, _, _>(|| async {
             let ticker = spawn_local(ticker(sleep));
             sleep(Duration::from_millis(5)).await;
             spawn_local(blocker()).detach();
             Blocking { executor: "LocalExecutor", worst_gap: ticker.await }
         })?,
         local_spawn: {
-            assert_eq!(run(|| spawn_local(not_send_future()))?, 42);
+            assert_eq!(run::<LocalExecutor, _, _>(|| spawn_local(not_send_future()))?, 42);
             LocalSpawn::Supported { api: "glommio::spawn_local (every task is local)" }
         },
-        io_backend: std::thread::spawn(|| {
-            let before = FdSnapshot::take();
-            let executor = LocalExecutorBuilder::default()
-                .make()
-                .map_err(|e| format!("glommio executor: {e}"))?;
-            executor.run(async {
-                let _listener = ::glommio::net::TcpListener::bind("127.0.0.1:0")
-                    .map_err(|e| format!("bind: {e}"))?;
-                Ok::<_, String>(IoBackend::observe(None, &before, &FdSnapshot::take()))
-            })
-        })
-        .join()
-        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))?,
+        io_backend: fresh::io_backend::<LocalExecutor, _, _>(|| async {
+            ::glommio::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))
+        })?,
     })
 }
 

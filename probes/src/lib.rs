@@ -28,7 +28,7 @@ pub mod async_global_executor;
 pub mod async_std;
 #[cfg(all(feature = "compio", target_os = "linux"))]
 pub mod compio;
-#[cfg(all(any(feature = "monoio", feature = "compio"), target_os = "linux"))]
+#[cfg(all(any(feature = "glommio", feature = "monoio", feature = "compio"), target_os = "linux"))]
 mod fresh;
 #[cfg(feature = "futures")]
 pub mod futures;

@@ -8,7 +8,7 @@ use ::futures::future::{abortable, Aborted};
 use ::monoio::time::sleep;
 use ::monoio::{spawn, IoUringDriver, RuntimeBuilder};
 
-use super::fresh::{fresh, run, FreshRuntime};
+use super::fresh::{self, fresh, run, FreshRuntime};
 use super::*;
 use rtbench_adapters::monoio::Driver;
 
@@ -95,17 +95,9 @@ fn findings() -> Result<Findings, String> {
             assert_eq!(run::<Monoio, _, _>(|| spawn(not_send_future()))?, 42);
             LocalSpawn::Supported { api: "monoio::spawn (every task is local)" }
         },
-        io_backend: std::thread::spawn(|| {
-            let before = FdSnapshot::take();
-            let mut runtime = Monoio::build()?;
-            runtime.block_on(async {
-                let _listener = ::monoio::net::TcpListener::bind("127.0.0.1:0")
-                    .map_err(|e| format!("bind: {e}"))?;
-                Ok::<_, String>(IoBackend::observe(None, &before, &FdSnapshot::take()))
-            })
-        })
-        .join()
-        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))?,
+        io_backend: fresh::io_backend::<Monoio, _, _>(|| async {
+            ::monoio::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))
+        })?,
     })
 }
 
