@@ -10,8 +10,8 @@
 //! | `futures` | `futures-local`, `futures-pool` | [`futures`](mod@crate::futures) |
 //! | `glommio` (Linux only) | `glommio`, `glommio-tpc` | [`glommio`](mod@crate::glommio) |
 //! | `reference` | `reference` | [`reference`](mod@crate::reference) |
-//! | `monoio` (Linux only) | `monoio` | [`monoio`](mod@crate::monoio) |
-//! | `compio` (Linux only) | `compio` | [`compio`](mod@crate::compio) |
+//! | `monoio` (Linux only) | `monoio`, `monoio-tpc` | [`monoio`](mod@crate::monoio) |
+//! | `compio` (Linux only) | `compio`, `compio-tpc` | [`compio`](mod@crate::compio) |
 //!
 //! The `-tpc` flavours are thread-per-core: N executors of the single-thread flavour,
 //! one per thread ([`support::per_core`]), compared with the work-stealing N-thread
@@ -109,7 +109,9 @@ macro_rules! for_each_flavour {
             #[cfg(all(feature = "glommio", target_os = "linux"))] glommio_tpc: $crate::glommio::GlommioPerCore;
             #[cfg(feature = "reference")] reference: $crate::reference::Reference;
             #[cfg(all(feature = "monoio", target_os = "linux"))] monoio: $crate::monoio::Monoio, probed by monoio::observe;
+            #[cfg(all(feature = "monoio", target_os = "linux"))] monoio_tpc: $crate::monoio::MonoioPerCore;
             #[cfg(all(feature = "compio", target_os = "linux"))] compio: $crate::compio::Compio, probed by compio::observe;
+            #[cfg(all(feature = "compio", target_os = "linux"))] compio_tpc: $crate::compio::CompioPerCore;
         }
     };
 }

@@ -1,5 +1,6 @@
-//! compio: a thread-per-core, completion-based runtime (flavour `compio`, Linux only
-//! here): one `compio::runtime::Runtime` on its io_uring driver.
+//! compio: a thread-per-core, completion-based runtime (Linux only here). Flavour `compio`
+//! is one `compio::runtime::Runtime` on its io_uring driver; `compio-tpc` is N of them,
+//! one per thread ([`PerCore`]).
 //!
 //! # Native semantics, and what the adapter does to meet the contract
 //! | | compio natively | contract (this adapter) |
@@ -45,6 +46,7 @@ use rtbench_core::{
 use crate::spawn_all_local;
 use crate::support::abortable::AbortableHandle;
 use crate::support::catch_panic::{catch_panic_sync, join_result, Caught};
+use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
 use crate::support::thread_bound::ThreadBound;
 use crate::support::uring_probe;
 
@@ -104,6 +106,17 @@ impl Compio {
     pub fn native(&self) -> &compio::runtime::Runtime {
         &self.runtime
     }
+}
+
+/// N compio runtimes, one per thread (compio's own model: thread-per-core).
+pub type CompioPerCore = PerCore<Compio>;
+
+impl PerCoreInfo for Compio {
+    const PER_CORE: RuntimeInfo = per_core_info(
+        Self::INFO,
+        "compio-tpc",
+        "compio: N Runtimes (completion-based, io_uring driver), one per thread, pinned where the process has N CPUs",
+    );
 }
 
 impl Runtime for Compio {

@@ -1,5 +1,6 @@
-//! monoio: ByteDance's thread-per-core runtime on io_uring (flavour `monoio`, Linux
-//! only): one `monoio::Runtime` with its io_uring driver and its timer.
+//! monoio: ByteDance's thread-per-core runtime on io_uring (Linux only). Flavour `monoio`
+//! is one `monoio::Runtime` with its io_uring driver and its timer; `monoio-tpc` is N of
+//! them, one per thread ([`PerCore`]).
 //!
 //! # Native semantics, and what the adapter does to meet the contract
 //! | | monoio natively | contract (this adapter) |
@@ -49,6 +50,7 @@ use rtbench_core::{
 use crate::spawn_all_local;
 use crate::support::abortable::AbortableHandle;
 use crate::support::catch_panic::{catch_panic_sync, join_result, Caught};
+use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
 use crate::support::thread_bound::ThreadBound;
 use crate::support::uring_probe;
 use crate::support::yield_behind::yield_behind;
@@ -93,6 +95,17 @@ pub type MonoioJoinHandle<T> =
 /// Spawns `future` on the current thread's runtime, catching its panic, abortable.
 fn spawn_task<F: Future + 'static>(future: F) -> MonoioJoinHandle<F::Output> {
     AbortableHandle::spawn(future, monoio::spawn)
+}
+
+/// N monoio runtimes, one per thread (monoio's own model: thread-per-core).
+pub type MonoioPerCore = PerCore<Monoio>;
+
+impl PerCoreInfo for Monoio {
+    const PER_CORE: RuntimeInfo = per_core_info(
+        Self::INFO,
+        "monoio-tpc",
+        "monoio: N Runtimes (io_uring driver, timer enabled), one per thread, pinned where the process has N CPUs",
+    );
 }
 
 impl Runtime for Monoio {
