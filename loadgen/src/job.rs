@@ -4,7 +4,9 @@
 //! each sending a request per round (`c10k`).
 //!
 //! The connections are opened once and kept for every phase (keep-alive), so the server
-//! accepts exactly C connections and can count what it served. Each open-loop rate is a
+//! accepts exactly C connections and can count what it served: the phases' requests,
+//! and one untimed request per connection that confirmed it was accepted
+//! ([`connection::open`]). Each open-loop rate is a
 //! fraction of the maximum the closed loop just measured on the same server, so every
 //! runtime is loaded to the same share of its own capacity.
 
@@ -60,15 +62,16 @@ pub enum Load {
 }
 
 impl Job {
-    /// Requests the whole run sends.
+    /// Requests the whole run sends: one per connection as it opens, then the phases'.
     pub fn requests(&self) -> u64 {
         let connections = self.connections as u64;
-        match &self.load {
-            Load::Rated { closed_per_connection, open_percents, open_requests } => {
-                connections * closed_per_connection + open_percents.len() as u64 * open_requests
+        connections
+            + match &self.load {
+                Load::Rated { closed_per_connection, open_percents, open_requests } => {
+                    connections * closed_per_connection + open_percents.len() as u64 * open_requests
+                }
+                Load::Held { rounds, .. } => connections * rounds,
             }
-            Load::Held { rounds, .. } => connections * rounds,
-        }
     }
 
     /// Runs it here, on this process's threads.
@@ -82,7 +85,8 @@ impl Job {
             Load::Held { rounds, pause_ms, threads } => {
                 let pause = Duration::from_millis(*pause_ms);
                 let held = held_rounds(&mut connections, *threads, *rounds, pause, limit)?;
-                return Ok(Report { closed: PhaseReport::of(&held), open: Vec::new() });
+                let closed = PhaseReport::of(&held);
+                return Ok(Report { opened: connections.len() as u64, closed, open: Vec::new() });
             }
         };
         let closed = closed_loop(&mut connections, closed_per_connection, limit)?;
@@ -96,13 +100,15 @@ impl Job {
             let phase = open_loop(&mut connections, schedule, limit)?;
             open.push(OpenReport { percent, offered_rate: rate, phase: PhaseReport::of(&phase) });
         }
-        Ok(Report { closed: PhaseReport::of(&closed), open })
+        Ok(Report { opened: connections.len() as u64, closed: PhaseReport::of(&closed), open })
     }
 }
 
 /// What a load run measured.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// Connections opened, each confirmed by one untimed request.
+    pub opened: u64,
     /// The closed loop (or the held rounds).
     pub closed: PhaseReport,
     /// Each open loop, in the job's order.
@@ -110,9 +116,10 @@ pub struct Report {
 }
 
 impl Report {
-    /// Requests answered (and checked) in all phases.
+    /// Requests answered (and checked): the confirmations and all phases'.
     pub fn requests(&self) -> u64 {
-        self.closed.latency.count
+        self.opened
+            + self.closed.latency.count
             + self.open.iter().map(|open| open.phase.latency.count).sum::<u64>()
     }
 

@@ -6,10 +6,12 @@
 //! The clients are the fixed load generator's ([`crate::under_load`], a process of its
 //! own under the runner): the server process holds its C sockets and the generator the
 //! other C, so each stays within an open-file limit of 20 000 at the full size, which
-//! one process holding both ends (2·C + spare) could not. The generator connects one
-//! connection at a time, so the listener's accept queue never overflows (an overflow
-//! drops SYNs, and the kernel's 1 s retransmission would be measured instead of the
-//! runtime); then a few threads ping every connection once per round, P rounds.
+//! one process holding both ends (2·C + spare) could not. The generator connects in
+//! waves, each confirmed by one ping per connection before the next, so the listener's
+//! accept queue never overflows (an overflow drops SYNs, and the kernel's 1 s
+//! retransmission would be measured instead of the runtime; see
+//! [`rtbench_loadgen::connection::open`]); then a few threads ping every connection
+//! once per round, P timed rounds.
 //!
 //! `bytes/conn` is the server's RSS growth (see [`crate::scale`]) from before it binds
 //! to the moment it has accepted all C connections, divided by C: the server's end only
@@ -20,7 +22,7 @@
 //!
 //! Checks: every ping is answered with its own payload (the generator), all C
 //! connections were open at once (none had closed when the last was accepted), and the
-//! server echoed exactly C·P pings.
+//! server echoed exactly C·(P + 1) pings (the confirming ping and P timed ones).
 
 use std::future::Future;
 use std::net::SocketAddr;
