@@ -11,20 +11,33 @@ use std::net::{SocketAddr, TcpStream};
 use crate::protocol::{Exchanger, Protocol};
 use crate::LoadError;
 
-/// Opens `count` connections to `addr`, each with `TCP_NODELAY` (requests are small and
-/// each waits for its answer: Nagle's algorithm would hold them back).
+/// Opens `count` connections spread over `addrs` in turn — connection `id` goes to
+/// `addrs[id % addrs.len()]` ([`target`]) — each with `TCP_NODELAY` (requests are small
+/// and each waits for its answer: Nagle's algorithm would hold them back).
 pub fn open(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     count: usize,
     protocol: Protocol,
 ) -> Result<Vec<Exchanger>, LoadError> {
+    if addrs.is_empty() {
+        return Err(LoadError("a job needs at least one server address".into()));
+    }
     let mut connections = Vec::with_capacity(count);
     for id in 0..count {
+        let addr = addrs[target(id, addrs.len())];
         let stream = TcpStream::connect(addr).map_err(|error| refused(addr, id, count, &error))?;
         stream.set_nodelay(true).map_err(|error| LoadError(format!("TCP_NODELAY: {error}")))?;
         connections.push(Exchanger::new(stream, id as u64, protocol));
     }
     Ok(connections)
+}
+
+/// Which of `targets` addresses connection `id` goes to: in turn, so that each address
+/// gets `count / targets` connections and the first `count % targets` one more — the
+/// same split as `rtbench_core::Shard::share`, which is how a sharded server knows how
+/// many connections its listener will accept.
+pub fn target(id: usize, targets: usize) -> usize {
+    id % targets
 }
 
 /// Raises this process's soft open-file limit to its hard one, so that the generator
