@@ -46,7 +46,7 @@ pub fn main() -> ExitCode {
     exit_when_parent_goes();
     limits::raise_open_files();
     if rtbench_scenarios::needs_load_generator(&spec.scenario) {
-        if let Err(message) = place_server_and_generator() {
+        if let Err(message) = place_server_and_generator(spec.threads) {
             say!("rtbench worker: {message}");
             return ExitCode::from(2);
         }
@@ -88,14 +88,17 @@ fn read_spec() -> Result<(CellSpec, Params, u64), String> {
 }
 
 /// A server scenario's two processes: this one (the server: every runtime thread, as
-/// none is started yet) pinned to half the CPUs it may use, and the load generator,
-/// `rtbench loadgen`, to the other half (on 2 cores: the server on the first, the
-/// generator on the second). With one CPU both share it.
-fn place_server_and_generator() -> Result<(), String> {
+/// none is started yet) pinned to half the CPUs it may use — or to `threads` of them
+/// if that is more, so that an N-thread or per-core server gets its N CPUs (a per-core
+/// flavour then pins its shards inside them) — and the load generator, `rtbench
+/// loadgen`, to the rest (on 2 cores with 1 thread: the server on the first, the
+/// generator on the second). Where the generator would be left none, both share every
+/// CPU.
+fn place_server_and_generator(threads: usize) -> Result<(), String> {
     use rtbench_loadgen::placement::{allowed_cpus, pin_current_thread, Split};
     let program = std::env::current_exe().map_err(|e| format!("cannot find rtbench: {e}"))?;
     let allowed = allowed_cpus().map_err(|e| format!("cannot read this process's CPUs: {e}"))?;
-    let cpus = match Split::of(&allowed) {
+    let cpus = match Split::of(&allowed, threads) {
         Some(split) => {
             pin_current_thread(&split.server)
                 .map_err(|e| format!("cannot pin the server to {:?}: {e}", split.server))?;

@@ -3,21 +3,29 @@
 //! scenario requires missing — it must say `n/a` with a reason. A runtime that cannot
 //! run on this machine at all (glommio under a low `RLIMIT_MEMLOCK`) is reported as
 //! `n/a` and skipped. On per-core flavours (2 shards here) a scenario that shards must
-//! run and check both shards; one that does not must say `n/a` with its own reason.
+//! run and check both shards; one that does not must say `n/a` with its own reason. The
+//! servers' shards are checked apart as well: each one serves.
 
 use rtbench_adapters::AdapterError;
-use rtbench_core::{Class, Params, Runtime, RuntimeConfig, ScenarioError, Sharding, Size};
-use rtbench_scenarios::RunScenario;
+use rtbench_core::{
+    Class, Params, Runtime, RuntimeConfig, RuntimeVisitor, Scenario, ScenarioError, Sharding, Size,
+};
+use rtbench_scenarios::echo_server::EchoServer;
+use rtbench_scenarios::{under_load, RunScenario};
 
-/// Every scenario on `R`. Public, as the contract's semantics are in tests/contract.rs,
-/// so that a build with no runtime compiled in (nothing calls it) still lints clean.
-pub fn check_every_scenario_on<R: Runtime>() {
-    // The server scenarios' load comes from a generator process, as under the runner.
+/// The server scenarios' load comes from a generator process, as under the runner.
+fn generate_in_a_process() {
     rtbench_loadgen::Launcher::set(rtbench_loadgen::Launcher::Process {
         program: env!("CARGO_BIN_EXE_rtbench").into(),
         args: vec!["loadgen".to_owned()],
         cpus: Vec::new(),
     });
+}
+
+/// Every scenario on `R`. Public, as the contract's semantics are in tests/contract.rs,
+/// so that a build with no runtime compiled in (nothing calls it) still lints clean.
+pub fn check_every_scenario_on<R: Runtime>() {
+    generate_in_a_process();
     let (runtime, capabilities) = (R::INFO.name, R::INFO.capabilities);
     let config = RuntimeConfig { threads: 2 };
     let mut failures = Vec::new();
@@ -95,6 +103,41 @@ fn connection_scenarios_are_na_when_the_open_file_limit_cannot_hold_them() {
             Ok(other) => panic!("{scenario} on {runtime}: {other:?}"),
             Err(error) => eprintln!("{runtime}: n/a: {error}"),
         }
+    }
+}
+
+/// A sharded server really is served by every shard: on each per-core flavour with 3
+/// shards, `echo_server`'s test-size 4 connections are split 2, 1, 1 over the shards'
+/// listeners, every shard answers requests, and together they answer every request the
+/// job sends.
+#[test]
+fn a_per_core_server_is_served_by_every_shard() {
+    generate_in_a_process();
+    let config = RuntimeConfig { threads: 3 };
+    for info in rtbench_adapters::infos().into_iter().filter(|info| info.class == Class::PerCore) {
+        match rtbench_adapters::visit(info.name, &config, ServedPerShard) {
+            Ok(Ok((per_shard, sent))) => {
+                assert_eq!(per_shard.len(), 3, "{}: {per_shard:?}", info.name);
+                assert!(per_shard.iter().all(|&served| served > 0), "{}: {per_shard:?}", info.name);
+                assert_eq!(per_shard.iter().sum::<u64>(), sent, "{}: {per_shard:?}", info.name);
+            }
+            Ok(Err(error)) => panic!("{}: {error}", info.name),
+            Err(error) => eprintln!("{}: n/a: {error}", info.name),
+        }
+    }
+}
+
+/// Runs `echo_server` at test size through the server engine and returns what each
+/// shard's server answered, and the requests the job sent.
+struct ServedPerShard;
+
+impl RuntimeVisitor for ServedPerShard {
+    type Output = Result<(Vec<u64>, u64), ScenarioError>;
+
+    fn visit<R: Runtime>(self, runtime: &R) -> Self::Output {
+        let params = Params::new(EchoServer::INFO.params, Size::Test);
+        let loaded = under_load::drive::<R, EchoServer>(runtime, &params, under_load::CONNECTIONS)?;
+        Ok((loaded.served, loaded.job.requests()))
     }
 }
 

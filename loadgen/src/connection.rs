@@ -15,8 +15,9 @@ use crate::LoadError;
 /// below the smallest accept backlog a runtime's listener uses (std's 128).
 pub const WAVE: usize = 64;
 
-/// Opens `count` connections to `addr`, each with `TCP_NODELAY` (requests are small and
-/// each waits for its answer: Nagle's algorithm would hold them back).
+/// Opens `count` connections spread over `addrs` in turn — connection `id` goes to
+/// `addrs[id % addrs.len()]` ([`target`]) — each with `TCP_NODELAY` (requests are small
+/// and each waits for its answer: Nagle's algorithm would hold them back).
 ///
 /// They are opened [`WAVE`] at a time, and each wave is confirmed by one exchange on
 /// each of its connections (answered and checked, untimed) before the next wave. A
@@ -27,15 +28,18 @@ pub const WAVE: usize = 64;
 /// a 13.5 s round. An answer proves the server accepted the connection, so at most a
 /// wave waits in its queue.
 pub fn open(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     count: usize,
     protocol: Protocol,
 ) -> Result<Vec<Exchanger>, LoadError> {
+    if addrs.is_empty() {
+        return Err(LoadError("a job needs at least one server address".into()));
+    }
     let mut connections = Vec::with_capacity(count);
     while connections.len() < count {
         let wave = connections.len()..(connections.len() + WAVE).min(count);
         for id in wave.clone() {
-            connections.push(connect(addr, id, count, protocol)?);
+            connections.push(connect(addrs[target(id, addrs.len())], id, count, protocol)?);
         }
         for connection in &mut connections[wave] {
             connection.exchange()?;
@@ -54,6 +58,14 @@ fn connect(
     let stream = TcpStream::connect(addr).map_err(|error| refused(addr, id, count, &error))?;
     stream.set_nodelay(true).map_err(|error| LoadError(format!("TCP_NODELAY: {error}")))?;
     Ok(Exchanger::new(stream, id as u64, protocol))
+}
+
+/// Which of `targets` addresses connection `id` goes to: in turn, so that each address
+/// gets `count / targets` connections and the first `count % targets` one more — the
+/// same split as `rtbench_core::Shard::share`, which is how a sharded server knows how
+/// many connections its listener will accept.
+pub fn target(id: usize, targets: usize) -> usize {
+    id % targets
 }
 
 /// Raises this process's soft open-file limit to its hard one, so that the generator

@@ -6,7 +6,11 @@
 //! The connections are opened once and kept for every phase (keep-alive), so the server
 //! accepts exactly C connections and can count what it served: the phases' requests,
 //! and one untimed request per connection that confirmed it was accepted
-//! ([`connection::open`]). Each open-loop rate is a
+//! ([`connection::open`]). A server may listen on
+//! several addresses (one per shard of a thread-per-core server): the C connections are
+//! spread over them in turn ([`connection::target`]), every phase loads them all as one
+//! server, and the report says how many requests each address answered, so that each
+//! shard can check its own count. Each open-loop rate is a
 //! fraction of the maximum the closed loop just measured on the same server, so every
 //! runtime is loaded to the same share of its own capacity.
 
@@ -18,14 +22,14 @@ use serde::{Deserialize, Serialize};
 use crate::phase::{
     closed_loop, held_rounds, open_loop, Limit, Percentiles, PhaseResult, Schedule,
 };
-use crate::protocol::Protocol;
+use crate::protocol::{Exchanger, Protocol};
 use crate::{connection, LoadError};
 
 /// What to run against a server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
-    /// The server.
-    pub addr: SocketAddr,
+    /// The server's listeners: one, or one per shard; connections go to each in turn.
+    pub addrs: Vec<SocketAddr>,
     /// What to say to it.
     pub protocol: Protocol,
     /// Connections held open for the whole run.
@@ -76,7 +80,7 @@ impl Job {
 
     /// Runs it here, on this process's threads.
     pub fn run(&self) -> Result<Report, LoadError> {
-        let mut connections = connection::open(self.addr, self.connections, self.protocol)?;
+        let mut connections = connection::open(&self.addrs, self.connections, self.protocol)?;
         let limit = Limit(Duration::from_millis(self.phase_limit_ms));
         let (closed_per_connection, open_percents, open_requests) = match &self.load {
             Load::Rated { closed_per_connection, open_percents, open_requests } => {
@@ -85,8 +89,9 @@ impl Job {
             Load::Held { rounds, pause_ms, threads } => {
                 let pause = Duration::from_millis(*pause_ms);
                 let held = held_rounds(&mut connections, *threads, *rounds, pause, limit)?;
-                let closed = PhaseReport::of(&held);
-                return Ok(Report { opened: connections.len() as u64, closed, open: Vec::new() });
+                let per_addr = self.per_addr(&connections);
+                let (opened, closed) = (connections.len() as u64, PhaseReport::of(&held));
+                return Ok(Report { opened, closed, open: Vec::new(), per_addr });
             }
         };
         let closed = closed_loop(&mut connections, closed_per_connection, limit)?;
@@ -100,7 +105,18 @@ impl Job {
             let phase = open_loop(&mut connections, schedule, limit)?;
             open.push(OpenReport { percent, offered_rate: rate, phase: PhaseReport::of(&phase) });
         }
-        Ok(Report { opened: connections.len() as u64, closed: PhaseReport::of(&closed), open })
+        let per_addr = self.per_addr(&connections);
+        let opened = connections.len() as u64;
+        Ok(Report { opened, closed: PhaseReport::of(&closed), open, per_addr })
+    }
+
+    /// Requests answered on the connections to each of [`Job::addrs`], in its order.
+    fn per_addr(&self, connections: &[Exchanger]) -> Vec<u64> {
+        let mut answered = vec![0; self.addrs.len()];
+        for (id, connection) in connections.iter().enumerate() {
+            answered[connection::target(id, self.addrs.len())] += connection.answered();
+        }
+        answered
     }
 }
 
@@ -113,6 +129,9 @@ pub struct Report {
     pub closed: PhaseReport,
     /// Each open loop, in the job's order.
     pub open: Vec<OpenReport>,
+    /// Requests answered (and checked) over all phases on the connections to each of the
+    /// job's addresses, in [`Job::addrs`]' order.
+    pub per_addr: Vec<u64>,
 }
 
 impl Report {

@@ -3,8 +3,12 @@
 //! measures, nor the server from it.
 //!
 //! The CPUs this process may use are split in two halves (the server first): on a
-//! 2-core machine, the server on CPU 0 and the generator on CPU 1. With a single CPU
-//! there is nothing to split, and both share it (the scenarios say so in a note).
+//! 2-core machine, the server on CPU 0 and the generator on CPU 1. A server that runs
+//! more threads than half the CPUs (`--threads N`, work-stealing or per-core alike)
+//! takes N CPUs and the generator the rest, so that both classes get their N CPUs;
+//! where that leaves the generator none (N at least the CPU count, as `--threads 2` on
+//! 2 cores) or there is a single CPU, nothing is split and both share every CPU (the
+//! scenarios say so in a note).
 
 use std::io;
 
@@ -18,13 +22,15 @@ pub struct Split {
 }
 
 impl Split {
-    /// `allowed` split in two halves, the server taking the first (and the odd one);
-    /// `None` with fewer than two CPUs.
-    pub fn of(allowed: &[usize]) -> Option<Split> {
-        if allowed.len() < 2 {
+    /// `allowed` split for a server running `threads` threads: in two halves, the server
+    /// taking the first (and the odd one), or the first `threads` CPUs if that is more;
+    /// `None` when the generator would be left no CPU.
+    pub fn of(allowed: &[usize], threads: usize) -> Option<Split> {
+        let server = allowed.len().div_ceil(2).max(threads);
+        if server >= allowed.len() {
             return None;
         }
-        let (server, generator) = allowed.split_at(allowed.len().div_ceil(2));
+        let (server, generator) = allowed.split_at(server);
         Some(Split { server: server.to_vec(), generator: generator.to_vec() })
     }
 }
@@ -79,9 +85,20 @@ mod tests {
 
     #[test]
     fn two_cpus_give_one_to_each_side_and_one_gives_nothing_to_split() {
-        assert_eq!(Split::of(&[0, 1]), Some(Split { server: vec![0], generator: vec![1] }));
-        assert_eq!(Split::of(&[0, 1, 2]), Some(Split { server: vec![0, 1], generator: vec![2] }));
-        assert_eq!(Split::of(&[3]), None);
+        assert_eq!(Split::of(&[0, 1], 1), Some(Split { server: vec![0], generator: vec![1] }));
+        let three = Some(Split { server: vec![0, 1], generator: vec![2] });
+        assert_eq!(Split::of(&[0, 1, 2], 1), three);
+        assert_eq!(Split::of(&[3], 1), None);
+    }
+
+    #[test]
+    fn a_server_of_n_threads_gets_n_cpus_or_shares_them_all() {
+        let cpus: Vec<usize> = (0..8).collect();
+        assert_eq!(Split::of(&cpus, 2).unwrap().server, [0, 1, 2, 3]);
+        let six = Split::of(&cpus, 6).unwrap();
+        assert_eq!((six.server.len(), six.generator), (6, vec![6, 7]));
+        assert_eq!(Split::of(&cpus, 8), None);
+        assert_eq!(Split::of(&[0, 1], 2), None);
     }
 
     #[test]

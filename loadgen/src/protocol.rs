@@ -44,6 +44,8 @@ pub struct Exchanger {
     stream: TcpStream,
     id: u64,
     next_seq: u64,
+    /// Requests answered and checked.
+    answered: u64,
     protocol: Protocol,
     sent: Vec<u8>,
     received: Vec<u8>,
@@ -52,12 +54,25 @@ pub struct Exchanger {
 impl Exchanger {
     /// Connection `id`, speaking `protocol` on `stream`.
     pub fn new(stream: TcpStream, id: u64, protocol: Protocol) -> Self {
-        Exchanger { stream, id, next_seq: 0, protocol, sent: Vec::new(), received: Vec::new() }
+        Exchanger {
+            stream,
+            id,
+            next_seq: 0,
+            answered: 0,
+            protocol,
+            sent: Vec::new(),
+            received: Vec::new(),
+        }
     }
 
     /// The stream, to set its timeouts.
     pub fn stream(&self) -> &TcpStream {
         &self.stream
+    }
+
+    /// Requests this connection has had answered (and checked) so far.
+    pub fn answered(&self) -> u64 {
+        self.answered
     }
 
     /// Sends one request and reads and checks its answer.
@@ -70,7 +85,9 @@ impl Exchanger {
         };
         checked.map_err(|problem| {
             LoadError(format!("connection {}, request {seq}: {problem}", self.id))
-        })
+        })?;
+        self.answered += 1;
+        Ok(())
     }
 
     fn echo(&mut self, seq: u64, size: usize) -> Result<(), String> {

@@ -84,7 +84,7 @@ fn slow_echo_server(stall: Stall) -> SocketAddr {
 }
 
 fn connections(addr: SocketAddr) -> Vec<rtbench_loadgen::protocol::Exchanger> {
-    connection::open(addr, CONNECTIONS, Protocol::Echo { size: SIZE }).unwrap()
+    connection::open(&[addr], CONNECTIONS, Protocol::Echo { size: SIZE }).unwrap()
 }
 
 #[test]

@@ -23,6 +23,13 @@
 //! Checks: every ping is answered with its own payload (the generator), all C
 //! connections were open at once (none had closed when the last was accepted), and the
 //! server echoed exactly C·(P + 1) pings (the confirming ping and P timed ones).
+//!
+//! On a per-core flavour each shard holds its share of the C connections on its own
+//! listener (see [`crate::under_load`]); each checks that its share was open at once and
+//! echoed what its listener was sent, then the totals are checked. `bytes/conn` is then
+//! the process's growth from before the first shard bound to when the last one had
+//! accepted its share (each shard reads the RSS; the earliest and the latest reading
+//! are kept), over all C.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -32,7 +39,7 @@ use std::sync::Arc;
 use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Metric, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError,
-    ScenarioInfo,
+    ScenarioInfo, Sharding,
 };
 use rtbench_loadgen::{Job, Load, Protocol};
 
@@ -63,6 +70,8 @@ const PING: usize = 8;
 pub struct Held {
     /// Pings echoed.
     echoed: u64,
+    /// Connections accepted.
+    accepted: usize,
     /// Connections open when the last one was accepted.
     open_at_once: usize,
     /// RSS before binding, and once every connection was accepted.
@@ -101,18 +110,25 @@ impl Scenario for C10k {
 
     fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
         let loaded = under_load::drive::<R, Self>(runtime, params, CONNECTIONS)?;
-        let (connections, held) = (loaded.job.connections, &loaded.served);
-        ScenarioError::ensure(held.open_at_once == connections, || {
-            format!(
-                "{} connections were open when the last of {connections} was accepted",
-                held.open_at_once
-            )
+        let connections = loaded.job.connections;
+        for held in &loaded.served {
+            ScenarioError::ensure(held.open_at_once == held.accepted, || {
+                format!(
+                    "{} connections were open when the last of {} was accepted",
+                    held.open_at_once, held.accepted
+                )
+            })?;
+        }
+        let accepted: usize = loaded.served.iter().map(|held| held.accepted).sum();
+        ScenarioError::ensure(accepted == connections, || {
+            format!("the server accepted {accepted} of {connections} connections")
         })?;
-        let (before, open) = held.rss;
+        let before = loaded.served.iter().map(|held| held.rss.0).min().unwrap_or(0);
+        let open = loaded.served.iter().map(|held| held.rss.1).max().unwrap_or(0);
         let bytes_per_connection = open.saturating_sub(before) as f64 / connections.max(1) as f64;
         let pings = params.get("pings");
         let latency = loaded.report.closed.latency;
-        Ok(Outcome::checked(format!(
+        let outcome = Outcome::checked(format!(
             "{connections} connections were open at once and each of their {pings} pings \
              came back intact"
         ))
@@ -120,8 +136,11 @@ impl Scenario for C10k {
         .metric(Metric::lower("us p99", latency.p99_us))
         .metric(Metric::lower("us p50", latency.p50_us))
         .note("bytes/conn counts the server's end of each connection; the clients are the load generator's")
-        .note(loaded.launcher.describe()))
+        .note(loaded.launcher.describe());
+        Ok(loaded.note_shards(outcome))
     }
+
+    const SHARDING: Sharding = Sharding::Sharded;
 }
 
 impl Server for C10k {
@@ -129,13 +148,13 @@ impl Server for C10k {
 
     type Served = Held;
 
-    fn job(params: &Params, addr: SocketAddr) -> Job {
+    fn job(params: &Params, addrs: Vec<SocketAddr>) -> Job {
         let load = Load::Held {
             rounds: params.get("pings"),
             pause_ms: params.get("interval_ms"),
             threads: PINGING_THREADS,
         };
-        under_load::job(addr, Protocol::Echo { size: PING }, params.count(CONNECTIONS.name), load)
+        under_load::job(addrs, Protocol::Echo { size: PING }, params.count(CONNECTIONS.name), load)
     }
 
     // Not `async fn`: its future would borrow `params`, and the server's must be 'static.
@@ -160,7 +179,7 @@ impl Server for C10k {
             for echo in echoes {
                 echoed += echo.await??;
             }
-            Ok(Held { echoed, open_at_once, rss })
+            Ok(Held { echoed, accepted: connections, open_at_once, rss })
         }
     }
 

@@ -4,7 +4,10 @@
 //!
 //! The server is `tcp_echo`'s, one task per connection; only the clients moved out of
 //! the runtime. Each message is S bytes that name the connection and the request, and
-//! the generator checks every echo byte for byte.
+//! the generator checks every echo byte for byte. On a per-core flavour each shard runs
+//! its own server on its own port and the generator spreads the connections over them
+//! (see [`crate::under_load`]): the many-connection echo where the clients, in their own
+//! process on their own CPUs, are not the server's bottleneck.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -12,6 +15,7 @@ use std::net::SocketAddr;
 use rtbench_core::io::TcpListener;
 use rtbench_core::{
     Capability, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo,
+    Sharding,
 };
 use rtbench_loadgen::{Job, Protocol};
 
@@ -39,6 +43,8 @@ impl Scenario for EchoServer {
     fn run<R: Runtime>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
         under_load::run::<R, Self>(runtime, params)
     }
+
+    const SHARDING: Sharding = Sharding::Sharded;
 }
 
 impl Server for EchoServer {
@@ -46,8 +52,8 @@ impl Server for EchoServer {
 
     type Served = u64;
 
-    fn job(params: &Params, addr: SocketAddr) -> Job {
-        under_load::rated_job(params, Protocol::Echo { size: params.count(SIZE.name) }, addr)
+    fn job(params: &Params, addrs: Vec<SocketAddr>) -> Job {
+        under_load::rated_job(params, Protocol::Echo { size: params.count(SIZE.name) }, addrs)
     }
 
     fn answered(served: &u64) -> u64 {

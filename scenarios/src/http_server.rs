@@ -6,7 +6,9 @@
 //! `delay_us` µs when that parameter is set (a handler that waits on something, e.g. a
 //! database: then the runtime's timers are on every request's path). The generator
 //! checks every status line, length and body. hyper runs through the generic glue of
-//! `http_fetch` ([`HyperIo`], the one place its stream I/O is bridged).
+//! `http_fetch` ([`HyperIo`], the one place its stream I/O is bridged). On a per-core
+//! flavour each shard runs its own hyper server on its own port (see
+//! [`crate::under_load`]).
 //!
 //! hyper's header-read timeout is left off (no timer is given to the connection
 //! builder): it would arm a timer per request, a cost the delay variant measures on
@@ -28,6 +30,7 @@ use hyper::{Request, Response, StatusCode};
 use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{
     Capability, Outcome, ParamSpec, Params, Runtime, Scenario, ScenarioError, ScenarioInfo,
+    Sharding,
 };
 use rtbench_loadgen::protocol::{http_body, http_seq};
 use rtbench_loadgen::{Job, Protocol};
@@ -67,6 +70,8 @@ impl Scenario for HttpServer {
             R::INFO.capabilities.poll_io.detail()
         )))
     }
+
+    const SHARDING: Sharding = Sharding::Sharded;
 }
 
 impl Server for HttpServer {
@@ -74,8 +79,8 @@ impl Server for HttpServer {
 
     type Served = u64;
 
-    fn job(params: &Params, addr: SocketAddr) -> Job {
-        under_load::rated_job(params, Protocol::Http, addr)
+    fn job(params: &Params, addrs: Vec<SocketAddr>) -> Job {
+        under_load::rated_job(params, Protocol::Http, addrs)
     }
 
     fn answered(served: &u64) -> u64 {

@@ -58,17 +58,34 @@ pub fn check_each<T>(
     check: impl Fn(&ShardRun<T>) -> Result<(), ScenarioError>,
 ) -> Result<(), ScenarioError> {
     for run in runs {
-        if let Err(error) = check(run) {
-            return Err(match (error, run.shard.count) {
-                (error, 1) => error,
-                (ScenarioError::Check(message), count) => {
-                    ScenarioError::Check(format!("shard {}/{count}: {message}", run.shard.index))
-                }
-                (other, _) => other,
-            });
-        }
+        check(run).map_err(|error| in_shard(run.shard, error))?;
     }
     Ok(())
+}
+
+/// Each shard's output, once every shard succeeded; else the first shard's error, named
+/// as [`check_each`] names it.
+pub fn outputs<T>(
+    runs: Vec<ShardRun<Result<T, ScenarioError>>>,
+) -> Result<Vec<ShardRun<T>>, ScenarioError> {
+    runs.into_iter()
+        .map(|ShardRun { shard, output, start, end }| match output {
+            Ok(output) => Ok(ShardRun { shard, output, start, end }),
+            Err(error) => Err(in_shard(shard, error)),
+        })
+        .collect()
+}
+
+/// `error` prefixed with `shard i/N: ` when it is a failed check and there are several
+/// shards.
+fn in_shard(shard: Shard, error: ScenarioError) -> ScenarioError {
+    match (error, shard.count) {
+        (error, 1) => error,
+        (ScenarioError::Check(message), count) => {
+            ScenarioError::Check(format!("shard {}/{count}: {message}", shard.index))
+        }
+        (other, _) => other,
+    }
 }
 
 /// Where the shards ran, for the outcome's notes; `None` for an unsharded run.
@@ -110,5 +127,25 @@ mod tests {
             ScenarioError::ensure(run.shard.index == 0, || "lost a task".into())
         });
         assert_eq!(error.unwrap_err().to_string(), "check failed: shard 1/2: lost a task");
+    }
+
+    #[test]
+    fn outputs_are_kept_in_shard_order_unless_a_shard_failed() {
+        let t0 = Instant::now();
+        let with = |outputs: [Result<u8, &str>; 2]| {
+            let runs = outputs.into_iter().enumerate().map(|(index, output)| {
+                let output = output.map_err(|message| ScenarioError::Check(message.into()));
+                let ShardRun { shard, start, end, .. } = run(index, t0, 1);
+                ShardRun { shard, output, start, end }
+            });
+            outputs_of(runs.collect())
+        };
+        assert_eq!(with([Ok(3), Ok(4)]).unwrap(), [3, 4]);
+        assert_eq!(with([Ok(3), Err("no")]).unwrap_err(), "check failed: shard 1/2: no");
+    }
+
+    fn outputs_of(runs: Vec<ShardRun<Result<u8, ScenarioError>>>) -> Result<Vec<u8>, String> {
+        let runs = outputs(runs).map_err(|error| error.to_string())?;
+        Ok(runs.into_iter().map(|run| run.output).collect())
     }
 }

@@ -11,8 +11,23 @@
 //! counts must match what the job sends.
 //!
 //! The generator runs on a plain thread of this process (waiting for its child process
-//! where there is one) and hands its report over a oneshot channel: the scenario needs
-//! nothing from the runtime but TCP, so every flavour with TCP runs it.
+//! where there is one; see [`generator`]): the scenario needs nothing from the runtime
+//! but TCP, so every flavour with TCP runs it.
+//!
+//! # Sharded on per-core flavours
+//! On a per-core flavour each shard runs a server of its own: its own listener on its
+//! own ephemeral port, its own accept loop and connection tasks, all on its executor.
+//! The generator is given every shard's address and spreads its C connections over
+//! them in turn (`rtbench_loadgen::connection::target`, the split of
+//! [`Shard::share`], so each shard knows how many connections it will accept). Its
+//! figures are the whole server's — one closed loop and one open loop per rate over all
+//! C connections — and its report counts what each address answered, so each shard
+//! checks its own count against its listener's, then the total is checked. Own ports
+//! rather than one port shared with `SO_REUSEPORT`: binding needs nothing beyond the
+//! contract's `tcp_bind` (no socket option any adapter would have to pass through), and
+//! the split is exact, where the kernel's reuseport hash may leave a shard with no
+//! connection at all at test sizes. Work-stealing flavours run one shard: one server,
+//! one address.
 //!
 //! Metrics: the closed loop's requests/s (headline) and latencies; p50, p90, p99, p99.9
 //! and max at each offered rate; the server's CPU time per request (this process's
@@ -24,11 +39,17 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::thread;
 use std::time::Duration;
 
+use futures::future::{self, Either};
 use rtbench_core::io::TcpListener;
-use rtbench_core::{Abort, Metric, Outcome, ParamSpec, Params, Runtime, ScenarioError};
+use rtbench_core::{Abort, Metric, Outcome, ParamSpec, Params, Runtime, ScenarioError, Shard};
 use rtbench_loadgen::{Job, Launcher, Load, Protocol, Report};
 
 use crate::io_support::{within, OpenFiles};
+use crate::shards::{check_each, outputs, placement_note, run_timed};
+
+mod generator;
+
+use generator::{End, Generated, Line};
 
 /// Connections held open by the generator for the whole run.
 pub const CONNECTIONS: ParamSpec = ParamSpec {
@@ -94,18 +115,19 @@ pub fn elements(params: &Params) -> u64 {
 }
 
 /// A server written once against the contract, and the load it is put under.
-pub trait Server {
+pub trait Server: 'static {
     /// The scenario's name, for messages.
     const NAME: &'static str;
 
     /// What the server reports once every connection is closed.
     type Served: Send + 'static;
 
-    /// The generator's job against `addr`.
-    fn job(params: &Params, addr: SocketAddr) -> Job;
+    /// The generator's job against the server's listeners (one per shard).
+    fn job(params: &Params, addrs: Vec<SocketAddr>) -> Job;
 
     /// Accepts exactly `connections` connections on `listener`, serves each until the
-    /// generator closes it, and reports what it did.
+    /// generator closes it, and reports what it did. On a per-core flavour each shard
+    /// runs one, with its share of the job's connections.
     fn serve<R: Runtime>(
         listener: R::TcpListener,
         connections: usize,
@@ -116,20 +138,20 @@ pub trait Server {
     fn answered(served: &Self::Served) -> u64;
 }
 
-/// A job against `addr`, each phase limited to [`PHASE_LIMIT`].
-pub fn job(addr: SocketAddr, protocol: Protocol, connections: usize, load: Load) -> Job {
-    Job { addr, protocol, connections, load, phase_limit_ms: PHASE_LIMIT.as_millis() as u64 }
+/// A job against `addrs`, each phase limited to [`PHASE_LIMIT`].
+pub fn job(addrs: Vec<SocketAddr>, protocol: Protocol, connections: usize, load: Load) -> Job {
+    Job { addrs, protocol, connections, load, phase_limit_ms: PHASE_LIMIT.as_millis() as u64 }
 }
 
 /// The rated job of `echo_server` and `http_server`: a closed loop, then open loops at
 /// each of [`RATES`].
-pub fn rated_job(params: &Params, protocol: Protocol, addr: SocketAddr) -> Job {
+pub fn rated_job(params: &Params, protocol: Protocol, addrs: Vec<SocketAddr>) -> Job {
     let load = Load::Rated {
         closed_per_connection: params.get(REQUESTS.name),
         open_percents: RATES.iter().map(|(percent, _)| *percent).collect(),
         open_requests: params.get(OPEN_REQUESTS.name),
     };
-    job(addr, protocol, params.count(CONNECTIONS.name), load)
+    job(addrs, protocol, params.count(CONNECTIONS.name), load)
 }
 
 /// A server's run under load, checked: what the generator measured and what the server
@@ -137,19 +159,34 @@ pub fn rated_job(params: &Params, protocol: Protocol, addr: SocketAddr) -> Job {
 pub struct Loaded<S: Server> {
     /// The job that ran.
     pub job: Job,
-    /// What the generator measured.
+    /// What the generator measured, for the whole server.
     pub report: Report,
-    /// What the server reported.
-    pub served: S::Served,
+    /// What each shard's server reported, in shard order (one on flavours that do not
+    /// shard).
+    pub served: Vec<S::Served>,
     /// The server's CPU time over the whole load, milliseconds.
     pub server_cpu_ms: f64,
     /// Where the load came from.
     pub launcher: Launcher,
+    /// Where the shards ran and what each answered; `None` with one shard.
+    pub shards: Option<String>,
 }
 
-/// Runs server `S` on `runtime` under its job, and checks that every request was
-/// answered, checked by the generator and counted by the server. `connections` is the
-/// parameter that sets the number of connections (for the open-file check).
+impl<S: Server> Loaded<S> {
+    /// `outcome` with the note on the shards, when there were several.
+    pub fn note_shards(&self, outcome: Outcome) -> Outcome {
+        match &self.shards {
+            Some(shards) => outcome.note(shards.clone()),
+            None => outcome,
+        }
+    }
+}
+
+/// Runs server `S` on `runtime` under its job — one server per shard on per-core
+/// flavours — and checks that every request was answered and checked by the generator,
+/// that each shard answered exactly what was sent to its listener, and that the shards
+/// together answered what the job sends. `connections` is the parameter that sets the
+/// number of connections.
 pub fn drive<R: Runtime, S: Server>(
     runtime: &R,
     params: &Params,
@@ -160,50 +197,90 @@ pub fn drive<R: Runtime, S: Server>(
     let per = if launcher == Launcher::InProcess { 2 } else { 1 };
     OpenFiles { scenario: S::NAME, param: connections, per }
         .ensure(params.get(connections.name))?;
-    let (params, generator) = (params.clone(), launcher.clone());
-    let (report, served, cpu_ms, job) = runtime.run(async move {
-        let listener = R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-        let job = S::job(&params, listener.local_addr()?);
-        let server = R::spawn(S::serve::<R>(listener, job.connections, &params));
-        let before = process_cpu_ms();
-        let report = match generate(generator, job.clone()).await {
-            Ok(report) => report,
-            Err(error) => {
-                server.abort();
-                return Err(error);
-            }
-        };
-        let served =
-            within::<R, _>("the server's end", PHASE_LIMIT, async { server.await? }).await?;
-        Ok::<_, ScenarioError>((report, served, process_cpu_ms() - before, job))
+    let total = params.count(connections.name);
+    let (line, generator) = generator::start::<S>(launcher.clone(), params.clone());
+    let params = params.clone();
+    let runs = run_timed(runtime, move |shard| {
+        serve_shard::<R, S>(shard, total, params.clone(), line.clone())
+    });
+    let cpu_after_ms = process_cpu_ms();
+    let Generated { job, report, cpu_before_ms } = generator
+        .join()
+        .unwrap_or_else(|_| Err(ScenarioError::Check("the load generator's thread died".into())))?;
+    let runs = outputs(runs)?;
+    ScenarioError::ensure(job.connections == total && report.per_addr.len() == runs.len(), || {
+        format!(
+            "the job holds {} connections over {} listeners; the server expected {total} over {}",
+            job.connections,
+            report.per_addr.len(),
+            runs.len()
+        )
     })?;
-    check(&job, &report, S::answered(&served))?;
+    check_each(&runs, |run| {
+        let (answered, sent) = (S::answered(&run.output), report.per_addr[run.shard.index]);
+        ScenarioError::ensure(answered == sent, || {
+            format!(
+                "answered {answered} requests; the generator had {sent} answered on its listener"
+            )
+        })
+    })?;
+    let answered = runs.iter().map(|run| S::answered(&run.output)).sum();
+    check(&job, &report, answered)?;
+    let shards = placement_note(&runs).map(|placement| {
+        let each: Vec<String> = report.per_addr.iter().map(u64::to_string).collect();
+        format!("{placement}; requests answered per shard: {}", each.join(", "))
+    });
+    let cpu_ms = cpu_after_ms - cpu_before_ms;
     let server_cpu_ms = match launcher {
         Launcher::InProcess => cpu_ms - report.cpu_ms(),
         Launcher::Process { .. } => cpu_ms,
     };
-    Ok(Loaded { job, report, served, server_cpu_ms, launcher })
+    let served = runs.into_iter().map(|run| run.output).collect();
+    Ok(Loaded { job, report, served, server_cpu_ms, launcher, shards })
+}
+
+/// One shard's server: binds its listener, tells the generator where it is, accepts its
+/// share of the `total` connections and serves them until the generator closes them —
+/// or stops at once if the generator fails.
+async fn serve_shard<R: Runtime, S: Server>(
+    shard: Shard,
+    total: usize,
+    params: Params,
+    line: Line,
+) -> Result<S::Served, ScenarioError> {
+    let bound = async {
+        let listener = R::tcp_bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        let addr = listener.local_addr()?;
+        Ok::<_, std::io::Error>((listener, addr))
+    };
+    let listener = match bound.await {
+        Ok((listener, addr)) => {
+            line.listening(shard, Ok(addr));
+            listener
+        }
+        Err(error) => {
+            line.listening(shard, Err(error.to_string()));
+            return Err(error.into());
+        }
+    };
+    let server = R::spawn(S::serve::<R>(listener, shard.share(total).len(), &params));
+    match future::select(server, line.ended()).await {
+        Either::Left((served, _)) => served?,
+        Either::Right((End::Done, server)) => {
+            within::<R, _>("the server's end", PHASE_LIMIT, async { server.await? }).await
+        }
+        Either::Right((End::Failed, server)) => {
+            server.abort();
+            Err(ScenarioError::Check("stopped: the load generator failed".into()))
+        }
+    }
 }
 
 /// Runs server `S` under its rated job and reports throughput and latency at load.
 pub fn run<R: Runtime, S: Server>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
     let loaded = drive::<R, S>(runtime, params, CONNECTIONS)?;
-    Ok(outcome(&loaded.job, &loaded.report, loaded.server_cpu_ms, &loaded.launcher))
-}
-
-/// Runs `job` with `launcher` on a thread of its own, and waits for it without blocking
-/// the runtime.
-async fn generate(launcher: Launcher, job: Job) -> Result<Report, ScenarioError> {
-    let (sender, receiver) = futures::channel::oneshot::channel();
-    thread::Builder::new()
-        .name("rtbench-loadgen".into())
-        .spawn(move || sender.send(launcher.run(&job)))
-        .map_err(ScenarioError::Io)?;
-    match receiver.await {
-        Ok(Ok(report)) => Ok(report),
-        Ok(Err(error)) => Err(ScenarioError::Check(format!("load generator: {error}"))),
-        Err(_) => Err(ScenarioError::Check("the load generator's thread died".into())),
-    }
+    let outcome = outcome(&loaded.job, &loaded.report, loaded.server_cpu_ms, &loaded.launcher);
+    Ok(loaded.note_shards(outcome))
 }
 
 /// Every request the job sends was answered and checked by the generator, and counted
