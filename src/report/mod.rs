@@ -6,8 +6,8 @@
 //! `charts/<scenario>.svg` (`<scenario>-2.svg`… for the same scenario at other
 //! settings), after a thread sweep `charts/<scenario>-scaling.svg` and a speedup table
 //! in `results.md` ([`sweep`]), `index.md`, and `report.html`, the whole report as one
-//! self-contained page ([`html`]). Both `index.md` and `results.md` open with the
-//! findings generated from the figures ([`findings`]). Every format is written each
+//! self-contained page ([`html`]). `index.md` opens with the findings generated from
+//! the figures ([`findings`]), `results.md` gives them after its tables. Every format is written each
 //! time, so the files in a directory always describe the same results.
 //!
 //! A figure is only ever shown under the settings it was measured with: tables are split

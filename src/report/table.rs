@@ -67,7 +67,6 @@ pub fn markdown(report: &Report) -> String {
          scenario here, `FAILED` when it ran and failed (a failed check is never shown as \
          a number).\n",
     );
-    out.push_str(&super::findings::markdown(&super::findings::of(&super::views(&report.cells))));
     let rounds = report.environment.as_ref().map(|environment| environment.request.rounds);
     let mut groups: Vec<Group> = report.cells.iter().map(Group::of).collect();
     groups.sort();
@@ -105,6 +104,8 @@ pub fn markdown(report: &Report) -> String {
             out.push('\n');
         }
     }
+    // After the tables: a leaders' row must not be taken for a table's.
+    out.push_str(&super::findings::markdown(&super::findings::of(&super::views(&report.cells))));
     if super::sweep::is_sweep(report) {
         out.push_str(&super::sweep::markdown(report, &super::views(&report.cells)));
     }
