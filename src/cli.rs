@@ -226,6 +226,8 @@ pub enum CompareFormat {
     Md,
     /// The same as one JSON object.
     Json,
+    /// The same as one self-contained HTML page (sortable tables), like `report.html`.
+    Html,
 }
 
 fn parse_override(text: &str) -> Result<ParamOverride, String> {

@@ -7,7 +7,7 @@
 //!             [--rounds N] [--out DIR] [--resume | --force] [--param SCENARIO.NAME=VALUE…]
 //!             [--timeout SECS] [--memory-limit SIZE] [--pin CPUS] [--no-aslr]
 //! rtbench report [DIR] [--format md|csv|json|bmf]
-//! rtbench compare BASE NEW [--threshold PCT] [--metric headline|all] [--format md|json]
+//! rtbench compare BASE NEW [--threshold PCT] [--metric headline|all] [--format md|json|html]
 //!                 [--fail-on-regression PCT]
 //! rtbench overhead [--runtime NAME…] [--scenario NAME…] [--pairs N] [--quick] [--threads N]
 //!                  [--format md|json]
@@ -120,6 +120,7 @@ fn compare(args: &CompareArgs) -> ExitCode {
     };
     let text = match args.format {
         CompareFormat::Md => compare::render::markdown(&comparison),
+        CompareFormat::Html => compare::render::html(&comparison),
         CompareFormat::Json => match compare::render::json(&comparison) {
             Ok(json) => json,
             Err(error) => {

@@ -83,6 +83,12 @@ fn the_same_results_twice_are_no_change_everywhere() {
     assert!(rows.iter().all(|row| row["verdict"] == "no_change" && row["ratio"]["ratio"] == 1.0));
     assert_eq!(comparison["differences"], json!([]));
     assert_eq!(comparison["calibration"]["new_inside_base"], 1.0);
+
+    let (code, page, _) = compare(&base, &base, &["--format", "html"]);
+    assert_eq!(code, Some(0));
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"), "{page}");
+    assert_eq!(page.matches("<table class=\"sortable\">").count(), 1, "one class: {page}");
+    assert_eq!(page.matches("<td>no change (within ±2 %)</td>").count(), 2, "{page}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! A [`Comparison`] as Markdown for a reader, or as JSON for a program: the same
-//! content, in the same order (see the module doc of [`super`]).
+//! A [`Comparison`] as Markdown or a self-contained HTML page for a reader, or as JSON
+//! for a program: the same content, in the same order (see the module doc of
+//! [`super`]).
 
 use std::fmt::Write;
 
@@ -7,8 +8,9 @@ use rtbench_core::Class;
 
 use super::{Comparison, Key, Row};
 use crate::estimate::Verdict;
-use crate::report::table::escape;
-use crate::report::{number, runtime_label};
+use crate::report::html::markup::{self, escape as escape_html, inline};
+use crate::report::tabular::Table;
+use crate::report::{number, runtime_label, ClassGroup};
 use crate::spec::params_text;
 
 /// What differs, caveats, one table per class, what was not compared, the calibration.
@@ -31,39 +33,9 @@ pub fn markdown(comparison: &Comparison) -> String {
     for caveat in &comparison.caveats {
         let _ = write!(out, "\n> {caveat}.\n");
     }
-    let _ = write!(
-        out,
-        "\nRatio: NEW ÷ BASE of the medians of per-process medians, with its 95 % interval \
-         (independent bootstraps of both runs, over processes then samples). Verdict: worse \
-         or better when the whole interval lies beyond 1 ± {threshold} on that side, by the \
-         change of the metric (|ratio − 1|); no change when it lies within; inconclusive \
-         when it straddles a bound (more rounds can tell).\n",
-        threshold = percent(comparison.threshold)
-    );
-    let mut tables: Vec<(Class, Option<usize>)> = comparison.rows.iter().map(Row::table).collect();
-    tables.dedup();
-    for table in tables {
-        let rows: Vec<&Row> = comparison.rows.iter().filter(|row| row.table() == table).collect();
-        let _ = write!(out, "\n## {}\n\n", table_title(table));
-        out.push_str(
-            "| scenario | runtime | metric | BASE median | NEW median | ratio [95 % interval] \
-             | verdict |\n|---|---|---|---|---|---|---|\n",
-        );
-        for row in &rows {
-            let cells = [
-                scenario_label(row, &rows),
-                runtime_label(&row.key.runtime, row.legacy),
-                row.metric.clone(),
-                number(row.base.median),
-                number(row.new.median),
-                ratio_text(row),
-                verdict_text(row, comparison.threshold),
-            ];
-            for cell in cells {
-                let _ = write!(out, "| {} ", escape(&cell));
-            }
-            out.push_str("|\n");
-        }
+    let _ = write!(out, "\n{}\n", reading(comparison));
+    for table in tables(comparison) {
+        let _ = write!(out, "\n## {}\n\n{}", table.title, table.grid());
     }
     if !comparison.not_compared.is_empty() {
         out.push_str("\n## Not compared\n\n");
@@ -71,32 +43,124 @@ pub fn markdown(comparison: &Comparison) -> String {
             let _ = writeln!(out, "- {}: {}", key_text(&missing.key), missing.why);
         }
     }
-    out.push_str("\n## Calibration\n\n");
-    match &comparison.calibration {
-        Some(calibration) => out.push_str(&calibration.sentence()),
-        None => out.push_str("No cell was measured in both runs."),
-    }
+    let _ = writeln!(out, "\n## Calibration\n\n{}", calibration(comparison));
+    out
+}
+
+/// How to read the ratios and verdicts.
+fn reading(comparison: &Comparison) -> String {
+    format!(
+        "Ratio: NEW ÷ BASE of the medians of per-process medians, with its 95 % interval \
+         (independent bootstraps of both runs, over processes then samples). Verdict: worse \
+         or better when the whole interval lies beyond 1 ± {threshold} on that side, by the \
+         change of the metric (|ratio − 1|); no change when it lies within; inconclusive \
+         when it straddles a bound (more rounds can tell).",
+        threshold = percent(comparison.threshold)
+    )
+}
+
+/// The calibration sentence, with its caveat when the runs differ.
+fn calibration(comparison: &Comparison) -> String {
+    let mut out = match &comparison.calibration {
+        Some(calibration) => calibration.sentence(),
+        None => "No cell was measured in both runs.".to_owned(),
+    };
     if comparison.calibration.is_some() && !comparison.differences.is_empty() {
         out.push_str(
             " The runs differ (see above): this measures their difference as well as the \
              noise; it calibrates the intervals only for two runs of the same settings.",
         );
     }
-    out.push('\n');
     out
+}
+
+/// The compared metrics, one table per class.
+fn tables(comparison: &Comparison) -> Vec<Table> {
+    let mut groups: Vec<(Class, Option<usize>)> = comparison.rows.iter().map(Row::table).collect();
+    groups.dedup();
+    let headers = [
+        "scenario",
+        "runtime",
+        "metric",
+        "BASE median",
+        "NEW median",
+        "ratio [95 % interval]",
+        "verdict",
+    ];
+    groups
+        .into_iter()
+        .map(|group| {
+            let rows: Vec<&Row> =
+                comparison.rows.iter().filter(|row| row.table() == group).collect();
+            let cells = rows
+                .iter()
+                .map(|row| {
+                    vec![
+                        scenario_label(row, &rows),
+                        runtime_label(&row.key.runtime, row.legacy),
+                        row.metric.clone(),
+                        number(row.base.median),
+                        number(row.new.median),
+                        ratio_text(row),
+                        verdict_text(row, comparison.threshold),
+                    ]
+                })
+                .collect();
+            let (class, threads) = group;
+            Table {
+                title: ClassGroup { class, threads }.label(),
+                headers: headers.map(str::to_owned).to_vec(),
+                rows: cells,
+                note: None,
+            }
+        })
+        .collect()
+}
+
+/// The comparison as one self-contained HTML page, with the report's look: what
+/// differs, caveats, the tables (sortable), what was not compared, the calibration.
+pub fn html(comparison: &Comparison) -> String {
+    let mut body = format!(
+        "<h1>rtbench compare</h1>\n<p>BASE <code>{}</code> → NEW <code>{}</code></p>\n\
+         <h2>What differs</h2>\n<ul>\n",
+        escape_html(&comparison.base.display().to_string()),
+        escape_html(&comparison.new.display().to_string())
+    );
+    if comparison.differences.is_empty() {
+        body.push_str("<li>Same machine, build and settings.</li>\n");
+    }
+    for difference in &comparison.differences {
+        let _ = writeln!(
+            body,
+            "<li><strong>{}</strong>: {} → {}</li>",
+            escape_html(&difference.what),
+            inline(&difference.base),
+            inline(&difference.new)
+        );
+    }
+    body.push_str("</ul>\n");
+    for caveat in &comparison.caveats {
+        let _ = writeln!(body, "<blockquote>{}.</blockquote>", inline(caveat));
+    }
+    let _ = writeln!(body, "<p>{}</p>", inline(&reading(comparison)));
+    for table in tables(comparison) {
+        markup::table(&mut body, &table);
+    }
+    if !comparison.not_compared.is_empty() {
+        body.push_str("<h2>Not compared</h2>\n<ul>\n");
+        for missing in &comparison.not_compared {
+            let line = format!("{}: {}", key_text(&missing.key), missing.why);
+            let _ = writeln!(body, "<li>{}</li>", inline(&line));
+        }
+        body.push_str("</ul>\n");
+    }
+    let _ = writeln!(body, "<h2>Calibration</h2>\n<p>{}</p>", inline(&calibration(comparison)));
+    markup::document("rtbench compare", &body)
 }
 
 /// The comparison as one JSON object.
 pub fn json(comparison: &Comparison) -> serde_json::Result<String> {
     serde_json::to_string_pretty(comparison)
-}
-
-/// `"1-thread flavours"`, `"N-thread flavours, 4 threads"`.
-fn table_title((class, threads): (Class, Option<usize>)) -> String {
-    match threads {
-        Some(threads) => format!("{} flavours, {threads} threads", class.label()),
-        None => format!("{} flavours", class.label()),
-    }
 }
 
 /// The scenario's name, with its size and parameters when the table holds the same

@@ -21,18 +21,18 @@ pub fn markdown(results: &Report, charts: &[String]) -> String {
         results.cells.len()
     );
     out.push_str(
-        "Tables, one per class: [Markdown](results.md) · [CSV](results.csv) · [JSON](results.json)\n\n",
+        "The whole report as one page: [report.html](report.html). Tables, one per class: \
+         [Markdown](results.md) · [CSV](results.csv) · [JSON](results.json)\n\n",
     );
     if let Some(environment) = &results.environment {
         out.push_str("## Environment\n\n");
         out.push_str(&environment_markdown(environment));
     }
+    let views = super::views(&results.cells);
+    out.push_str(&super::findings::markdown(&super::findings::of(&views)));
     out.push_str("\n## Charts\n\n");
-    for view in super::views(&results.cells) {
-        let title = match view.file_stem == view.scenario {
-            true => view.scenario.to_owned(),
-            false => format!("{} ({})", view.scenario, view.cells[0].cell.params_text()),
-        };
+    for view in views {
+        let title = view.title();
         let stem = &view.file_stem;
         if charts.contains(stem) {
             let path = format!("{}/{stem}.svg", chart::DIR);
@@ -91,9 +91,20 @@ pub fn commit(environment: &Environment) -> String {
     }
 }
 
-/// The environment as a Markdown list.
+/// The environment as a Markdown list, then its warnings as quotes.
 pub fn environment_markdown(environment: &Environment) -> String {
     let mut out = String::new();
+    for (name, value) in environment_lines(environment) {
+        let _ = writeln!(out, "- **{name}**: {value}");
+    }
+    for warning in environment_warnings(environment) {
+        let _ = write!(out, "\n> {warning}\n");
+    }
+    out
+}
+
+/// The environment, one (name, value) line per fact.
+pub fn environment_lines(environment: &Environment) -> Vec<(&'static str, String)> {
     let commit = commit(environment);
     let runtimes: Vec<String> = environment
         .runtimes
@@ -103,7 +114,7 @@ pub fn environment_markdown(environment: &Environment) -> String {
             format!("{name} ({} {}, {})", r.crate_name, r.crate_version, r.class.label())
         })
         .collect();
-    let lines = [
+    vec![
         ("CPU", format!("{} ({} logical cores)", environment.cpu_model, environment.logical_cores)),
         ("system", format!("{}, kernel {}", environment.os, environment.kernel)),
         ("compiler", format!("{} ({} build)", environment.rustc, environment.build_profile)),
@@ -114,19 +125,21 @@ pub fn environment_markdown(environment: &Environment) -> String {
         ("load average", load(environment)),
         ("placement", placement(environment)),
         ("runtimes", runtimes.join(", ")),
-    ];
-    for (name, value) in lines {
-        let _ = writeln!(out, "- **{name}**: {value}");
-    }
+    ]
+}
+
+/// What makes the figures less representative: a debug build, a busy machine.
+pub fn environment_warnings(environment: &Environment) -> Vec<String> {
+    let mut warnings = Vec::new();
     if environment.build_profile == "debug" {
-        out.push_str(
-            "\n> Debug build: figures are not representative; use `cargo run --release`.\n",
+        warnings.push(
+            "Debug build: figures are not representative; use `cargo run --release`.".to_owned(),
         );
     }
     if let Some(warning) = environment.noise_warning() {
-        let _ = writeln!(out, "\n> Busy machine at the start: {warning}.");
+        warnings.push(format!("Busy machine at the start: {warning}."));
     }
-    out
+    warnings
 }
 
 /// The frequency governors and boost, `unknown` where they were not readable.

@@ -8,14 +8,14 @@
 //! rate, its CPU time per request and its memory get a table of their own. Classes are
 //! not mixed, as in the main tables: one table per scenario, setting and class.
 
-use std::fmt::Write;
-
 use plotters::prelude::*;
 use rtbench_scenarios::under_load::{P99, P999, PEAK_RSS, RATES, SERVER_CPU, THROUGHPUT};
 
-use super::{number, runtime_label, table::escape, View};
+use super::format::si;
+use super::tabular::Table;
+use super::{number, runtime_label, View};
 use crate::results::Status;
-use crate::summary::{CellResult, MetricSummary};
+use crate::summary::MetricSummary;
 
 /// The file stem of a server scenario's latency chart, beside its bar chart's.
 pub fn chart_stem(view_stem: &str) -> String {
@@ -42,70 +42,62 @@ fn columns() -> Vec<(String, &'static str)> {
 
 /// The section, or nothing when no server scenario was run.
 pub fn markdown(views: &[View<'_>]) -> String {
-    let views: Vec<&View<'_>> = views.iter().filter(|view| is_rated(view)).collect();
-    if views.is_empty() {
+    let tables = tables(views);
+    if tables.is_empty() {
         return String::new();
     }
-    let mut out = String::from(
-        "\n## Servers under load\n\nThe runtime serves; a fixed load generator in another \
-         process (pinned to other CPUs where there are two or more) holds the connections. \
-         req/s: closed loop, each connection sending as soon as it has its answer. p99 at N \
-         %: open loop at N % of that runtime's own closed-loop req/s, each latency measured \
-         from the request's intended send time. CPU per request: the server process's.\n",
-    );
-    let columns = columns();
-    for view in views {
-        let mut classes: Vec<_> = view.cells.iter().map(|cell| class_of(cell)).collect();
-        classes.sort();
-        classes.dedup();
-        for class in classes {
-            let _ = write!(
-                out,
-                "\n### {} — {}, {} sizes ({})\n\n| runtime |",
-                view.scenario,
-                class.1,
-                view.setting.size.label(),
-                view.cells[0].cell.params_text()
-            );
-            for (header, _) in &columns {
-                let _ = write!(out, " {header} |");
-            }
-            let _ = write!(out, "\n|---|{}\n", "---|".repeat(columns.len()));
-            for cell in view.cells.iter().filter(|cell| class_of(cell) == class) {
-                let label = runtime_label(&cell.cell.runtime, cell.facts.legacy);
-                let _ = write!(out, "| {label} ({}) |", cell.facts.crate_version);
-                match &cell.status {
-                    Status::Ok { metrics, .. } => {
-                        for (_, name) in &columns {
-                            let text = find(metrics, name).map_or("—".to_owned(), figure);
-                            let _ = write!(out, " {text} |");
-                        }
-                    }
-                    _ => {
-                        let text = escape(&super::cell_text(cell));
-                        let _ = write!(out, " {text} |{}", " |".repeat(columns.len() - 1));
-                    }
-                }
-                out.push('\n');
-            }
-        }
+    let mut out = format!("\n## Servers under load\n\n{INTRO}\n");
+    for table in tables {
+        out.push_str(&table.markdown());
     }
     out
 }
 
-/// A cell's class and thread count, as sortable key and label.
-fn class_of(cell: &CellResult) -> ((rtbench_core::Class, usize), String) {
-    // Per-core flavours sit with the work-stealing ones at their thread count.
-    let class = cell.facts.class.compared_as();
-    let threads = match class.takes_threads() {
-        false => 1,
-        true => cell.cell.threads,
-    };
-    let label = match class.takes_threads() {
-        false => "1-thread flavours".to_owned(),
-        true => format!("N-thread flavours, {threads} threads"),
-    };
-    ((class, threads), label)
+/// What the section's tables show.
+pub const INTRO: &str = "The runtime serves; a fixed load generator in another process \
+    (pinned to other CPUs where there are two or more) holds the connections. req/s: closed \
+    loop, each connection sending as soon as it has its answer. p99 at N %: open loop at N % \
+    of that runtime's own closed-loop req/s, each latency measured from the request's \
+    intended send time. CPU per request: the server process's.";
+
+/// One table per server scenario, setting and class; none when no server scenario ran.
+pub fn tables(views: &[View<'_>]) -> Vec<Table> {
+    let columns = columns();
+    let mut headers = vec!["runtime".to_owned()];
+    headers.extend(columns.iter().map(|(header, _)| header.clone()));
+    let mut tables = Vec::new();
+    for view in views.iter().filter(|view| is_rated(view)) {
+        for (class, cells) in super::by_class(&view.cells) {
+            let title = format!(
+                "{} — {}, {} sizes ({})",
+                view.scenario,
+                class.label(),
+                view.setting.size.label(),
+                view.cells[0].cell.params_text()
+            );
+            let rows = cells
+                .iter()
+                .map(|cell| {
+                    let label = runtime_label(&cell.cell.runtime, cell.facts.legacy);
+                    let mut row = vec![format!("{label} ({})", cell.facts.crate_version)];
+                    match &cell.status {
+                        Status::Ok { metrics, .. } => {
+                            row.extend(columns.iter().map(|(_, name)| {
+                                find(metrics, name).map_or("—".to_owned(), figure)
+                            }))
+                        }
+                        _ => {
+                            row.push(super::cell_text(cell));
+                            row.resize(headers.len(), String::new());
+                        }
+                    }
+                    row
+                })
+                .collect();
+            tables.push(Table { title, headers: headers.clone(), rows, note: None });
+        }
+    }
+    tables
 }
 
 fn find<'a>(metrics: &'a [MetricSummary], name: &str) -> Option<&'a MetricSummary> {
@@ -162,18 +154,20 @@ fn draw(
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!("{scenario}: p99 latency against offered load (open loop, lower is better)"),
-            ("sans-serif", 20),
+            ("sans-serif", super::chart::TITLE),
         )
         .margin(12)
-        .x_label_area_size(40)
+        .x_label_area_size(55)
         .y_label_area_size(80)
         .build_cartesian_2d(0.0..right.max(1.0), (bottom..top).log_scale())?;
     chart
         .configure_mesh()
         .x_desc("offered req/s (25, 50, 75, 90 % of each runtime's closed-loop maximum)")
         .y_desc("p99 µs (log scale)")
-        .x_label_formatter(&|value| number(*value))
-        .y_label_formatter(&|value| number(*value))
+        .x_label_formatter(&|value| si(*value))
+        .y_label_formatter(&|value| si(*value))
+        .label_style(("sans-serif", super::chart::TEXT))
+        .axis_desc_style(("sans-serif", super::chart::TEXT))
         .draw()?;
     for (index, (label, points)) in lines.iter().enumerate() {
         let color = Palette99::pick(index).to_rgba();
@@ -183,12 +177,5 @@ fn draw(
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
         chart.draw_series(points.iter().map(|&point| Circle::new(point, 3, color.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    super::chart::finish(&mut chart, &root, SeriesLabelPosition::UpperLeft)
 }

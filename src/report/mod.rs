@@ -5,8 +5,10 @@
 //! (the tables in each format), `results.bmf.json` (the figures for Bencher, [`bmf`]),
 //! `charts/<scenario>.svg` (`<scenario>-2.svg`… for the same scenario at other
 //! settings), after a thread sweep `charts/<scenario>-scaling.svg` and a speedup table
-//! in `results.md` ([`sweep`]), and `index.md`. Every format is written each time, so the files in a
-//! directory always describe the same results.
+//! in `results.md` ([`sweep`]), `index.md`, and `report.html`, the whole report as one
+//! self-contained page ([`html`]). `index.md` opens with the findings generated from
+//! the figures ([`findings`]), `results.md` gives them after its tables. Every format is written each
+//! time, so the files in a directory always describe the same results.
 //!
 //! A figure is only ever shown under the settings it was measured with: tables are split
 //! by class, thread count, size and sampling, and a scenario measured with several
@@ -14,22 +16,28 @@
 
 pub mod bmf;
 pub mod chart;
+pub mod findings;
+pub mod format;
+pub mod html;
 pub mod index;
 pub mod load;
 pub mod sweep;
 pub mod table;
+pub mod tabular;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::Path;
 
-use rtbench_core::Size;
+use rtbench_core::{Class, Size};
 
 use crate::environment::Environment;
 use crate::results::{Recorded, Status, FILE_NAME};
 use crate::spec::Sampling;
 use crate::summary::{self, CellResult};
+
+pub use format::number;
 
 /// The tables in each format, as written.
 pub struct Rendered {
@@ -112,25 +120,33 @@ pub fn write_report(report: &Report, dir: &Path) -> io::Result<Rendered> {
         _ => {}
     }
     fs::create_dir_all(&charts_dir).map_err(|e| in_path("cannot create", &charts_dir, e))?;
-    let mut charts = Vec::new();
+    let mut charts: Vec<html::Chart> = Vec::new();
     for view in views(&report.cells) {
-        if let Some(svg) = chart::svg(&view).map_err(io::Error::other)? {
-            write_file(&charts_dir.join(format!("{}.svg", view.file_stem)), &svg)?;
-            charts.push(view.file_stem.clone());
-        }
-        if let Some(svg) = sweep::svg(&view).map_err(io::Error::other)? {
-            let stem = format!("{}{}", view.file_stem, sweep::SUFFIX);
-            write_file(&charts_dir.join(format!("{stem}.svg")), &svg)?;
-            charts.push(stem);
-        }
+        let main = chart::svg(&view).map_err(io::Error::other)?;
+        let scaling = sweep::svg(&view).map_err(io::Error::other)?;
         let latency = load::is_rated(&view).then(|| load::svg(&view));
-        if let Some(svg) = latency.transpose().map_err(io::Error::other)?.flatten() {
-            let stem = load::chart_stem(&view.file_stem);
-            write_file(&charts_dir.join(format!("{stem}.svg")), &svg)?;
-            charts.push(stem);
+        let latency = latency.transpose().map_err(io::Error::other)?.flatten();
+        let stems = [
+            view.file_stem.clone(),
+            format!("{}{}", view.file_stem, sweep::SUFFIX),
+            load::chart_stem(&view.file_stem),
+        ];
+        for (stem, svg) in stems.into_iter().zip([main, scaling, latency]) {
+            if let Some(svg) = svg {
+                write_file(&charts_dir.join(format!("{stem}.svg")), &svg)?;
+                charts.push(html::Chart { stem, svg });
+            }
         }
     }
-    write_file(&dir.join(index::FILE_NAME), &index::markdown(report, &charts))?;
+    let stems: Vec<String> = charts.iter().map(|chart| chart.stem.clone()).collect();
+    write_file(&dir.join(index::FILE_NAME), &index::markdown(report, &stems))?;
+    let semantics = match fs::read_to_string(dir.join(html::SEMANTICS_FILE)) {
+        Ok(markdown) => Some(markdown),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(error) => return Err(in_path("cannot read", &dir.join(html::SEMANTICS_FILE), error)),
+    };
+    let page = html::page(report, &charts, semantics.as_deref());
+    write_file(&dir.join(html::FILE_NAME), &page)?;
     Ok(rendered)
 }
 
@@ -179,6 +195,17 @@ pub struct View<'a> {
     pub cells: Vec<&'a CellResult>,
 }
 
+impl View<'_> {
+    /// The scenario's name, with its parameters when it was measured at other settings
+    /// too.
+    pub fn title(&self) -> String {
+        match self.file_stem == self.scenario {
+            true => self.scenario.to_owned(),
+            false => format!("{} ({})", self.scenario, self.cells[0].cell.params_text()),
+        }
+    }
+}
+
 /// Every (scenario, setting) with its cells, scenarios in the order first recorded.
 pub fn views(cells: &[CellResult]) -> Vec<View<'_>> {
     let mut views: Vec<View<'_>> = Vec::new();
@@ -205,6 +232,59 @@ pub fn views(cells: &[CellResult]) -> Vec<View<'_>> {
 /// Where `scenario` first appears among `cells`.
 fn first_position(cells: &[CellResult], scenario: &str) -> usize {
     cells.iter().position(|cell| cell.cell.scenario == scenario).unwrap_or(usize::MAX)
+}
+
+/// The cells one comparison holds: a class as the tables compare it (per-core flavours
+/// with the work-stealing ones) and, for the classes that take threads, the thread
+/// count. Tables, charts and findings compare only within one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClassGroup {
+    /// [`Class::compared_as`] of the cells' class.
+    pub class: Class,
+    /// The thread count, for the classes that take one.
+    pub threads: Option<usize>,
+}
+
+impl ClassGroup {
+    /// The group `cell` is compared in.
+    pub fn of(cell: &CellResult) -> Self {
+        ClassGroup {
+            class: cell.facts.class.compared_as(),
+            threads: cell.facts.class.takes_threads().then_some(cell.cell.threads),
+        }
+    }
+
+    /// `"1-thread flavours"`, `"N-thread flavours, 2 threads"`.
+    pub fn label(&self) -> String {
+        match self.threads {
+            Some(threads) => format!(
+                "{} flavours, {threads} thread{}",
+                self.class.label(),
+                if threads == 1 { "" } else { "s" }
+            ),
+            None => format!("{} flavours", self.class.label()),
+        }
+    }
+}
+
+/// `cells` by [`ClassGroup`], groups in table order (1-thread first, then by thread
+/// count); within a group work-stealing flavours before per-core ones, otherwise in the
+/// order given. No group's cells are ever interleaved with another's.
+pub fn by_class<'a>(cells: &[&'a CellResult]) -> Vec<(ClassGroup, Vec<&'a CellResult>)> {
+    let mut groups: Vec<(ClassGroup, Vec<&'a CellResult>)> = Vec::new();
+    for &cell in cells {
+        let group = ClassGroup::of(cell);
+        match groups.iter_mut().find(|(seen, _)| *seen == group) {
+            Some((_, members)) => members.push(cell),
+            None => groups.push((group, vec![cell])),
+        }
+    }
+    groups.sort_by_key(|(group, _)| *group);
+    for (_, members) in &mut groups {
+        // Stable: the given order within each class.
+        members.sort_by_key(|cell| cell.facts.class);
+    }
+    groups
 }
 
 /// A runtime's name as tables and charts show it: `(legacy)` after a legacy one's.
@@ -243,29 +323,5 @@ pub fn cell_text(cell: &CellResult) -> String {
         }
         Status::NotApplicable { reason } => format!("n/a: {reason}"),
         Status::Failed { reason, .. } => format!("FAILED: {reason}"),
-    }
-}
-
-/// A figure with as many decimals as its size deserves (3 significant digits or more).
-pub fn number(value: f64) -> String {
-    match value.abs() {
-        v if v >= 100.0 || v == 0.0 => format!("{value:.0}"),
-        v if v >= 10.0 => format!("{value:.1}"),
-        v if v >= 1.0 => format!("{value:.2}"),
-        _ => format!("{value:.3}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::number;
-
-    #[test]
-    fn numbers_keep_three_significant_digits() {
-        assert_eq!(number(12345.6), "12346");
-        assert_eq!(number(12.345), "12.3");
-        assert_eq!(number(1.2345), "1.23");
-        assert_eq!(number(0.012345), "0.012");
-        assert_eq!(number(0.0), "0");
     }
 }

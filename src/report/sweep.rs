@@ -11,12 +11,12 @@
 //! reverse), which is wider than either, never narrower. Counts above the CPUs the
 //! workers could use are marked *oversubscribed*: their threads took turns.
 
-use std::fmt::Write;
-
 use plotters::prelude::*;
 
 use super::chart::headline;
-use super::{number, runtime_label, Report, View};
+use super::format::si;
+use super::tabular::Table;
+use super::{runtime_label, Report, View};
 use crate::summary::{CellResult, MetricSummary};
 
 /// The file stem suffix of a scenario's scaling chart (`charts/<stem>-scaling.svg`).
@@ -136,19 +136,21 @@ fn draw(
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!("{scenario}: {metric} by threads ({better}; bars: 95 % rerun interval)"),
-            ("sans-serif", 18),
+            ("sans-serif", super::chart::TITLE),
         )
         .margin(12)
-        .x_label_area_size(40)
+        .x_label_area_size(55)
         .y_label_area_size(80)
         .build_cartesian_2d(first - 0.3..last + 0.3, 0.0..top)?;
     chart
         .configure_mesh()
         .x_labels(counts.len().min(16))
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|value| number(*value))
+        .y_label_formatter(&|value| si(*value))
         .x_desc("threads (executors, for per-core)")
         .y_desc(metric)
+        .label_style(("sans-serif", super::chart::TEXT))
+        .axis_desc_style(("sans-serif", super::chart::TEXT))
         .draw()?;
     for (index, line) in lines.iter().enumerate() {
         let color = Palette99::pick(index).to_rgba();
@@ -171,60 +173,62 @@ fn draw(
             ErrorBar::new_vertical(x, figure.low, figure.median, figure.high, color.filled(), 8)
         }))?;
     }
-    super::chart::finish(&mut chart, &root)
+    super::chart::finish(&mut chart, &root, SeriesLabelPosition::UpperRight)
 }
 
-/// The speedup table of every view, Markdown: a section per scenario, a row per swept
-/// flavour, a column per thread count above 1.
+/// The speedup tables of every view, Markdown, under their heading.
 pub fn markdown(report: &Report, views: &[View<'_>]) -> String {
-    let mut out = String::from(
-        "\n## Thread sweep: speedup vs 1 thread\n\nEach cell: the flavour's 1-thread figure \
-         over its N-thread one (the reverse for a higher-is-better figure), so above 1 is \
-         faster; in brackets the range its 95 % intervals allow. Per-core flavours run N \
-         executors; work-stealing flavours N workers.\n",
-    );
+    let mut out = format!("\n## Thread sweep: speedup vs 1 thread\n\n{INTRO}\n");
+    for table in tables(report, views) {
+        out.push_str(&table.markdown());
+    }
+    out
+}
+
+/// What the speedup tables show.
+pub const INTRO: &str = "Each cell: the flavour's 1-thread figure over its N-thread one \
+    (the reverse for a higher-is-better figure), so above 1 is faster; in brackets the range \
+    its 95 % intervals allow. Per-core flavours run N executors; work-stealing flavours N \
+    workers.";
+
+/// The speedup table of each swept view: a row per swept flavour, a column per thread
+/// count above 1.
+pub fn tables(report: &Report, views: &[View<'_>]) -> Vec<Table> {
+    let mut tables = Vec::new();
     for view in views {
         let counts = counts(&view.cells);
         let Some((metric, lower_is_better)) = metric(view).filter(|_| counts.len() > 1) else {
             continue;
         };
-        let _ = write!(
-            out,
-            "\n### {} ({metric}, {})\n\n| flavour |",
-            view.scenario,
-            view.cells[0].cell.params_text()
+        let title = format!("{} ({metric}, {})", view.scenario, view.cells[0].cell.params_text());
+        let mut headers = vec!["flavour".to_owned()];
+        headers.extend(
+            counts[1..]
+                .iter()
+                .map(|&threads| format!("{threads} threads{}", oversubscribed(report, threads))),
         );
-        for &threads in &counts[1..] {
-            let _ = write!(out, " {threads} threads{} |", oversubscribed(report, threads));
-        }
-        out.push_str("\n|---|");
-        out.push_str(&"---|".repeat(counts.len() - 1));
-        out.push('\n');
         let (lines, without) = split_lines(view, metric);
-        for line in lines {
-            let kind = if line.per_core { "per-core" } else { "work stealing" };
-            let _ = write!(out, "| {} ({kind}) |", line.runtime);
-            let at =
-                |threads: usize| line.points.iter().find(|(t, _)| *t == threads).map(|(_, f)| *f);
-            for &threads in &counts[1..] {
-                let text = match (at(1), at(threads)) {
+        let rows = lines
+            .iter()
+            .map(|line| {
+                let kind = if line.per_core { "per-core" } else { "work stealing" };
+                let at = |threads: usize| {
+                    line.points.iter().find(|(t, _)| *t == threads).map(|(_, f)| *f)
+                };
+                let mut row = vec![format!("{} ({kind})", line.runtime)];
+                row.extend(counts[1..].iter().map(|&threads| match (at(1), at(threads)) {
                     (Some(one), Some(many)) => speedup(one, many, lower_is_better),
                     (None, _) => "no 1-thread figure".to_owned(),
                     (_, None) => "no figure".to_owned(),
-                };
-                let _ = write!(out, " {text} |");
-            }
-            out.push('\n');
-        }
-        if !without.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nNo figure (n/a or failed; see the tables): {}.",
-                without.join(", ")
-            );
-        }
+                }));
+                row
+            })
+            .collect();
+        let note = (!without.is_empty())
+            .then(|| format!("No figure (n/a or failed; see the tables): {}.", without.join(", ")));
+        tables.push(Table { title, headers, rows, note });
     }
-    out
+    tables
 }
 
 /// `"1.85× (1.60–2.10)"`: how many times better `many` is than `one`.

@@ -13,7 +13,8 @@ use std::io;
 use rtbench_core::{Class, Size};
 use serde_json::json;
 
-use super::{cell_text, index, runtime_label, Report};
+use super::tabular::{escape, Table};
+use super::{cell_text, index, runtime_label, ClassGroup, Report, View};
 use crate::results::Status;
 use crate::spec::Sampling;
 use crate::summary::CellResult;
@@ -21,31 +22,24 @@ use crate::summary::CellResult;
 /// The cells one Markdown table compares: a class (and thread count), size and sampling.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Group {
-    class: Class,
-    threads: Option<usize>,
+    class: ClassGroup,
     size: Size,
     sampling: Sampling,
 }
 
 impl Group {
     fn of(cell: &CellResult) -> Self {
-        Group {
-            class: cell.facts.class.compared_as(),
-            threads: cell.facts.class.takes_threads().then_some(cell.cell.threads),
-            size: cell.cell.size,
-            sampling: cell.cell.sampling,
-        }
+        Group { class: ClassGroup::of(cell), size: cell.cell.size, sampling: cell.cell.sampling }
     }
 
     fn title(&self, report: &Report) -> String {
-        let class = match self.threads {
+        let class = match self.class.threads {
             Some(threads) => format!(
-                "{} flavours, {threads} thread{} (work stealing and per-core side by side){}",
+                "{} (work stealing and per-core side by side){}",
                 self.class.label(),
-                if threads == 1 { "" } else { "s" },
                 super::sweep::oversubscribed(report, threads)
             ),
-            None => format!("{} flavours", self.class.label()),
+            None => self.class.label(),
         };
         let Sampling { warmup, samples, min_samples, budget_ms } = self.sampling;
         format!(
@@ -110,11 +104,59 @@ pub fn markdown(report: &Report) -> String {
             out.push('\n');
         }
     }
+    // After the tables: a leaders' row must not be taken for a table's.
+    out.push_str(&super::findings::markdown(&super::findings::of(&super::views(&report.cells))));
     if super::sweep::is_sweep(report) {
         out.push_str(&super::sweep::markdown(report, &super::views(&report.cells)));
     }
     out.push_str(&super::load::markdown(&super::views(&report.cells)));
     out
+}
+
+/// One scenario's cells at one setting, runtimes by class group: the headline's median,
+/// 95 % rerun interval and unit, then what else the tables say of the cell (unstable,
+/// CPU, rounds), or why it has no figure.
+pub fn view_table(view: &View<'_>, asked_rounds: Option<u32>) -> Table {
+    let headers = ["runtime", "class", "median", "95 % rerun interval", "unit", "notes"];
+    let mut rows = Vec::new();
+    for (group, cells) in super::by_class(&view.cells) {
+        for cell in cells {
+            let runtime = runtime_label(&cell.cell.runtime, cell.facts.legacy);
+            let class = match group.threads {
+                Some(threads) => format!("{}, {threads} threads", cell.facts.class.label()),
+                None => cell.facts.class.label().to_owned(),
+            };
+            let row = match &cell.status {
+                Status::Ok { metrics, .. } if !metrics.is_empty() => {
+                    let figure = &metrics[0];
+                    let mut notes = Vec::new();
+                    if figure.unstable {
+                        notes.push("unstable".to_owned());
+                    }
+                    if let Some(utilisation) = cell.usage.and_then(|u| u.cpu_utilisation) {
+                        notes.push(format!("CPU {:.0} %", utilisation * 100.0));
+                    }
+                    if asked_rounds.is_some_and(|asked| (cell.rounds as u32) < asked) {
+                        notes.push(format!("{} rounds", cell.rounds));
+                    }
+                    [
+                        super::number(figure.median),
+                        format!("{}–{}", super::number(figure.low), super::number(figure.high)),
+                        figure.name.clone(),
+                        notes.join("; "),
+                    ]
+                }
+                _ => [cell_text(cell), String::new(), String::new(), String::new()],
+            };
+            rows.push([vec![runtime, class], row.to_vec()].concat());
+        }
+    }
+    Table {
+        title: view.title(),
+        headers: headers.iter().map(|header| (*header).to_owned()).collect(),
+        rows,
+        note: None,
+    }
 }
 
 /// [`cell_text`], saying how many rounds a measured cell has when that is fewer than the
@@ -162,11 +204,6 @@ fn rows<'a>(cells: &[&'a CellResult]) -> Vec<Row<'a>> {
             Row { label, cells: row.clone() }
         })
         .collect()
-}
-
-/// Keeps a table cell on one line and its pipes literal.
-pub fn escape(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 /// CSV: one row per metric of each measured cell, one row per n/a or failed cell.
