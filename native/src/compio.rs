@@ -14,12 +14,15 @@ use std::time::Duration;
 use compio::buf::BufResult;
 use compio::io::{AsyncRead, AsyncWriteExt};
 
-use rtbench_adapters::compio::Compio;
+use rtbench_adapters::compio::{spawn_task, Compio};
+use rtbench_core::JoinError;
+use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_scenarios::yield_many::Tally;
 
 use crate::local::{self, LocalTwins};
 use crate::tcp::owned::{self, OwnedTcp};
 use crate::tcp::LOOPBACK;
-use crate::{Twin, Twins, Workload};
+use crate::{Semantic, Twin, Twins, Workload};
 
 impl LocalTwins for Compio {
     fn spawn_native<F>(future: F) -> impl Future<Output = F::Output> + 'static
@@ -41,6 +44,27 @@ impl LocalTwins for Compio {
 }
 
 impl Twins for Compio {
+    const SEMANTICS: &'static [Semantic<Self>] = &[
+        Semantic {
+            name: "abort, drop = detach, panics caught (the adapter's task and handle)",
+            workload: Workload::SpawnMany,
+            twin: |runtime, params| {
+                let spawned = Spawned::new(params);
+                let join = |joined: Result<usize, JoinError>| joined;
+                local::spawn_many_with(runtime, &spawned, spawned.bodies(), spawn_task, join)
+            },
+        },
+        Semantic {
+            name: "abort, drop = detach, panics caught (the adapter's task and handle)",
+            workload: Workload::YieldMany,
+            twin: |runtime, params| {
+                let bodies = local::yielders(params, futures_lite::future::yield_now);
+                let join = |joined: Result<Tally, JoinError>| joined;
+                local::yield_many_with(runtime, params, bodies, spawn_task, join)
+            },
+        },
+    ];
+
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
         local::twin(
             workload,

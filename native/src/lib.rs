@@ -180,7 +180,11 @@ pub trait Twins: Runtime {
 /// Per-core flavours have no twins: the overhead workloads do not shard (they would be
 /// `n/a` through the contract too), and what the contract costs on each executor is
 /// what it costs on the single-thread flavour the per-core one is made of.
-#[cfg(any(feature = "tokio", feature = "smol", all(feature = "glommio", target_os = "linux")))]
+#[cfg(any(
+    feature = "tokio",
+    feature = "smol",
+    all(any(feature = "glommio", feature = "monoio", feature = "compio"), target_os = "linux")
+))]
 impl<R: rtbench_adapters::support::per_core::PerCoreInfo> Twins
     for rtbench_adapters::support::per_core::PerCore<R>
 {

@@ -7,11 +7,13 @@
 //! with like.
 
 use std::future::Future;
+use std::marker::PhantomData;
 
 use rtbench_core::{JoinError, Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_scenarios::yield_many::Tally;
 use rtbench_scenarios::{ping_pong, yield_many};
 
 use crate::{Twin, Workload};
@@ -85,17 +87,38 @@ pub fn yield_many<R: LocalTwins, Y: Future<Output = ()> + 'static>(
     params: &Params,
     yield_now: fn() -> Y,
 ) -> Result<Outcome, ScenarioError> {
+    yield_many_with(runtime, params, yielders(params, yield_now), R::spawn_native, Ok)
+}
+
+/// The task bodies of `yield_many` with `params`, each yielding with `yield_now`.
+#[allow(dead_code, reason = "as for `yield_many`")]
+pub fn yielders<Y: Future<Output = ()> + 'static>(
+    params: &Params,
+    yield_now: fn() -> Y,
+) -> impl Iterator<Item = impl Future<Output = Tally> + 'static> {
     let (tasks, yields) = (params.get("tasks"), params.get("yields"));
+    (0..tasks).map(move |_| yield_many::yielder(yields, yield_now))
+}
+
+/// `yield_many` of `bodies` ([`yielders`]), each spawned by `spawn` and each handle's
+/// output turned into its tally by `join` (see [`spawn_many_with`]).
+#[allow(dead_code, reason = "as for `yield_many`")]
+pub fn yield_many_with<R: LocalTwins, B: Future<Output = Tally>, H: Future>(
+    runtime: &R,
+    params: &Params,
+    bodies: impl Iterator<Item = B>,
+    spawn: impl Fn(B) -> H,
+    join: impl Fn(H::Output) -> Result<Tally, JoinError>,
+) -> Result<Outcome, ScenarioError> {
     let (tallies, elapsed) = runtime.run_native(timed(async move {
-        let handles: Vec<_> =
-            (0..tasks).map(|_| R::spawn_native(yield_many::yielder(yields, yield_now))).collect();
+        let handles: Vec<_> = bodies.map(spawn).collect();
         let mut tallies = Vec::with_capacity(handles.len());
         for handle in handles {
-            tallies.push(handle.await);
+            tallies.push(join(handle.await)?);
         }
-        tallies
+        Ok::<_, JoinError>(tallies)
     }));
-    yield_many::outcome(R::INFO.class, yields, &tallies, elapsed)
+    yield_many::outcome(R::INFO.class, params.get("yields"), &tallies?, elapsed)
 }
 
 fn ping_pong<R: LocalTwins>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
@@ -108,19 +131,43 @@ fn ping_pong<R: LocalTwins>(runtime: &R, params: &Params) -> Result<Outcome, Sce
     ping_pong::outcome(rounds, finals, elapsed)
 }
 
+/// How a chain's link spawns the next one with nobody holding its handle: natively
+/// ([`LocalTwins::spawn_detached`]), or with a normalised semantic added.
+pub trait Detach {
+    /// Spawns `future`, detached.
+    fn detach(future: impl Future<Output = ()> + 'static);
+}
+
+/// The runtime's own detached spawn.
+struct Native<R>(PhantomData<R>);
+
+impl<R: LocalTwins> Detach for Native<R> {
+    fn detach(future: impl Future<Output = ()> + 'static) {
+        R::spawn_detached(future);
+    }
+}
+
 fn chained_spawn<R: LocalTwins>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
+    chained_spawn_with::<R, Native<R>>(runtime, params)
+}
+
+/// `chained_spawn`, each link spawning the next with `D`.
+pub fn chained_spawn_with<R: LocalTwins, D: Detach>(
+    runtime: &R,
+    params: &Params,
+) -> Result<Outcome, ScenarioError> {
     let depth = params.get("depth");
     let (reached, elapsed) = runtime.run_native(timed(async move {
         let (first, reached) = chained_spawn::chain(depth);
-        hop::<R>(first);
+        hop::<D>(first);
         reached.recv().await
     }));
     chained_spawn::outcome(depth, reached, elapsed)
 }
 
 /// One link of the chain: the next one in a detached task.
-fn hop<R: LocalTwins>(link: Link) {
+fn hop<D: Detach>(link: Link) {
     if let Some(next) = link.next() {
-        R::spawn_detached(async move { hop::<R>(next) });
+        D::detach(async move { hop::<D>(next) });
     }
 }

@@ -10,12 +10,15 @@ use std::time::Duration;
 
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 
-use rtbench_adapters::monoio::Monoio;
+use rtbench_adapters::monoio::{spawn_task, Monoio};
+use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
+use rtbench_core::JoinError;
+use rtbench_scenarios::spawn_many::Spawned;
 
-use crate::local::{self, LocalTwins};
+use crate::local::{self, Detach, LocalTwins};
 use crate::tcp::owned::{self, OwnedTcp};
 use crate::tcp::LOOPBACK;
-use crate::{Twin, Twins, Workload};
+use crate::{Semantic, Twin, Twins, Workload};
 
 /// Why `yield_many` has no monoio twin.
 pub const NO_NATIVE_YIELD: &str = "monoio has no yield of its own, and re-polls a task woken \
@@ -40,8 +43,43 @@ impl LocalTwins for Monoio {
 }
 
 impl Twins for Monoio {
+    const SEMANTICS: &'static [Semantic<Self>] = &[
+        Semantic {
+            name: "catching panics",
+            workload: Workload::SpawnMany,
+            twin: |runtime, params| {
+                let spawned = Spawned::new(params);
+                let spawn = |body| monoio::spawn(catch_panic(body));
+                local::spawn_many_with(runtime, &spawned, spawned.bodies(), spawn, join_result)
+            },
+        },
+        Semantic {
+            name: "abort, with panics caught (the adapter's task and handle)",
+            workload: Workload::SpawnMany,
+            twin: |runtime, params| {
+                let spawned = Spawned::new(params);
+                let join = |joined: Result<usize, JoinError>| joined;
+                local::spawn_many_with(runtime, &spawned, spawned.bodies(), spawn_task, join)
+            },
+        },
+        Semantic {
+            name: "abort, with panics caught (the adapter's task and handle)",
+            workload: Workload::ChainedSpawn,
+            twin: local::chained_spawn_with::<Self, ThroughAdapter>,
+        },
+    ];
+
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
         local::twin(workload, Err(NO_NATIVE_YIELD), Ok(owned::round_trip))
+    }
+}
+
+/// Chain links spawned as the adapter spawns them, handles dropped.
+struct ThroughAdapter;
+
+impl Detach for ThroughAdapter {
+    fn detach(future: impl Future<Output = ()> + 'static) {
+        drop(spawn_task(future));
     }
 }
 

@@ -6,7 +6,7 @@
 //! | | compio natively | contract (this adapter) |
 //! |---|---|---|
 //! | drop the handle | `JoinHandle` cancels the task ("Drop `JoinHandle` will cancel the task") | detaches: [`CompioTask`] calls `JoinHandle::detach` on drop |
-//! | abort | `JoinHandle::cancel(self).await` → `None`, returned *before* the task's future is dropped (at the executor's next turn) | [`AbortableHandle`]: the task is spawned as `futures::future::Abortable` (one shared allocation per spawn); its end drops the future before the handle wakes, so `Cancelled` comes after the cleanup |
+//! | abort | `JoinHandle::cancel(self).await` → `None`, returned *before* the task's future is dropped (at the executor's next turn) | [`AbortableHandle`]: the task and its handle share an abort key, not memory (a per-thread registry, empty unless something was aborted: nothing allocated per spawn); its end drops the future before the handle wakes, so `Cancelled` comes after the cleanup |
 //! | panic in a task | caught by compio's executor, returned as `Err(JoinError::Panicked(payload))` to the awaiter, dropped if nobody awaits | caught in the task ([`catch_panic`]), returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
 //! | panic in the `block_on` future | `block_on` clears (cancels) every pending task, then resumes the panic | caught inside the future and resumed on the caller, so the other tasks live on |
 //! | `sleep` | `compio::time::sleep` is an `async fn` (deadline taken at the first poll) | `sleep_until(now + d)`: deadline fixed at creation, as on tokio and async-io |
@@ -23,7 +23,8 @@
 //! # `Send` types
 //! compio's sockets, files and timers hold `Rc`s into the thread's driver: they are
 //! wrapped in [`ThreadBound`] (see the glommio adapter). compio declares its own
-//! `JoinHandle<T>` `Send` for `T: Send`, so handles are not wrapped.
+//! `JoinHandle<T>` `Send` for `T: Send`; the contract's handle is too, and aborts on
+//! the task's thread only.
 
 mod io;
 
@@ -90,8 +91,9 @@ impl<T> Drop for CompioTask<T> {
 /// A compio task, with the contract's join semantics.
 pub type CompioJoinHandle<T> = AbortableHandle<CompioTask<T>>;
 
-/// Spawns `future` on the current thread's runtime, catching its panic, abortable.
-fn spawn_task<F: Future + 'static>(future: F) -> CompioJoinHandle<F::Output> {
+/// Spawns `future` on the current thread's runtime, catching its panic, abortable: the
+/// contract's `spawn` (public for the native twin that measures what it adds).
+pub fn spawn_task<F: Future + 'static>(future: F) -> CompioJoinHandle<F::Output> {
     AbortableHandle::spawn(future, |task| CompioTask(Some(compio::runtime::spawn(task))))
 }
 

@@ -6,7 +6,7 @@
 //! | | monoio natively | contract (this adapter) |
 //! |---|---|---|
 //! | drop the handle | `JoinHandle` detaches ("if you drop it directly, task will not be terminated") | the same |
-//! | abort | no cancel API | [`AbortableHandle`]: the task is spawned as `futures::future::Abortable` (one shared allocation per spawn); `abort` wakes it, its next poll ends it, and monoio drops its future before waking the handle |
+//! | abort | no cancel API | [`AbortableHandle`]: the task and its handle share an abort key, not memory (a per-thread registry, empty unless something was aborted: nothing allocated per spawn); `abort` wakes it, its next poll ends it, and monoio drops its future before waking the handle |
 //! | panic in a task | unwinds out of `Runtime::block_on` (monoio catches nothing) | caught in the task ([`catch_panic`]), returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
 //! | panic in the `block_on` future | unwinds out of `block_on` | caught inside it and resumed on the caller |
 //! | `sleep` | `monoio::time::sleep`: deadline fixed at creation, millisecond wheel (tokio's design) | the same, thread-bound |
@@ -29,7 +29,8 @@
 //! hold `Rc`s into the thread's driver, so they are wrapped in
 //! [`ThreadBound`](crate::support::thread_bound::ThreadBound); tasks never leave the
 //! thread that spawned them (`monoio::spawn` is local). monoio declares its own
-//! `JoinHandle<T>` `Send` for `T: Send`, so handles are not wrapped.
+//! `JoinHandle<T>` `Send` for `T: Send`; the contract's handle is too, and aborts on
+//! the task's thread only.
 
 mod io;
 
@@ -92,8 +93,9 @@ impl Monoio {
 pub type MonoioJoinHandle<T> =
     AbortableHandle<monoio::task::JoinHandle<Result<Caught<T>, Aborted>>>;
 
-/// Spawns `future` on the current thread's runtime, catching its panic, abortable.
-fn spawn_task<F: Future + 'static>(future: F) -> MonoioJoinHandle<F::Output> {
+/// Spawns `future` on the current thread's runtime, catching its panic, abortable: the
+/// contract's `spawn` (public for the native twin that measures what it adds).
+pub fn spawn_task<F: Future + 'static>(future: F) -> MonoioJoinHandle<F::Output> {
     AbortableHandle::spawn(future, monoio::spawn)
 }
 

@@ -2,42 +2,76 @@
 //! contract says: monoio's has no cancel at all, and compio's `cancel().await` returns
 //! before the task's future has been dropped (compio drops it at the executor's next
 //! turn), while the contract's awaited handle must come back only once the aborted
-//! future's destructors ran.
+//! future's destructors ran. Both run every task on the thread that spawned it.
 //!
-//! The task runs as `Abortable(catch_panic(future))` (`futures::future::Abortable`: one
-//! shared allocation per spawn, for the abort flag and the task's waker). `abort` sets
-//! the flag and wakes the task; its next poll returns `Err(Aborted)` without polling the
-//! user's future, the task completes, and the runtime drops the future in place *before*
-//! it wakes the handle (both monoio and compio do), so awaiting the handle gives
-//! `Cancelled` only after the cleanup. A task that finished before the abort gives its
-//! value. Dropping the handle must detach the task: the native handle does (monoio's), or
-//! is wrapped to (compio's).
+//! The task runs as [`AbortableTask`]: the user's future with its panic caught, holding
+//! the task side of an abort key; the handle holds the other side (see
+//! [`abort_registry`](crate::support::abort_registry): no memory shared, nothing
+//! allocated per spawn). `abort` files the key and wakes the task; its next poll returns
+//! `Err(Aborted)` without polling the user's future, the task completes, and the
+//! runtime drops the future in place *before* it wakes the handle (both monoio and
+//! compio do), so awaiting the handle gives `Cancelled` only after the cleanup. A task
+//! that finished before the abort gives its value. Dropping the handle must detach the
+//! task: the native handle does (monoio's), or is wrapped to (compio's). The handle is
+//! `Send`, as the contract's handles are; it aborts on the task's thread only.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context, Poll, Waker};
 
-use futures::future::{AbortHandle, Abortable, Aborted};
+use futures::future::Aborted;
 use rtbench_core::{Abort, JoinError};
 
+use crate::support::abort_registry::{self, HandleSide, TaskSide};
 use crate::support::catch_panic::{catch_panic, join_result, CatchPanic, Caught};
 
-/// The future a runtime spawns for [`AbortableHandle`].
-pub type AbortableTask<F> = Abortable<CatchPanic<F>>;
-
-/// A native handle, awaited for the task's caught output (or `Aborted`), with an abort
-/// switch on the task.
-pub struct AbortableHandle<N> {
-    task: N,
-    abort: AbortHandle,
+pin_project_lite::pin_project! {
+    /// The future a runtime spawns for [`AbortableHandle`]: `future`, its panic caught,
+    /// ended early by an abort.
+    pub struct AbortableTask<F> {
+        side: TaskSide,
+        #[pin]
+        future: CatchPanic<F>,
+    }
 }
 
-impl<N> AbortableHandle<N> {
+impl<F: Future> Future for AbortableTask<F> {
+    type Output = Result<Caught<F::Output>, Aborted>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if this.side.take_abort() {
+            return Poll::Ready(Err(Aborted));
+        }
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        // Aborted during that poll (by the task itself): end now.
+        if this.side.take_abort() {
+            return Poll::Ready(Err(Aborted));
+        }
+        this.side.pending(cx.waker());
+        Poll::Pending
+    }
+}
+
+/// A native handle, awaited for the task's caught output (or `Aborted`), with an abort
+/// key on the task.
+pub struct AbortableHandle<N: Future + Unpin> {
+    task: N,
+    side: HandleSide,
+}
+
+impl<N: Future + Unpin> AbortableHandle<N> {
     /// Spawns `future`, its panic caught and made abortable, with `spawn` (the runtime's
-    /// own), which gives the native handle.
+    /// own, on the calling thread), which gives the native handle.
+    #[inline]
     pub fn spawn<F: Future>(future: F, spawn: impl FnOnce(AbortableTask<F>) -> N) -> Self {
-        let (abort, registration) = AbortHandle::new_pair();
-        AbortableHandle { task: spawn(Abortable::new(catch_panic(future), registration)), abort }
+        let (task, side) = abort_registry::pair();
+        AbortableHandle {
+            task: spawn(AbortableTask { side: task, future: catch_panic(future) }),
+            side,
+        }
     }
 }
 
@@ -48,15 +82,30 @@ where
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Poll::Ready(match ready!(Pin::new(&mut self.task).poll(cx)) {
+        let ended = ready!(Pin::new(&mut self.task).poll(cx));
+        self.side.ended();
+        Poll::Ready(match ended {
             Ok(caught) => join_result(caught),
             Err(Aborted) => Err(JoinError::Cancelled),
         })
     }
 }
 
-impl<N> Abort for AbortableHandle<N> {
+impl<N: Future + Unpin> Abort for AbortableHandle<N> {
     fn abort(&self) {
-        self.abort.abort();
+        self.side.abort();
+    }
+}
+
+/// A handle that filed an abort looks once whether the task ended, so that an abort
+/// filed after the end does not stay in the registry.
+impl<N: Future + Unpin> Drop for AbortableHandle<N> {
+    fn drop(&mut self) {
+        if self.side.filed() {
+            let mut cx = Context::from_waker(Waker::noop());
+            if Pin::new(&mut self.task).poll(&mut cx).is_ready() {
+                self.side.ended();
+            }
+        }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! - [`catch_panic`]: a task's panic caught as a value, for the contract's
 //!   `JoinError::Panicked` and the unretrieved-panic record.
-//! - [`abortable`]: the contract's join handle over a native handle with no cancel
-//!   that waits for the task's future to be dropped (monoio, compio).
+//! - [`abortable`] (feature `local-abort`): the contract's join handle over a native
+//!   handle with no cancel that waits for the task's future to be dropped (monoio,
+//!   compio), with [`abort_registry`], how the task and handle agree on an abort.
 //! - [`cancel_on_abort`]: the contract's join handle over a native handle that cancels
 //!   only through an `async fn cancel(self)` (async-std; async-task's `Task` under the
 //!   `async-task` feature).
@@ -31,6 +32,9 @@
 //! that the runtime features using them switch on: adding a runtime never edits a list
 //! here.
 
+#[cfg(feature = "local-abort")]
+pub mod abort_registry;
+#[cfg(feature = "local-abort")]
 pub mod abortable;
 #[cfg(feature = "async-process")]
 pub mod async_process_child;

@@ -35,7 +35,8 @@ pub struct ThreadBound<T> {
 unsafe impl<T> Send for ThreadBound<T> {}
 
 /// The number of the calling thread: drawn at its first use, then fixed.
-fn this_thread() -> u64 {
+#[inline]
+pub(crate) fn this_thread() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     thread_local! {
         static NUMBER: Cell<u64> = const { Cell::new(0) };
@@ -66,6 +67,7 @@ impl<T> ThreadBound<T> {
         unsafe { ManuallyDrop::take(&mut bound.value) }
     }
 
+    #[inline]
     fn at_home(&self) -> bool {
         self.home == this_thread()
     }
