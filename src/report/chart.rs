@@ -229,6 +229,17 @@ pub(super) fn finish<'a, CT: CoordTranslate>(
     root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
     position: SeriesLabelPosition,
 ) -> DrawResult {
+    legend(chart, position)?;
+    root.present()?;
+    Ok(())
+}
+
+/// Draws the legend of a line chart at `position` (for a panel of a larger drawing,
+/// which is written out once, after its last panel).
+pub(super) fn legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> DrawResult {
     chart
         .configure_series_labels()
         .position(position)
@@ -236,7 +247,6 @@ pub(super) fn finish<'a, CT: CoordTranslate>(
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()?;
-    root.present()?;
     Ok(())
 }
 

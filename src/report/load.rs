@@ -1,7 +1,7 @@
 //! The report's "Servers under load" part: for each server scenario (see
 //! `rtbench_scenarios::under_load`), a table of its throughput and latency at load, and
-//! a chart of latency against offered load, one line per runtime — the standard
-//! latency/throughput plot.
+//! a chart of latency against offered load, one line per runtime and one panel per
+//! class — the standard latency/throughput plot.
 //!
 //! The main tables show a scenario's headline only (a server's closed-loop req/s); a
 //! server is judged as much by its latency at a given load, so its p99 at each offered
@@ -15,7 +15,7 @@ use super::format::si;
 use super::tabular::Table;
 use super::{number, runtime_label, View};
 use crate::results::Status;
-use crate::summary::MetricSummary;
+use crate::summary::{CellResult, MetricSummary};
 
 /// The file stem of a server scenario's latency chart, beside its bar chart's.
 pub fn chart_stem(view_stem: &str) -> String {
@@ -115,45 +115,69 @@ const SIZE: (u32, u32) = (900, 520);
 /// One runtime's line: (offered req/s, p99 µs) at each rate.
 type Line = (String, Vec<(f64, f64)>);
 
-/// The latency chart of a server scenario's `view`, or `None` when no cell has figures.
+/// One panel: a class's lines, with its label.
+type Panel = (String, Vec<Line>);
+
+/// The latency chart of a server scenario's `view`, one panel per class (as the tables
+/// compare: 1-thread flavours apart from N-thread and per-core ones at each thread
+/// count), or `None` when no cell has figures.
 pub fn svg(view: &View<'_>) -> Result<Option<String>, String> {
-    let lines: Vec<Line> = view
-        .cells
-        .iter()
-        .filter_map(|cell| {
-            let Status::Ok { metrics, .. } = &cell.status else { return None };
-            let max = find(metrics, THROUGHPUT)?.median;
-            let points = RATES
-                .iter()
-                .map(|(percent, names)| {
-                    Some((max * f64::from(*percent) / 100.0, find(metrics, names[P99])?.median))
-                })
-                .collect::<Option<Vec<_>>>()?;
-            Some((runtime_label(&cell.cell.runtime, cell.facts.legacy), points))
-        })
+    let panels: Vec<Panel> = super::by_class(&view.cells)
+        .into_iter()
+        .map(|(group, cells)| (group.label(), cells.into_iter().filter_map(line).collect()))
+        .filter(|(_, lines): &Panel| !lines.is_empty())
         .collect();
-    if lines.is_empty() {
+    if panels.is_empty() {
         return Ok(None);
     }
     let mut svg = String::new();
-    draw(&mut svg, view.scenario, &lines).map_err(|error| error.to_string())?;
+    draw(&mut svg, view.scenario, &panels).map_err(|error| error.to_string())?;
     Ok(Some(svg))
 }
 
+/// `cell`'s line, if it was measured.
+fn line(cell: &CellResult) -> Option<Line> {
+    let Status::Ok { metrics, .. } = &cell.status else { return None };
+    let max = find(metrics, THROUGHPUT)?.median;
+    let points = RATES
+        .iter()
+        .map(|(percent, names)| {
+            Some((max * f64::from(*percent) / 100.0, find(metrics, names[P99])?.median))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((runtime_label(&cell.cell.runtime, cell.facts.legacy), points))
+}
+
+/// Draws `panels` one above the other, each on axes of its own.
 fn draw(
     svg: &mut String,
     scenario: &str,
+    panels: &[Panel],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (width, height) = SIZE;
+    let size = (width, height * panels.len() as u32);
+    let root = SVGBackend::with_string(svg, size).into_drawing_area();
+    root.fill(&WHITE)?;
+    for (area, (class, lines)) in root.split_evenly((panels.len(), 1)).iter().zip(panels) {
+        draw_panel(area, &format!("{scenario}, {class}"), lines)?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// One class's panel: p99 against offered load, one line per runtime.
+fn draw_panel(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    title: &str,
     lines: &[Line],
 ) -> Result<(), Box<dyn std::error::Error>> {
     let points = || lines.iter().flat_map(|(_, points)| points.iter());
     let right = points().map(|(x, _)| *x).fold(0.0, f64::max) * 1.05;
     let top = points().map(|(_, y)| *y).fold(1.0, f64::max) * 2.0;
     let bottom = points().map(|(_, y)| *y).fold(f64::INFINITY, f64::min).max(1.0) / 2.0;
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(area)
         .caption(
-            format!("{scenario}: p99 latency against offered load (open loop, lower is better)"),
+            format!("{title}: p99 latency against offered load (open loop, lower is better)"),
             ("sans-serif", super::chart::TITLE),
         )
         .margin(12)
@@ -177,5 +201,5 @@ fn draw(
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
         chart.draw_series(points.iter().map(|&point| Circle::new(point, 3, color.filled())))?;
     }
-    super::chart::finish(&mut chart, &root, SeriesLabelPosition::UpperLeft)
+    super::chart::legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
