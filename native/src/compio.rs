@@ -14,9 +14,8 @@ use std::time::Duration;
 use compio::buf::BufResult;
 use compio::io::{AsyncRead, AsyncWriteExt};
 
-use rtbench_adapters::compio::{spawn_task, Compio};
-use rtbench_core::JoinError;
-use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_adapters::compio::Compio;
+use rtbench_core::{JoinError, Runtime};
 use rtbench_scenarios::yield_many::Tally;
 
 use crate::local::{self, LocalTwins};
@@ -48,11 +47,7 @@ impl Twins for Compio {
         Semantic {
             name: "abort, drop = detach, panics caught (the adapter's task and handle)",
             workload: Workload::SpawnMany,
-            twin: |runtime, params| {
-                let spawned = Spawned::new(params);
-                let join = |joined: Result<usize, JoinError>| joined;
-                local::spawn_many_with(runtime, &spawned, spawned.bodies(), spawn_task, join)
-            },
+            twin: local::spawn_many_through_adapter,
         },
         Semantic {
             name: "abort, drop = detach, panics caught (the adapter's task and handle)",
@@ -60,7 +55,7 @@ impl Twins for Compio {
             twin: |runtime, params| {
                 let bodies = local::yielders(params, futures_lite::future::yield_now);
                 let join = |joined: Result<Tally, JoinError>| joined;
-                local::yield_many_with(runtime, params, bodies, spawn_task, join)
+                local::yield_many_with(runtime, params, bodies, Compio::spawn_local, join)
             },
         },
     ];

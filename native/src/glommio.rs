@@ -8,7 +8,6 @@ use std::io;
 use std::net::SocketAddr;
 
 use rtbench_adapters::glommio::Glommio;
-use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
 use rtbench_core::{JoinError, Outcome, Params, ScenarioError};
 use rtbench_scenarios::measure::timed;
 use rtbench_scenarios::spawn_many::Spawned;
@@ -41,11 +40,7 @@ impl Twins for Glommio {
         Semantic {
             name: "catching panics",
             workload: Workload::SpawnMany,
-            twin: |runtime, params| {
-                let spawned = Spawned::new(params);
-                let spawn = |body| glommio::spawn_local(catch_panic(body));
-                local::spawn_many_with(runtime, &spawned, spawned.bodies(), spawn, join_result)
-            },
+            twin: local::spawn_many_catching_panics,
         },
         Semantic {
             name: "drop = detach (a detached task's JoinHandle)",

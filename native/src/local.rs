@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::marker::PhantomData;
 
+use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
 use rtbench_core::{JoinError, Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
@@ -75,6 +76,30 @@ pub fn spawn_many_with<R: LocalTwins, B: Future<Output = usize>, H: Future>(
         Ok::<_, JoinError>(index_sum)
     }));
     spawned.outcome(index_sum?, elapsed)
+}
+
+/// `spawn_many` on the runtime's own spawn, each task's panic caught as the adapters
+/// catch it: the "catching panics" semantic line.
+#[allow(dead_code, reason = "unused in a build whose only such runtime is compio")]
+pub fn spawn_many_catching_panics<R: LocalTwins>(
+    runtime: &R,
+    params: &Params,
+) -> Result<Outcome, ScenarioError> {
+    let spawned = Spawned::new(params);
+    let spawn = |body| R::spawn_native(catch_panic(body));
+    spawn_many_with(runtime, &spawned, spawned.bodies(), spawn, join_result)
+}
+
+/// `spawn_many` through the contract's own `spawn_local` — the adapter's task and
+/// handle, with every semantic they add — under the runtime's own `block_on`: the line
+/// for runtimes whose adapter adds several semantics in one wrapper (monoio, compio).
+#[allow(dead_code, reason = "unused in a build whose only such runtime is glommio")]
+pub fn spawn_many_through_adapter<R: LocalTwins>(
+    runtime: &R,
+    params: &Params,
+) -> Result<Outcome, ScenarioError> {
+    let spawned = Spawned::new(params);
+    spawn_many_with(runtime, &spawned, spawned.bodies(), R::spawn_local, |joined| joined)
 }
 
 /// The `yield_many` workload, each task yielding with `yield_now`.
@@ -144,6 +169,17 @@ struct Native<R>(PhantomData<R>);
 impl<R: LocalTwins> Detach for Native<R> {
     fn detach(future: impl Future<Output = ()> + 'static) {
         R::spawn_detached(future);
+    }
+}
+
+/// Chain links spawned through the contract's own `spawn_local` (the adapter's task and
+/// handle), handles dropped.
+#[allow(dead_code, reason = "unused in a build whose only such runtime is glommio or compio")]
+pub struct ThroughAdapter<R>(PhantomData<R>);
+
+impl<R: LocalTwins> Detach for ThroughAdapter<R> {
+    fn detach(future: impl Future<Output = ()> + 'static) {
+        drop(R::spawn_local(future));
     }
 }
 

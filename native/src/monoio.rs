@@ -10,12 +10,9 @@ use std::time::Duration;
 
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 
-use rtbench_adapters::monoio::{spawn_task, Monoio};
-use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
-use rtbench_core::JoinError;
-use rtbench_scenarios::spawn_many::Spawned;
+use rtbench_adapters::monoio::Monoio;
 
-use crate::local::{self, Detach, LocalTwins};
+use crate::local::{self, LocalTwins, ThroughAdapter};
 use crate::tcp::owned::{self, OwnedTcp};
 use crate::tcp::LOOPBACK;
 use crate::{Semantic, Twin, Twins, Workload};
@@ -47,39 +44,22 @@ impl Twins for Monoio {
         Semantic {
             name: "catching panics",
             workload: Workload::SpawnMany,
-            twin: |runtime, params| {
-                let spawned = Spawned::new(params);
-                let spawn = |body| monoio::spawn(catch_panic(body));
-                local::spawn_many_with(runtime, &spawned, spawned.bodies(), spawn, join_result)
-            },
+            twin: local::spawn_many_catching_panics,
         },
         Semantic {
             name: "abort, with panics caught (the adapter's task and handle)",
             workload: Workload::SpawnMany,
-            twin: |runtime, params| {
-                let spawned = Spawned::new(params);
-                let join = |joined: Result<usize, JoinError>| joined;
-                local::spawn_many_with(runtime, &spawned, spawned.bodies(), spawn_task, join)
-            },
+            twin: local::spawn_many_through_adapter,
         },
         Semantic {
             name: "abort, with panics caught (the adapter's task and handle)",
             workload: Workload::ChainedSpawn,
-            twin: local::chained_spawn_with::<Self, ThroughAdapter>,
+            twin: local::chained_spawn_with::<Self, ThroughAdapter<Self>>,
         },
     ];
 
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
         local::twin(workload, Err(NO_NATIVE_YIELD), Ok(owned::round_trip))
-    }
-}
-
-/// Chain links spawned as the adapter spawns them, handles dropped.
-struct ThroughAdapter;
-
-impl Detach for ThroughAdapter {
-    fn detach(future: impl Future<Output = ()> + 'static) {
-        drop(spawn_task(future));
     }
 }
 

@@ -92,8 +92,8 @@ impl<T> Drop for CompioTask<T> {
 pub type CompioJoinHandle<T> = AbortableHandle<CompioTask<T>>;
 
 /// Spawns `future` on the current thread's runtime, catching its panic, abortable: the
-/// contract's `spawn` (public for the native twin that measures what it adds).
-pub fn spawn_task<F: Future + 'static>(future: F) -> CompioJoinHandle<F::Output> {
+/// contract's `spawn` and `spawn_local`.
+fn spawn_task<F: Future + 'static>(future: F) -> CompioJoinHandle<F::Output> {
     AbortableHandle::spawn(future, |task| CompioTask(Some(compio::runtime::spawn(task))))
 }
 

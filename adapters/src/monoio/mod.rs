@@ -94,8 +94,8 @@ pub type MonoioJoinHandle<T> =
     AbortableHandle<monoio::task::JoinHandle<Result<Caught<T>, Aborted>>>;
 
 /// Spawns `future` on the current thread's runtime, catching its panic, abortable: the
-/// contract's `spawn` (public for the native twin that measures what it adds).
-pub fn spawn_task<F: Future + 'static>(future: F) -> MonoioJoinHandle<F::Output> {
+/// contract's `spawn` and `spawn_local`.
+fn spawn_task<F: Future + 'static>(future: F) -> MonoioJoinHandle<F::Output> {
     AbortableHandle::spawn(future, monoio::spawn)
 }
 
