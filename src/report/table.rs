@@ -104,12 +104,13 @@ pub fn markdown(report: &Report) -> String {
             out.push('\n');
         }
     }
+    let views = super::views(&report.cells);
     // After the tables: a leaders' row must not be taken for a table's.
-    out.push_str(&super::findings::markdown(&super::findings::of(&super::views(&report.cells))));
+    out.push_str(&super::findings::markdown(&super::findings::of(&views)));
     if super::sweep::is_sweep(report) {
-        out.push_str(&super::sweep::markdown(report, &super::views(&report.cells)));
+        out.push_str(&super::sweep::markdown(report, &views));
     }
-    out.push_str(&super::load::markdown(&super::views(&report.cells)));
+    out.push_str(&super::load::markdown(&views));
     out
 }
 
