@@ -86,7 +86,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub rounds: Option<u32>,
     /// A cell stops adding rounds once its rounds have run SECS in all, after 2 rounds:
-    /// the scale scenarios get fewer, and tables say so [default: 0.7 quick, 30 full].
+    /// the scale scenarios get fewer, and tables say so [default: 0.5 quick, 30 full].
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub cell_budget: Option<Duration>,
     /// Go on with the run recorded in DIR/results.jsonl, with its settings: keep its

@@ -93,12 +93,15 @@ struct Defaults {
 /// can sit in two modes 50 % apart, each round tight), so the time goes to rounds rather
 /// than to samples: up to 8 processes per cell, in shuffled order, with a 50 ms
 /// sampling budget each (at least one sample). A micro-scenario process takes 5–40 ms,
-/// so those cells get all 8; the cell budget of 0.7 s stops the slower ones earlier,
-/// and the scale scenarios (a million tasks, 5 000 connections, a second or more per
-/// process) at [`MIN_ROUNDS`]. Their intervals widen to match ([`crate::estimate`]).
+/// so those cells get all 8; the cell budget of 0.5 s stops the slower ones earlier
+/// (the timer and starvation scenarios, 100–250 ms a process, after 3–5), and the
+/// servers (a generator process beside each, 0.3–0.5 s a round) at [`MIN_ROUNDS`].
+/// Their intervals widen to match ([`crate::estimate`]). Quick sizes are chosen to
+/// match: each slow scenario's run is tens of milliseconds, so that the budget buys
+/// rounds, not one long process.
 const QUICK: Defaults = Defaults {
     rounds: 8,
-    cell_budget: Duration::from_millis(700),
+    cell_budget: Duration::from_millis(500),
     samples: 5,
     min_samples: 1,
     budget: Duration::from_millis(50),

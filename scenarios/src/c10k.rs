@@ -55,7 +55,7 @@ const CONNECTIONS: ParamSpec = ParamSpec {
     name: "connections",
     help: "TCP connections open at the same time",
     default: 10_000,
-    quick: 2_000,
+    quick: 1_000,
     test: 50,
     min: 1,
 };

@@ -62,7 +62,7 @@ impl Scenario for MillionTasks {
             name: "tasks",
             help: "tasks alive at the same time",
             default: 1_000_000,
-            quick: 250_000,
+            quick: 100_000,
             test: 10_000,
             min: 1,
         }],

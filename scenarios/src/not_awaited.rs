@@ -39,7 +39,7 @@ impl Scenario for NotAwaited {
             name: "futures",
             help: "futures created and dropped without being awaited",
             default: 100_000,
-            quick: 100_000,
+            quick: 50_000,
             test: 1_000,
             min: 1,
         }],

@@ -40,7 +40,7 @@ pub const TICKS: ParamSpec = ParamSpec {
     name: "ticks",
     help: "ticks the ticker makes at least (it also ticks until the blocking work is done)",
     default: 100,
-    quick: 100,
+    quick: 50,
     test: 20,
     min: 1,
 };
@@ -60,7 +60,7 @@ pub const BLOCK_MS: ParamSpec = ParamSpec {
     name: "block_ms",
     help: "blocking work in ms (std::thread::sleep)",
     default: 50,
-    quick: 50,
+    quick: 30,
     test: 50,
     min: 1,
 };

@@ -26,7 +26,7 @@ impl Hog for Sliced {
                 name: "slices",
                 help: "slices the blocking work is cut into, with a yield_now between",
                 default: 50,
-                quick: 50,
+                quick: 30,
                 test: 50,
                 min: 1,
             },

@@ -47,7 +47,7 @@ impl Scenario for Timers {
                 name: "max_ms",
                 help: "longest sleep in ms (each sleep is uniform in 1..=max_ms)",
                 default: 100,
-                quick: 100,
+                quick: 50,
                 test: 100,
                 min: 1,
             },

@@ -66,7 +66,7 @@ pub const REQUESTS: ParamSpec = ParamSpec {
     name: "requests",
     help: "closed loop: requests per connection",
     default: 2_000,
-    quick: 500,
+    quick: 250,
     test: 50,
     min: 1,
 };
@@ -76,7 +76,7 @@ pub const OPEN_REQUESTS: ParamSpec = ParamSpec {
     name: "open_requests",
     help: "open loop: requests sent at each offered rate",
     default: 20_000,
-    quick: 2_000,
+    quick: 1_000,
     test: 100,
     min: 1,
 };

@@ -119,7 +119,7 @@ impl Scenario for HttpFetch {
                 name: "urls",
                 help: "URLs fetched in each mode",
                 default: 100,
-                quick: 20,
+                quick: 10,
                 test: 10,
                 min: 1,
             },
