@@ -17,8 +17,9 @@
 //! the catalogue (bodies and checks), and the bench and the command line need the
 //! twins, while the adapters crate must not depend on the catalogue. One module per
 //! runtime, behind the feature of the same name as the adapters'. The flavours come from
-//! the adapters' one list, [`rtbench_adapters::for_each_flavour!`], so a flavour without
-//! twins does not compile.
+//! the adapters' one list, [`rtbench_adapters::for_each_flavour!`]; a flavour without
+//! twins yet (a runtime just added to the list) still compiles, and [`visit`] says it
+//! has none, so its overhead row reads `n/a` with where to write them.
 
 use rtbench_adapters::AdapterError;
 use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, ScenarioError};
@@ -218,20 +219,90 @@ pub trait TwinsVisitor {
     fn visit<R: Twins>(self, runtime: &R) -> Self::Output;
 }
 
+/// How [`visit`] hands a flavour to a [`TwinsVisitor`] whether or not it has twins yet,
+/// by autoref specialisation over the list's concrete types: `(&Dispatch::<R>).dispatch`
+/// finds [`dispatch::WithTwins`] first, implemented for `Dispatch<R>` where `R: Twins`,
+/// and only where that impl does not exist goes on to [`dispatch::WithoutTwins`], on
+/// `&Dispatch<R>` for any runtime. Adding a runtime to the list thus needs no twins to
+/// compile: until `native/src/<runtime>.rs` exists, `visit` says there are none.
+#[doc(hidden)]
+pub mod dispatch {
+    use std::marker::PhantomData;
+
+    use rtbench_adapters::AdapterError;
+    use rtbench_core::{Runtime, RuntimeConfig, Unavailable};
+
+    use crate::{Twins, TwinsVisitor};
+
+    /// A flavour of the list, by type.
+    pub struct Dispatch<R>(pub PhantomData<R>);
+
+    /// A flavour with twins: built and visited.
+    pub trait WithTwins {
+        /// Builds the flavour with `config` and hands it to `visitor`.
+        fn dispatch<V: TwinsVisitor>(
+            &self,
+            config: &RuntimeConfig,
+            visitor: V,
+        ) -> Result<V::Output, AdapterError>;
+    }
+
+    impl<R: Twins> WithTwins for Dispatch<R> {
+        fn dispatch<V: TwinsVisitor>(
+            &self,
+            config: &RuntimeConfig,
+            visitor: V,
+        ) -> Result<V::Output, AdapterError> {
+            let runtime = R::new(config).map_err(AdapterError::Unavailable)?;
+            Ok(visitor.visit(&runtime))
+        }
+    }
+
+    /// A flavour without twins yet: not built, and why.
+    pub trait WithoutTwins {
+        /// Says that the flavour has no twins and where they go.
+        fn dispatch<V: TwinsVisitor>(
+            &self,
+            config: &RuntimeConfig,
+            visitor: V,
+        ) -> Result<V::Output, AdapterError>;
+    }
+
+    impl<R: Runtime> WithoutTwins for &Dispatch<R> {
+        fn dispatch<V: TwinsVisitor>(
+            &self,
+            _: &RuntimeConfig,
+            _: V,
+        ) -> Result<V::Output, AdapterError> {
+            Err(AdapterError::Unavailable(Unavailable(no_twins(R::INFO.name))))
+        }
+    }
+
+    /// Why a flavour has no overhead figures: nobody wrote its twins yet.
+    pub fn no_twins(flavour: &str) -> String {
+        format!(
+            "no native twins yet: {flavour}'s five workloads on its own API go in \
+             native/src/ (README, \"Adding a runtime\", step 4)"
+        )
+    }
+}
+
 macro_rules! twins_registry {
     ($( #[cfg($cfg:meta)] $flavour:ident: $runtime:ty $(, probed by $probe:path)?; )*) => {
         /// Builds the flavour called `name` with `config` and hands it to `visitor`, as
-        /// [`rtbench_adapters::visit`] does.
+        /// [`rtbench_adapters::visit`] does; `AdapterError::Unavailable` for a flavour
+        /// without twins yet (see [`dispatch`]).
         pub fn visit<V: TwinsVisitor>(
             name: &str,
             config: &RuntimeConfig,
             visitor: V,
         ) -> Result<V::Output, AdapterError> {
+            #[allow(unused_imports)]
+            use dispatch::{Dispatch, WithTwins, WithoutTwins};
             $(
                 #[cfg($cfg)]
                 if name == <$runtime as Runtime>::INFO.name {
-                    let runtime = <$runtime as Runtime>::new(config).map_err(AdapterError::Unavailable)?;
-                    return Ok(visitor.visit(&runtime));
+                    return (&Dispatch::<$runtime>(std::marker::PhantomData)).dispatch(config, visitor);
                 }
             )*
             let _ = (config, visitor);

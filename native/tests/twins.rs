@@ -2,7 +2,9 @@
 //! scenario, run through the contract at test size, pass the same check and say the
 //! same thing about it. No timing is asserted.
 
-use rtbench_core::{Class, Outcome, Params, RuntimeConfig, ScenarioError, Size};
+use rtbench_adapters::AdapterError;
+use rtbench_core::{Class, Outcome, Params, RuntimeConfig, ScenarioError, Size, Unavailable};
+use rtbench_native::dispatch::no_twins;
 use rtbench_native::pairs::Sides;
 use rtbench_native::{Twins, TwinsVisitor, Workload};
 
@@ -53,14 +55,26 @@ fn checked(side: &str, outcome: Result<Outcome, ScenarioError>) -> Result<Outcom
     outcome.map_err(|error| format!("{side}: {error}"))
 }
 
+/// `visitor` on flavour `name`, or `None` for a flavour whose twins are not written yet
+/// (a runtime just added to the list: its overhead row says so, and this says it here).
+/// Any other error is a failure.
+fn on_twins<V: TwinsVisitor>(name: &str, visitor: V) -> Option<V::Output> {
+    match rtbench_native::visit(name, &RuntimeConfig { threads: 2 }, visitor) {
+        Ok(output) => Some(output),
+        Err(AdapterError::Unavailable(Unavailable(reason))) if reason == no_twins(name) => {
+            eprintln!("{name}: {reason}");
+            None
+        }
+        Err(error) => panic!("{name}: {error}"),
+    }
+}
+
 /// Both sides of `workload` on every flavour of this build: each failure, by flavour.
 fn on_every_flavour(workload: Workload) {
-    let config = RuntimeConfig { threads: 2 };
     let failures: Vec<_> = rtbench_adapters::names()
         .into_iter()
         .filter_map(|name| {
-            let outcome = rtbench_native::visit(name, &config, BothSides(workload))
-                .unwrap_or_else(|error| panic!("{name}: {error}"));
+            let outcome = on_twins(name, BothSides(workload))?;
             outcome.err().map(|failure| format!("{name}: {failure}"))
         })
         .collect();
@@ -118,13 +132,9 @@ impl TwinsVisitor for SemanticTwins {
 
 #[test]
 fn semantic_twins_pass_the_scenario_check() {
-    let config = RuntimeConfig { threads: 2 };
     let failures: Vec<_> = rtbench_adapters::names()
         .into_iter()
-        .flat_map(|name| {
-            rtbench_native::visit(name, &config, SemanticTwins)
-                .unwrap_or_else(|error| panic!("{name}: {error}"))
-        })
+        .flat_map(|name| on_twins(name, SemanticTwins).unwrap_or_default())
         .collect();
     assert!(failures.is_empty(), "{failures:#?}");
 }
