@@ -12,10 +12,12 @@
 //! What else the adapter supplies or normalises:
 //! - **Join handles.** `futures` spawns return nothing (or a [`RemoteHandle`], which
 //!   *cancels* on drop unless `forget` is called, and costs two shared allocations).
-//!   The adapter's own handle (the `join` submodule) costs one shared allocation per spawn, holding
-//!   the outcome, an abort flag and the task's waker, on top of the executor's own
-//!   boxing of every task; a task's poll adds one atomic load (and a waker registration
-//!   when its waker changes).
+//!   The adapter's own handle (the `join` submodule) shares the task's one allocation
+//!   (the `task` submodule): the outcome, an abort flag and the task's waker sit next to
+//!   the future in an `Arc`, which the pool holds as its `FutureObj` in place of the
+//!   `Box` its `spawn` would make. A spawn costs the native one's allocations plus three
+//!   reference-count updates; a task's poll adds one atomic load (and a waker
+//!   registration when its waker changes, while the handle is alive).
 //! - **Finding the executor.** `R::spawn` finds the [`LocalSpawner`] or the pool in a
 //!   thread-local (this crate's `current` module): set during `block_on`, and on the
 //!   pool's workers from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only
@@ -39,7 +41,7 @@ use std::ptr;
 use std::sync::{Arc, OnceLock, Weak};
 
 use ::futures::executor::{LocalPool, LocalSpawner, ThreadPool};
-use ::futures::task::LocalSpawnExt;
+use ::futures::task::{FutureObj, LocalFutureObj, LocalSpawn};
 use rtbench_core::{
     Capabilities, Class, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };
@@ -49,9 +51,10 @@ use crate::support::yield_behind::yield_behind;
 use crate::{no_spawn_local, smol_stack_items, spawn_all_local};
 
 mod join;
+mod task;
 
-use join::with_handle;
 pub use join::FuturesJoinHandle;
+use task::with_handle;
 
 const CAPABILITIES: Capabilities = Capabilities {
     local_spawn: Support::Native("LocalSpawner::spawn_local on the LocalPool"),
@@ -90,8 +93,10 @@ impl FuturesLocal {
 
     fn spawn_here<F: Future + 'static>(future: F) -> FuturesJoinHandle<F::Output> {
         let (task, handle) = with_handle(future);
-        current::with(&LOCAL_SPAWNER, Self::INFO.name, |spawner| spawner.spawn_local(task))
-            .expect("futures-local: the LocalPool is alive while its spawner is current");
+        current::with(&LOCAL_SPAWNER, Self::INFO.name, |spawner| {
+            spawner.spawn_local_obj(LocalFutureObj::new(task))
+        })
+        .expect("futures-local: the LocalPool is alive while its spawner is current");
         handle
     }
 }
@@ -146,10 +151,10 @@ impl FuturesPool {
     }
 
     /// Hands `task` to the pool this thread belongs to.
-    fn spawn_on_pool(task: impl Future<Output = ()> + Send + 'static) {
+    fn spawn_on_pool(task: FutureObj<'static, ()>) {
         current::with_owned(&POOL, Self::INFO.name, |slot| {
             let slot = slot.upgrade().expect("futures-pool: spawn after the runtime was dropped");
-            slot.get().expect("the pool is set before anything can spawn").spawn_ok(task);
+            slot.get().expect("the pool is set before anything can spawn").spawn_obj_ok(task);
         });
     }
 }
@@ -202,14 +207,16 @@ impl Runtime for FuturesPool {
         F::Output: Send + 'static,
     {
         let (task, handle) = with_handle(future);
-        Self::spawn_on_pool(task);
+        Self::spawn_on_pool(FutureObj::new(task));
         handle
     }
 
     /// Wakes the caller through the back of the pool's queue (see the module docs): a
     /// wake-up during a poll would make the worker poll it again at once.
     fn yield_now() -> impl Future<Output = ()> + Send {
-        yield_behind(|waker| Self::spawn_on_pool(async move { waker.wake() }))
+        yield_behind(|waker| {
+            Self::spawn_on_pool(FutureObj::new(Box::new(async move { waker.wake() })))
+        })
     }
 
     no_spawn_local!();
