@@ -16,10 +16,10 @@ use std::future::Future;
 use std::mem;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
-use super::task::TaskCell;
+use super::task::CellRef;
 use crate::support::catch_panic::{join_result, Caught};
 use ::futures::task::AtomicWaker;
 use rtbench_core::{Abort, JoinError};
@@ -74,12 +74,12 @@ impl<T> Shared<T> {
 /// A task on a `futures` executor, with the contract's join semantics. Dropping it
 /// detaches the task.
 pub struct FuturesJoinHandle<T> {
-    /// The task's cell; the handle reaches its `shared` part only.
-    cell: Arc<TaskCell<T, dyn Future<Output = ()>>>,
+    /// The handle's reference to the task's cell.
+    cell: CellRef<T>,
 }
 
 impl<T> FuturesJoinHandle<T> {
-    pub(super) fn new(cell: Arc<TaskCell<T, dyn Future<Output = ()>>>) -> Self {
+    pub(super) fn new(cell: CellRef<T>) -> Self {
         FuturesJoinHandle { cell }
     }
 }
@@ -88,7 +88,7 @@ impl<T> Future for FuturesJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut slot = self.cell.shared.slot();
+        let mut slot = self.cell.shared().slot();
         match mem::replace(&mut *slot, Slot::Taken) {
             Slot::Pending(mut joiner) => {
                 match &mut joiner {
@@ -107,7 +107,7 @@ impl<T> Future for FuturesJoinHandle<T> {
 
 impl<T> Abort for FuturesJoinHandle<T> {
     fn abort(&self) {
-        self.cell.shared.aborted.store(true, Ordering::Release);
-        self.cell.shared.task.wake();
+        self.cell.shared().aborted.store(true, Ordering::Release);
+        self.cell.shared().task.wake();
     }
 }

@@ -1,26 +1,32 @@
 //! A spawned task in one allocation, as the executors' own spawns are: the state the
 //! task shares with its [`FuturesJoinHandle`] and the task's future sit side by side in
-//! one `Arc` ([`TaskCell`]), and the executor holds the task through [`Spawned`], a
-//! pointer into that allocation, instead of boxing the future again.
+//! one [`TaskCell`], and the executor holds the task through [`Spawned`], a pointer into
+//! that allocation, instead of boxing the future again.
 //!
 //! Why: `futures`' pools take a `FutureObj` and `spawn_ok` fills it with a `Box` of the
 //! future; a separate shared allocation for the handle made every contract spawn two
 //! allocations where a native one makes one, and `chained_spawn` ran 1.26–1.51 times as
 //! long as its native twin (`rtbench overhead`). A `FutureObj` can be built from any
 //! [`UnsafeFutureObj`], so [`Spawned`] is one: a fat pointer to the task's [`Body`]
-//! inside the cell, and a strong reference released by its `drop`.
+//! inside the cell, released by its `drop`.
+//!
+//! The cell has exactly two owners, the task and the handle, so it counts them itself
+//! ([`CellRef`]) rather than in an `Arc`: the count starts at two with a plain store,
+//! and each owner's release is one atomic decrement (an `Arc` adds a clone's increment
+//! and the weak count's decrement: two more locked instructions per spawn).
 //!
 //! The body sits in an `UnsafeCell` because the handle reads the shared state of the
 //! same allocation while the executor polls the body; only the [`Spawned`] pointer ever
-//! reaches the body, and the body reaches the shared state through a raw pointer back
-//! to its cell (a reference to the body cannot reach beyond it).
+//! reaches the body, and the body reaches the rest of its cell through a raw pointer
+//! (a reference to the body cannot reach beyond it). Nothing here makes a reference to
+//! a whole cell but the `Box` that frees it, once both owners are gone.
 
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
-use std::ptr;
-use std::sync::Arc;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{fence, AtomicUsize, Ordering};
 use std::task::{ready, Context, Poll, Waker};
 
 use ::futures::task::UnsafeFutureObj;
@@ -28,24 +34,66 @@ use ::futures::task::UnsafeFutureObj;
 use super::join::{FuturesJoinHandle, Shared, Slot};
 use crate::support::catch_panic::{catch_panic, CatchPanic};
 
-/// The one allocation of a spawn: what the task shares with its handle, then the task
-/// itself. The handle sees `body` as a `dyn Future` it never touches: its `Arc` needs only
-/// the size to free the cell, and the body is dropped by the task's side, not the cell's.
+/// The one allocation of a spawn: how many of its two owners are left, what the task
+/// shares with its handle, then the task itself. The handle sees `body` as a
+/// `dyn Future` it never touches (it needs its size only, to free the cell); the body
+/// is dropped by the task's side, never by the cell's.
 pub(super) struct TaskCell<T, B: ?Sized> {
-    pub(super) shared: Shared<T>,
+    refs: AtomicUsize,
+    shared: Shared<T>,
     body: UnsafeCell<ManuallyDrop<B>>,
 }
 
-// SAFETY: across threads, a `TaskCell` gives access to `shared` only, which is `Send` and
-// `Sync` when `T` is (`Mutex<Slot<T>>`, atomics, an `AtomicWaker`). `body` is private to
-// this module and reached only through the `Spawned` that owns it, which is `Send` only
-// when the future is (below); dropping the cell never drops the body (`ManuallyDrop`).
-unsafe impl<T: Send, B: ?Sized> Send for TaskCell<T, B> {}
-// SAFETY: as for `Send`: through `&TaskCell`, only `shared` is reachable.
-unsafe impl<T: Send, B: ?Sized> Sync for TaskCell<T, B> {}
-
 /// The cell of a task spawned from future `F`.
 type CellOf<F> = TaskCell<<F as Future>::Output, Body<F>>;
+
+/// One owner's reference to a cell: the handle's (which sees the body as `dyn Future`)
+/// or the task's.
+pub(super) struct CellRef<T, B: ?Sized = dyn Future<Output = ()>> {
+    /// From `Box::into_raw` (in [`with_handle`]), so it reaches the whole cell.
+    cell: NonNull<TaskCell<T, B>>,
+}
+
+// SAFETY: a `CellRef` reaches `refs` (atomic) and `shared`, which is `Send` and `Sync`
+// when `T` is `Send` (`Mutex<Slot<T>>`, atomics, an `AtomicWaker`), never the body:
+// only the `Spawned` that owns the body reaches it, and that is `Send` only when the
+// future is (below). Freeing the cell on another thread drops `shared` only (the body
+// is `ManuallyDrop`, and already dropped by then).
+unsafe impl<T: Send, B: ?Sized> Send for CellRef<T, B> {}
+// SAFETY: as for `Send`: through `&CellRef`, only `refs` and `shared` are reachable.
+unsafe impl<T: Send, B: ?Sized> Sync for CellRef<T, B> {}
+
+impl<T, B: ?Sized> CellRef<T, B> {
+    /// What the task and its handle share.
+    pub(super) fn shared(&self) -> &Shared<T> {
+        // SAFETY: the cell lives while an owner does; this borrows `shared` only.
+        unsafe { &(*self.cell.as_ptr()).shared }
+    }
+
+    /// Whether the other owner is still there (once gone, it cannot come back).
+    #[inline]
+    fn both_alive(&self) -> bool {
+        // SAFETY: as in `shared`; this borrows `refs` only. `Acquire`: what the other
+        // owner did to `shared` before letting go happens before what follows.
+        unsafe { (*self.cell.as_ptr()).refs.load(Ordering::Acquire) > 1 }
+    }
+}
+
+impl<T, B: ?Sized> Drop for CellRef<T, B> {
+    /// The last owner to let go frees the cell (`Arc`'s protocol: a release decrement,
+    /// then an acquire fence before freeing, so the other owner's uses happen before).
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: as in `shared`; this borrows `refs` only.
+        if unsafe { (*self.cell.as_ptr()).refs.fetch_sub(1, Ordering::Release) } != 1 {
+            return;
+        }
+        fence(Ordering::Acquire);
+        // SAFETY: the cell came from `Box::into_raw` (a `dyn Future` one is unsized from
+        // that pointer, so its vtable gives the size), and no owner is left to use it.
+        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+    }
+}
 
 pin_project_lite::pin_project! {
     /// The task as the executor polls it: the user's future, its panic caught.
@@ -56,20 +104,16 @@ pin_project_lite::pin_project! {
         registered: Option<Waker>,
         // The future finished and its outcome went to `shared`.
         ended: bool,
-        // The cell this body sits in: a pointer from `Arc::into_raw`, so it may reach
-        // `shared`, and the strong reference the task holds (released in `release`).
-        cell: *const CellOf<F>,
+        // The cell this body sits in: the task's reference, released in `release`.
+        cell: NonNull<CellOf<F>>,
     }
 }
 
 impl<F: Future> Body<F> {
-    /// Whether the handle is still alive (it cannot come back once dropped).
-    fn joinable(cell: *const CellOf<F>) -> bool {
-        // SAFETY: `cell` came from `Arc::into_raw` and the task's strong reference is
-        // released only in `release`, after the body's last use; `ManuallyDrop` keeps
-        // this borrowed `Arc` from releasing it.
-        let cell = ManuallyDrop::new(unsafe { Arc::from_raw(cell) });
-        Arc::strong_count(&cell) > 1
+    /// The task's reference, borrowed: `ManuallyDrop` keeps it from being released
+    /// (only `release` does that, after the body's last use).
+    fn cell(&self) -> ManuallyDrop<CellRef<F::Output, Body<F>>> {
+        ManuallyDrop::new(CellRef { cell: self.cell })
     }
 }
 
@@ -77,51 +121,54 @@ impl<F: Future> Future for Body<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let cell = self.cell();
+        let shared = cell.shared();
         let this = self.project();
-        // SAFETY: the cell outlives its body (see `joinable`); this borrows its `shared`
-        // field only, never the body being polled.
-        let shared = unsafe { &(**this.cell).shared };
         // Once the handle is gone, nobody can abort: a detached task keeps no waker
         // (a chain of detached spawns saves a registration and a waker clone per task).
-        let joinable = Body::<F>::joinable(*this.cell);
+        let joinable = cell.both_alive();
         if joinable && !this.registered.as_ref().is_some_and(|waker| waker.will_wake(cx.waker())) {
             shared.task.register(cx.waker());
             *this.registered = Some(cx.waker().clone());
         }
         // After registering: an abort either is seen here or wakes the new waker.
-        if shared.aborted.load(std::sync::atomic::Ordering::Acquire) {
+        if shared.aborted.load(Ordering::Acquire) {
             // The executor drops the task now; `release` then reports it cancelled.
             return Poll::Ready(());
         }
         let caught = ready!(this.future.poll(cx));
         *this.ended = true;
         // A detached task's outcome is just dropped, without locking (a panic in it is
-        // then recorded as unretrieved): with the handle gone, the count cannot grow.
-        if Body::<F>::joinable(*this.cell) {
+        // then recorded as unretrieved). A handle dropped during this poll still gets
+        // the outcome stored, for the cell to drop.
+        if joinable {
             shared.end(Slot::Ready(caught));
         }
         Poll::Ready(())
     }
 }
 
-/// The executor's reference to a task: owns the task's body and one strong reference to
-/// its cell. Handed to the pool as a `FutureObj`, which calls [`UnsafeFutureObj::drop`]
-/// when the pool drops the task (finished, aborted, or the pool dropped).
+/// The executor's reference to a task: owns the task's body and the task's reference
+/// to its cell. Handed to the pool as a `FutureObj`, which calls
+/// [`UnsafeFutureObj::drop`] when the pool drops the task (finished, aborted, or the
+/// pool dropped).
 pub(super) struct Spawned<F: Future> {
-    cell: *const CellOf<F>,
+    cell: NonNull<CellOf<F>>,
 }
 
-// SAFETY: a `Spawned` owns the body (the future, a waker) and a strong reference to the
-// cell, whose shared part is `Sync` when the output is `Send`: moving it to another
-// thread moves the future there, which `F: Send` allows.
+// SAFETY: a `Spawned` owns the body (the future, a waker) and the task's `CellRef`,
+// which is `Send` when the output is: moving it to another thread moves the future
+// there, which `F: Send` allows.
 unsafe impl<F: Future + Send> Send for Spawned<F> where F::Output: Send {}
 
 impl<F: Future> Spawned<F> {
     /// The body's address, with the cell's provenance (no reference to the cell made).
-    fn body(cell: *const CellOf<F>) -> *mut Body<F> {
-        // SAFETY: `cell` points to a live cell (see `Body::joinable`); `&raw const`
-        // makes no reference, and `raw_get` no reference to the `UnsafeCell`'s contents.
-        UnsafeCell::raw_get(unsafe { &raw const (*cell).body }).cast::<Body<F>>()
+    fn body(&self) -> *mut Body<F> {
+        // SAFETY: the cell is live (the task's reference is released only with the
+        // body); `&raw const` makes no reference, nor does `raw_get` to the contents.
+        let body = UnsafeCell::raw_get(unsafe { &raw const (*self.cell.as_ptr()).body });
+        // `ManuallyDrop<Body<F>>` has `Body<F>`'s layout.
+        body.cast::<Body<F>>()
     }
 }
 
@@ -130,34 +177,35 @@ impl<F: Future> Spawned<F> {
 pub(super) fn with_handle<F: Future + 'static>(
     future: F,
 ) -> (Spawned<F>, FuturesJoinHandle<F::Output>) {
-    let body =
-        Body { future: catch_panic(future), registered: None, ended: false, cell: ptr::null() };
-    let cell = Arc::new(TaskCell {
-        shared: Shared::new(),
-        body: UnsafeCell::new(ManuallyDrop::new(body)),
-    });
-    let raw = Arc::into_raw(Arc::clone(&cell));
-    // SAFETY: the body is reached by nobody else yet (the handle never reaches it), and
-    // `ManuallyDrop<Body<F>>` has `Body<F>`'s layout.
-    unsafe { (*Spawned::body(raw)).cell = raw };
-    (Spawned { cell: raw }, FuturesJoinHandle::new(cell))
+    // Written field by field into the allocation: built on the stack, the cell would be
+    // copied over whole (a `memcpy` of some 150 bytes per spawn, in callgrind).
+    let cell = NonNull::from(Box::leak(Box::<CellOf<F>>::new_uninit())).cast::<CellOf<F>>();
+    let raw = cell.as_ptr();
+    // SAFETY: `raw` is a fresh allocation for a cell, reached by nobody else: each field
+    // is written once, through a place that makes no reference, which initialises the
+    // whole cell (`ManuallyDrop<Body<F>>` has `Body<F>`'s layout).
+    unsafe {
+        (&raw mut (*raw).refs).write(AtomicUsize::new(2));
+        (&raw mut (*raw).shared).write(Shared::new());
+        let body = UnsafeCell::raw_get(&raw const (*raw).body).cast::<Body<F>>();
+        body.write(Body { future: catch_panic(future), registered: None, ended: false, cell });
+    }
+    (Spawned { cell }, FuturesJoinHandle::new(CellRef { cell }))
 }
 
 /// Drops the task's body (its future's destructors run first), reports the task
-/// cancelled if it did not finish, and releases the task's strong reference.
+/// cancelled if it did not finish, and releases the task's reference to the cell.
 ///
 /// # Safety
 /// `body` is the body of a live cell, owned by the caller, not in use, and not used
 /// again.
 unsafe fn release<F: Future>(body: *mut Body<F>) {
     // SAFETY: the caller owns the live body (above).
-    let (cell, ended) = unsafe { ((*body).cell, (*body).ended) };
+    let (cell, ended) = unsafe { (ManuallyDrop::into_inner((*body).cell()), (*body).ended) };
     // SAFETY: as above; the pool polls a body in place, so it is dropped where it was pinned.
     unsafe { ptr::drop_in_place(body) };
-    // SAFETY: `cell` came from `Arc::into_raw` for the strong reference the task held.
-    let cell = unsafe { Arc::from_raw(cell) };
-    if !ended && Arc::strong_count(&cell) > 1 {
-        cell.shared.end(Slot::Cancelled);
+    if !ended && cell.both_alive() {
+        cell.shared().end(Slot::Cancelled);
     }
 }
 
@@ -165,19 +213,18 @@ impl<F: Future> Drop for Spawned<F> {
     /// Only if it never reached the pool (`FutureObj::new` consumes it at once).
     fn drop(&mut self) {
         // SAFETY: a `Spawned` owns its body until `into_raw`, which forgets it.
-        unsafe { release(Spawned::body(self.cell)) }
+        unsafe { release(self.body()) }
     }
 }
 
-// SAFETY: `into_raw` gives a pointer to the pinned body in its `Arc` allocation, which
-// stays there, alive, until `drop` (the `Spawned` owns a strong reference and the body,
-// and forgets both into the pointer). Only this pointer reaches the body, so polling it
+// SAFETY: `into_raw` gives a pointer to the pinned body in its cell, which stays there,
+// alive, until `drop` (the `Spawned` owns the task's reference and the body, and
+// forgets both into the pointer). Only this pointer reaches the body, so polling it
 // through `Pin<&mut dyn Future>`, non-reentrantly, is exclusive access. `drop`
 // releases both exactly once per `into_raw`.
 unsafe impl<F: Future + 'static> UnsafeFutureObj<'static, ()> for Spawned<F> {
     fn into_raw(self) -> *mut (dyn Future<Output = ()> + 'static) {
-        let this = ManuallyDrop::new(self);
-        Spawned::body(this.cell)
+        ManuallyDrop::new(self).body()
     }
 
     unsafe fn drop(ptr: *mut (dyn Future<Output = ()> + 'static)) {
