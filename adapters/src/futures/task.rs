@@ -50,7 +50,7 @@ type CellOf<F> = TaskCell<<F as Future>::Output, Body<F>>;
 /// One owner's reference to a cell: the handle's (which sees the body as `dyn Future`)
 /// or the task's.
 pub(super) struct CellRef<T, B: ?Sized = dyn Future<Output = ()>> {
-    /// From `Box::into_raw` (in [`with_handle`]), so it reaches the whole cell.
+    /// From `Box::leak` (in [`with_handle`]), so it reaches the whole cell.
     cell: NonNull<TaskCell<T, B>>,
 }
 
@@ -89,8 +89,8 @@ impl<T, B: ?Sized> Drop for CellRef<T, B> {
             return;
         }
         fence(Ordering::Acquire);
-        // SAFETY: the cell came from `Box::into_raw` (a `dyn Future` one is unsized from
-        // that pointer, so its vtable gives the size), and no owner is left to use it.
+        // SAFETY: the cell came from `Box::leak` (a `dyn Future` one is unsized from
+        // that pointer, so its vtable gives the size), and no other owner is left.
         drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
     }
 }
