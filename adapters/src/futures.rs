@@ -14,10 +14,11 @@
 //!   *cancels* on drop unless `forget` is called, and costs two shared allocations).
 //!   The adapter's own handle (the `join` submodule) shares the task's one allocation
 //!   (the `task` submodule): the outcome, an abort flag and the task's waker sit next to
-//!   the future in an `Arc`, which the pool holds as its `FutureObj` in place of the
-//!   `Box` its `spawn` would make. A spawn costs the native one's allocations plus three
-//!   reference-count updates; a task's poll adds one atomic load (and a waker
-//!   registration when its waker changes, while the handle is alive).
+//!   the future, and the pool holds that allocation as its `FutureObj` in place of the
+//!   `Box` its `spawn` would make. A spawn costs the native one's allocations plus two
+//!   atomic decrements (the handle's and the task's release); a task's poll adds one
+//!   atomic load (and a waker registration when its waker changes, while the handle is
+//!   alive).
 //! - **Finding the executor.** `R::spawn` finds the [`LocalSpawner`] or the pool in a
 //!   thread-local (this crate's `current` module): set during `block_on`, and on the
 //!   pool's workers from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only
