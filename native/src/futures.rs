@@ -10,8 +10,14 @@
 //! The roots are written once over `futures`' own spawning trait (`SpawnExt`, which both
 //! executors implement); a root is `Send` exactly when its spawner is, which the pool
 //! needs. Only the chain's link, which carries the spawner into the task it spawns, is
-//! written per executor — and again with a join handle (futures' own, detached by
-//! `forget`), the semantic every contract spawn has, measured apart. `futures` has no `yield_now`: `futures-local` uses
+//! written per executor — and again with a join handle, the semantic every contract
+//! spawn has, measured apart. `futures` has no handle that detaches on drop (its
+//! `RemoteHandle` cancels, unless `forget`, and costs two shared allocations more than
+//! the task's `Box`), so that line spawns with the adapter's own handle
+//! (`spawn_on`: the task and its handle's state in one allocation, handed to the
+//! executor in place of its `Box`) on the native spawner, found as the native link
+//! finds it: what the line adds is the handle, not the adapter's finding of the
+//! current executor. `futures` has no `yield_now`: `futures-local` uses
 //! futures-lite's (wake, then `Pending` once), which its `LocalPool` queues behind the
 //! ready tasks; on `futures-pool` it would not yield at all (see [`NO_NATIVE_YIELD`]).
 
@@ -137,23 +143,22 @@ fn pool_hop(pool: ThreadPool, link: Link) {
     }
 }
 
-/// [`local_hop`] with the semantic every contract spawn has: a join handle, here futures'
-/// own (`spawn_local_with_handle`), detached by `forget` (dropping it would cancel).
+/// [`local_hop`] with the semantic every contract spawn has: a join handle, detached on
+/// drop — the adapter's, as futures has none (see the module docs).
 fn joinable_local_hop(spawner: LocalSpawner, link: Link) {
     if let Some(next) = link.next() {
-        let task = spawner
-            .clone()
-            .spawn_local_with_handle(async move { joinable_local_hop(spawner, next) });
-        task.expect(ALIVE).forget();
+        let next_spawner = spawner.clone();
+        drop(FuturesLocal::spawn_on(
+            &spawner,
+            async move { joinable_local_hop(next_spawner, next) },
+        ));
     }
 }
 
-/// [`pool_hop`] with a join handle (`spawn_with_handle`), detached by `forget`.
+/// [`pool_hop`] with a join handle, detached on drop (the adapter's).
 fn joinable_pool_hop(pool: ThreadPool, link: Link) {
     if let Some(next) = link.next() {
-        pool.clone()
-            .spawn_with_handle(async move { joinable_pool_hop(pool, next) })
-            .expect(ALIVE)
-            .forget();
+        let next_pool = pool.clone();
+        drop(FuturesPool::spawn_on(&pool, async move { joinable_pool_hop(next_pool, next) }));
     }
 }
