@@ -36,6 +36,9 @@ pin_project_lite::pin_project! {
 impl<F: Future> Future for CatchPanic<F> {
     type Output = Caught<F::Output>;
 
+    /// Inlined into the task's poll: out of line, it was a call and a copy of the output
+    /// on every poll of every task (callgrind, monoio's `spawn_many`).
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let future = self.project().future;
         match std::panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
