@@ -26,7 +26,9 @@ fn a_small_subset_prints_its_ratio_table_over_processes() {
     let interval = rest.strip_suffix(", 2 proc)").unwrap_or_else(|| panic!("{ratio}"));
     let (low, high) = interval.split_once('–').unwrap_or_else(|| panic!("{ratio}"));
     let (low, high): (f64, f64) = (low.parse().unwrap(), high.parse().unwrap());
-    assert!(0.0 < low && low <= median && median <= high, "{ratio}");
+    // Two processes make a very wide interval (estimate.rs widens it 9×): the low bound
+    // may print as 0.00.
+    assert!(0.0 <= low && low <= median && median <= high, "{ratio}");
     assert!(stdout.contains("ns/spawn (6)"), "both sides' medians, 2 × 3 pairs: {stdout}");
     assert!(stdout.contains("of 1 measured cells within 1.03"), "the verdict: {stdout}");
     for process in ["1/2", "2/2"] {
@@ -82,7 +84,7 @@ fn bad_names_and_values_exit_2_and_say_what_is_valid() {
         ),
         (&["overhead", "--pairs", "0"], &["--pairs", "0 is not in 1..=100000"]),
         (&["overhead", "--processes", "0"], &["--processes", "0 is not in 1..=1000"]),
-        (&["overhead", "--processes", "many"], &["--processes", "`many`"]),
+        (&["overhead", "--processes", "many"], &["--processes", "'many'"]),
         (&["overhead", "--format", "xml"], &["--format", "md", "json"]),
     ];
     for (args, expected) in cases {
