@@ -15,16 +15,21 @@
 //! the ratio compares the scenario's own metric, timed inside the root task, as the
 //! tables show it. About 5 minutes on a 2-core machine; criterion's filter works as
 //! usual (`cargo bench --bench overhead -- smol-1`).
+//!
+//! Everything here runs in one process, and its interquartile range is that process's
+//! only: a rerun in another process can land well outside it (memory layout, allocator
+//! state, placement). `rtbench overhead` is what certifies a ratio: it runs each cell in
+//! several processes and gives the median over them with a rerun interval.
 
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rtbench_core::{Outcome, Params, RuntimeConfig, ScenarioError, Size};
-use rtbench_native::pairs::{Plan, Sides};
+use rtbench_native::pairs::{Plan, Sides, MIN_PAIRS};
 use rtbench_native::{Twins, TwinsVisitor, Workload};
 
 /// The engine's pairs: more than `rtbench overhead` takes, within a few seconds a line.
-const PLAN: Plan = Plan { pairs: 101, budget: Duration::from_secs(3) };
+const PLAN: Plan = Plan { pairs: 101, min_pairs: MIN_PAIRS, budget: Duration::from_secs(3) };
 
 fn overhead(c: &mut Criterion) {
     let config = RuntimeConfig::default();
@@ -45,7 +50,11 @@ impl TwinsVisitor for Lines<'_> {
 
     fn visit<R: Twins>(self, runtime: &R) {
         let threads = runtime.threads();
-        println!("overhead: {} ({threads} thread(s)), core vs native", R::INFO.name);
+        println!(
+            "overhead: {} ({threads} thread(s)), core vs native, in this one process (rtbench \
+             overhead certifies across processes)",
+            R::INFO.name
+        );
         for workload in Workload::ALL {
             let info = workload.info();
             let params = Params::new(info.params, Size::Full);

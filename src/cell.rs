@@ -1,5 +1,7 @@
 //! The parent side of a cell: starts `rtbench worker` for one round of a [`CellSpec`],
 //! guards it with a watchdog, and turns however the child ended into a [`Status`].
+//! [`run_child`] is that machinery for any hidden subcommand that reads a job as one JSON
+//! line and prints one JSON line (`rtbench overhead`'s workers use it too).
 //!
 //! Isolation is the point: a panic, an abort, a hang or an out-of-memory kill ends that
 //! child only, and becomes that cell's `FAILED: <reason>` while the run goes on. The
@@ -16,6 +18,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::placement::Placement;
 use crate::results::{FailureKind, MetricSamples, Status, Usage};
@@ -57,12 +62,11 @@ pub struct RoundRun {
 /// Runs one round of `cell` in a child process under the watchdog.
 pub fn run(cell: &CellSpec, guard: Guard) -> RoundRun {
     let start = Instant::now();
-    let output = match spawn_and_wait(cell, guard) {
-        Ok(ended) => ended.classify(guard),
-        Err(error) => {
-            failed(FailureKind::Crash, format!("could not run the worker process: {error}"))
-        }
-    };
+    let output = run_child("worker", cell, guard).unwrap_or_else(|failure| WorkerOutput {
+        threads: None,
+        usage: None,
+        status: Status::Failed { kind: failure.kind, reason: failure.reason },
+    });
     RoundRun {
         threads: output.threads,
         usage: output.usage,
@@ -71,8 +75,30 @@ pub fn run(cell: &CellSpec, guard: Guard) -> RoundRun {
     }
 }
 
-fn failed(kind: FailureKind, reason: String) -> WorkerOutput {
-    WorkerOutput { threads: None, usage: None, status: Status::Failed { kind, reason } }
+/// Why a child gave no result: what kind of end, and its reason for a table cell.
+#[derive(Debug)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub reason: String,
+}
+
+fn failed<O>(kind: FailureKind, reason: String) -> Result<O, Failure> {
+    Err(Failure { kind, reason })
+}
+
+/// Runs `rtbench SUBCOMMAND` in a child process under the watchdog, `job` as one JSON
+/// line on its stdin; its result is the last line of its stdout that reads as an `O`.
+pub fn run_child<O: DeserializeOwned>(
+    subcommand: &str,
+    job: &impl Serialize,
+    guard: Guard,
+) -> Result<O, Failure> {
+    match spawn_and_wait(subcommand, job, guard) {
+        Ok(ended) => ended.classify(guard),
+        Err(error) => {
+            failed(FailureKind::Crash, format!("could not run the worker process: {error}"))
+        }
+    }
 }
 
 /// Why the watchdog killed a child.
@@ -92,10 +118,10 @@ struct Ended {
     stderr: String,
 }
 
-fn spawn_and_wait(cell: &CellSpec, guard: Guard) -> std::io::Result<Ended> {
+fn spawn_and_wait(subcommand: &str, job: &impl Serialize, guard: Guard) -> std::io::Result<Ended> {
     let mut command = Command::new(std::env::current_exe()?);
     command
-        .arg("worker")
+        .arg(subcommand)
         // Failure reasons quote the child's last words, not a backtrace.
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::piped())
@@ -104,11 +130,11 @@ fn spawn_and_wait(cell: &CellSpec, guard: Guard) -> std::io::Result<Ended> {
     in_own_process_group(&mut command);
     guard.placement.apply(&mut command);
     let mut child = command.spawn()?;
-    // The cell on the first line, then held open while the child runs: the worker exits
+    // The job on the first line, then held open while the child runs: the worker exits
     // when it reads end of input.
     let mut parent_alive = child.stdin.take();
     if let Some(stdin) = &mut parent_alive {
-        let mut line = serde_json::to_vec(cell).map_err(std::io::Error::other)?;
+        let mut line = serde_json::to_vec(job).map_err(std::io::Error::other)?;
         line.push(b'\n');
         // A worker that died at once closed its end: how it ended says more than EPIPE.
         let _ = stdin.write_all(&line);
@@ -191,7 +217,7 @@ fn resident_bytes(_: u32) -> Option<u64> {
 }
 
 impl Ended {
-    fn classify(self, guard: Guard) -> WorkerOutput {
+    fn classify<O: DeserializeOwned>(self, guard: Guard) -> Result<O, Failure> {
         match self.killed {
             Some(Killed::Timeout) => {
                 return failed(
@@ -220,9 +246,9 @@ impl Ended {
                 .stdout
                 .lines()
                 .rev()
-                .find_map(|line| serde_json::from_str::<WorkerOutput>(line).ok())
+                .find_map(|line| serde_json::from_str::<O>(line).ok())
             {
-                Some(output) => output,
+                Some(output) => Ok(output),
                 None => failed(
                     FailureKind::Crash,
                     format!("the worker exited without a result{}", self.last_words()),

@@ -33,12 +33,17 @@ pub enum Command {
     Compare(CompareArgs),
     /// Measure what the contract costs over each runtime's own API on this machine: each
     /// overhead workload through the contract and as a native twin, interleaved in pairs
-    /// on one runtime instance (under a minute for everything).
+    /// on one runtime instance, in several worker processes per cell (under a minute for
+    /// everything).
     Overhead(OverheadArgs),
     /// Runs the cell given as JSON on stdin and prints its result as one JSON line (used
     /// by `run`).
     #[command(hide = true)]
     Worker,
+    /// Runs one process of an overhead cell given as JSON on stdin and prints its pair
+    /// ratios as one JSON line (used by `overhead`).
+    #[command(hide = true)]
+    OverheadWorker,
     /// Runs the load generator of a server scenario: its job as JSON on stdin, its report
     /// as one JSON line (used by the worker of a server scenario; see rtbench-loadgen).
     #[command(hide = true)]
@@ -177,12 +182,16 @@ pub struct OverheadArgs {
     /// Runtime flavours to measure (repeat or separate with commas); default: all.
     #[arg(long = "runtime", short = 'r', value_name = "NAME", value_delimiter = ',')]
     pub runtimes: Vec<String>,
-    /// Workloads to measure: spawn_many, chained_spawn, yield_many, ping_pong (repeat or
-    /// separate with commas); default: all.
+    /// Workloads to measure: spawn_many, chained_spawn, yield_many, ping_pong,
+    /// tcp_round_trip (repeat or separate with commas); default: all.
     #[arg(long = "scenario", short = 's', value_name = "NAME", value_delimiter = ',')]
     pub scenarios: Vec<String>,
-    /// Pairs per cell, at most: a cell stops early once its pairs have run a second
-    /// (after 5 pairs).
+    /// Worker processes per cell (rounds, as `run --rounds`), visited in a new shuffled
+    /// order each round: the table's interval is over processes.
+    #[arg(long, visible_alias = "rounds", value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub processes: u32,
+    /// Pairs per process, at most: a process stops early once its pairs have run its
+    /// share of half a second per cell (after 2 pairs).
     #[arg(long, value_name = "N", default_value_t = 501, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pairs: u32,
     /// The scenarios' quick sizes instead of their full ones (tokio's benchmark
@@ -200,9 +209,10 @@ pub struct OverheadArgs {
 /// `overhead`'s output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OverheadFormat {
-    /// The ratio table, then both sides' medians.
+    /// The ratio table, both sides' medians, the semantics and the verdict.
     Md,
-    /// The settings and every cell, as one JSON object.
+    /// The settings, every cell with each process's pair ratios, and the verdict, as
+    /// one JSON object.
     Json,
 }
 

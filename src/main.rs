@@ -9,14 +9,16 @@
 //! rtbench report [DIR] [--format md|csv|json|bmf]
 //! rtbench compare BASE NEW [--threshold PCT] [--metric headline|all] [--format md|json|html]
 //!                 [--fail-on-regression PCT]
-//! rtbench overhead [--runtime NAME…] [--scenario NAME…] [--pairs N] [--quick] [--threads N]
-//!                  [--format md|json]
+//! rtbench overhead [--runtime NAME…] [--scenario NAME…] [--processes N] [--pairs N] [--quick]
+//!                  [--threads N] [--format md|json]
 //! ```
 //!
 //! Each round of each cell runs in a child process, `rtbench worker` (a hidden
 //! subcommand that reads its [`spec::CellSpec`] on stdin: see [`worker`] and [`cell`]);
-//! a server scenario's worker starts the load generator beside it as `rtbench loadgen`
-//! (hidden too: see `rtbench_loadgen::launch`); the test-only fault scenarios are
+//! `rtbench overhead` runs each process of a cell as `rtbench overhead-worker` (hidden,
+//! see [`overhead::job`]) through the same parent side; a server scenario's worker
+//! starts the load generator beside it as `rtbench loadgen` (hidden too: see
+//! `rtbench_loadgen::launch`); the test-only fault scenarios are
 //! described in [`faults`].
 //!
 //! Exit codes: 0 when every cell ran (measured or `n/a`), 1 when a cell failed or output
@@ -105,6 +107,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(&args),
         Command::Overhead(args) => overhead::main(&args),
         Command::Worker => worker::main(),
+        Command::OverheadWorker => overhead::job::main(),
         Command::Loadgen { args } => rtbench_loadgen::launch::process_main(&args),
     }
 }

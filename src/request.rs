@@ -274,7 +274,7 @@ fn add_names(names: &mut Vec<String>, more: &[String]) {
 /// Half of this machine's memory: a runaway cell is stopped long before the machine
 /// swaps or its other processes are killed, while a million parked tasks (under 1 GiB on
 /// every runtime) stay far below it. `None` where the total cannot be read.
-fn default_memory_limit() -> Option<u64> {
+pub fn default_memory_limit() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
     let kib: u64 = meminfo
         .lines()

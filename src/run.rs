@@ -212,7 +212,7 @@ fn start_afresh(out: &OutDir, recorded: &Recorded, force: bool) -> Result<(), Ru
 
 /// Every (cell index, round) in the order to visit them: round after round, the cells
 /// shuffled anew in each.
-fn visiting_order(cells: usize, rounds: u32) -> Vec<(usize, u32)> {
+pub fn visiting_order(cells: usize, rounds: u32) -> Vec<(usize, u32)> {
     let mut rng = rand::thread_rng();
     (0..rounds)
         .flat_map(|round| {

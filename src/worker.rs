@@ -113,7 +113,7 @@ fn place_server_and_generator(threads: usize) -> Result<(), String> {
 
 /// After the cell's line, the parent keeps our stdin open while it waits for us: end of
 /// input means it is gone (killed, interrupted), and an orphaned cell must not run on.
-fn exit_when_parent_goes() {
+pub fn exit_when_parent_goes() {
     std::thread::spawn(|| {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         std::process::exit(3);

@@ -9,6 +9,10 @@
 //! always means the contract costs more); the figure is the median of the pair ratios,
 //! their interquartile range its spread. Every run's outcome is checked: a failed check
 //! ends the measurement, it never becomes a ratio.
+//!
+//! That is one process's figure, and its spread knows nothing of the next process's
+//! luck: `rtbench overhead` runs the pairs of each cell in several processes and
+//! combines their [`Ratios::per_pair`] into a median with a rerun interval.
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -16,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use rtbench_core::task::payload_message;
 use rtbench_core::{Metric, Outcome, Params, ScenarioError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::statistics::{Data, OrderStatistics};
 
 use crate::{Semantic, Twin, Twins, Workload};
@@ -26,18 +30,22 @@ use crate::{Semantic, Twin, Twins, Workload};
 pub struct Plan {
     /// Pairs to run, at most.
     pub pairs: usize,
-    /// Once the pairs have run this long, stop after at least [`MIN_PAIRS`].
+    /// The fewest pairs to run, whatever the budget (or all of `pairs`, if fewer):
+    /// [`MIN_PAIRS`] for a figure from one process; fewer per process where several
+    /// processes make the figure, since a slow workload's few long runs would otherwise
+    /// take the time that more processes need.
+    pub min_pairs: usize,
+    /// Once the pairs have run this long, stop after at least `min_pairs`.
     pub budget: Duration,
 }
 
-/// The fewest pairs a measurement takes, whatever its budget (or all of
-/// [`Plan::pairs`], if fewer).
+/// The fewest pairs a measurement from one process takes.
 pub const MIN_PAIRS: usize = 5;
 
 /// What measuring one workload on one flavour gave. Its `Display` is the table cell:
 /// `1.02 (0.99–1.05)`, `n/a: <reason>` or `FAILED: <what>`; the alternate form (`{:#}`)
 /// adds the pairs and both sides' medians to a measured one.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", content = "detail", rename_all = "snake_case")]
 pub enum Overhead {
     /// Core over native, pair by pair.
@@ -48,11 +56,11 @@ pub enum Overhead {
     Failed(String),
 }
 
-/// The pair ratios of one measurement, summarised.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The pair ratios of one measurement, each and summarised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ratios {
     /// The headline metric compared, e.g. `ns/spawn`.
-    pub metric: &'static str,
+    pub metric: String,
     /// How many pairs ran.
     pub pairs: usize,
     /// The median pair ratio, core over native.
@@ -65,6 +73,9 @@ pub struct Ratios {
     pub core: f64,
     /// The median of native's metric.
     pub native: f64,
+    /// Every pair's ratio, core over native, in the order the pairs ran (what
+    /// `rtbench overhead` combines across processes).
+    pub per_pair: Vec<f64>,
 }
 
 impl fmt::Display for Overhead {
@@ -148,7 +159,7 @@ fn interleave(
     let mut values = Vec::with_capacity(plan.pairs);
     let start = Instant::now();
     for pair in 0..plan.pairs {
-        if pair >= MIN_PAIRS && start.elapsed() > plan.budget {
+        if pair >= plan.min_pairs && start.elapsed() > plan.budget {
             break;
         }
         values.push(if pair % 2 == 0 {
@@ -188,17 +199,19 @@ impl Ratios {
                 native / core
             }
         };
-        let mut ratios = Data::new(values.iter().map(cost).collect::<Vec<_>>());
+        let per_pair: Vec<f64> = values.iter().map(cost).collect();
+        let mut ratios = Data::new(per_pair.clone());
         let mut core = Data::new(values.iter().map(|(core, _)| *core).collect::<Vec<_>>());
         let mut native = Data::new(values.iter().map(|(_, native)| *native).collect::<Vec<_>>());
         Ratios {
-            metric: metric.name,
+            metric: metric.name.to_owned(),
             pairs: values.len(),
             median: ratios.median(),
             q1: ratios.lower_quartile(),
             q3: ratios.upper_quartile(),
             core: core.median(),
             native: native.median(),
+            per_pair,
         }
     }
 }
@@ -216,6 +229,7 @@ mod tests {
         assert_eq!((ratios.pairs, ratios.median), (5, 1.1));
         assert!(ratios.q1 <= 1.0 && ratios.q3 >= 1.25 && ratios.q1 < ratios.median, "{ratios:?}");
         assert_eq!((ratios.core, ratios.native), (100.0, 100.0));
+        assert_eq!(ratios.per_pair, [1.1, 0.9, 1.0, 1.3, 1.25]);
     }
 
     #[test]
@@ -239,8 +253,8 @@ mod tests {
             order.set(format!("{}{side}", order.take()));
             Ok(Metric::lower("ns", 1.0))
         };
-        // Warm-up, then pairs 0, 1 and 2: the budget is spent, but MIN_PAIRS > 3.
-        let plan = Plan { pairs: 3, budget: Duration::ZERO };
+        // Warm-up, then pairs 0, 1 and 2: the budget is spent, but min_pairs > 3.
+        let plan = Plan { pairs: 3, min_pairs: MIN_PAIRS, budget: Duration::ZERO };
         let ratios = interleave(&plan, || run("c"), || run("n")).ok().unwrap();
         assert_eq!(ratios.pairs, 3);
         assert_eq!(order.take(), "cn".to_owned() + "cn" + "nc" + "cn");

@@ -1,0 +1,223 @@
+//! A cell's processes, combined into the figure the table certifies, and the verdict on
+//! it against issue 9's bar.
+//!
+//! Each process gives its pair ratios (`Ratios::per_pair`); the figure is the median of
+//! the per-process median ratios with the 95 % rerun interval of
+//! [`estimate::rerun_interval`] (rounds = processes, samples = pair ratios): the same
+//! statistics as the matrix, for the same reason — a process's luck moves a ratio by
+//! more than its own pairs spread, so only an interval over processes says where a rerun
+//! lands. A cell with a failed process is failed, whatever the others said; a process
+//! that found the cell not comparable makes it `n/a`.
+
+use std::fmt;
+
+use rtbench_native::pairs::{Overhead, Ratios};
+use serde::Serialize;
+
+use crate::summary::SEED;
+use crate::{estimate, stats};
+
+/// Issue 9's bar: the contract costs at most 3 % over the runtime's own API…
+pub const TARGET: f64 = 1.03;
+/// …or at most 10 % where a normalised semantic's cost is named on a line of its own.
+pub const EXPLAINED: f64 = 1.10;
+
+/// One cell over its processes. Its `Display` is the table cell: `1.02 (0.99–1.05, 5
+/// proc)`, `n/a: <reason>` or `FAILED: <reason>`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Certified {
+    Measured(Combined),
+    NotComparable {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+        /// What each process that ran gave, the failed one last.
+        processes: Vec<Overhead>,
+    },
+}
+
+/// The processes' ratios, combined.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Combined {
+    /// The headline metric compared, e.g. `ns/spawn`.
+    pub metric: String,
+    /// The median over processes of each process's median pair ratio, core over native.
+    pub median: f64,
+    /// Lower bound of the 95 % rerun interval.
+    pub low: f64,
+    /// Upper bound of the 95 % rerun interval.
+    pub high: f64,
+    /// The median over processes of core's median metric.
+    pub core: f64,
+    /// The median over processes of native's median metric.
+    pub native: f64,
+    /// Pairs, all processes together.
+    pub pairs: usize,
+    /// Each process's pairs, in the order the processes ran.
+    pub processes: Vec<Ratios>,
+}
+
+impl Certified {
+    /// Combines what the processes of a cell gave, in the order they ran, out of
+    /// `planned`; fewer than planned, all measured, is a failure that says so.
+    pub fn of(results: &[Overhead], planned: u32) -> Certified {
+        let failed = |reason: String| Certified::Failed { reason, processes: results.to_vec() };
+        let mut measured = Vec::with_capacity(results.len());
+        for (index, result) in results.iter().enumerate() {
+            match result {
+                Overhead::Measured(ratios) => measured.push(ratios.clone()),
+                Overhead::NotComparable(reason) => {
+                    return Certified::NotComparable { reason: reason.clone() }
+                }
+                Overhead::Failed(reason) => {
+                    return failed(format!("process {} of {planned}: {reason}", index + 1))
+                }
+            }
+        }
+        if measured.is_empty() || measured.len() < planned as usize {
+            return failed(format!("only {} of {planned} processes ran", measured.len()));
+        }
+        Certified::Measured(Combined::of(measured))
+    }
+
+    /// The combined figure, if measured.
+    pub fn measured(&self) -> Option<&Combined> {
+        match self {
+            Certified::Measured(combined) => Some(combined),
+            _ => None,
+        }
+    }
+}
+
+impl Combined {
+    /// Combines measured processes (at least one, each with a pair).
+    fn of(processes: Vec<Ratios>) -> Combined {
+        let rounds: Vec<Vec<f64>> = processes.iter().map(|p| p.per_pair.clone()).collect();
+        let estimate::Interval { median, low, high } = estimate::rerun_interval(&rounds, SEED);
+        let median_of =
+            |side: fn(&Ratios) -> f64| stats::median(processes.iter().map(side).collect());
+        Combined {
+            metric: processes[0].metric.clone(),
+            median,
+            low,
+            high,
+            core: median_of(|p| p.core),
+            native: median_of(|p| p.native),
+            pairs: processes.iter().map(|p| p.pairs).sum(),
+            processes,
+        }
+    }
+}
+
+impl fmt::Display for Certified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Certified::Measured(c) => {
+                let processes = c.processes.len();
+                write!(f, "{:.2} ({:.2}–{:.2}, {processes} proc)", c.median, c.low, c.high)
+            }
+            Certified::NotComparable { reason } => write!(f, "n/a: {reason}"),
+            Certified::Failed { reason, .. } => write!(f, "FAILED: {reason}"),
+        }
+    }
+}
+
+/// Where a measured cell stands against issue 9's bar, judged on its median over
+/// processes as the table shows it (two decimals).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bar {
+    /// At most [`TARGET`].
+    Within,
+    /// Above [`TARGET`], at most [`EXPLAINED`], with a semantic's cost measured on a line
+    /// of its own for that flavour and workload.
+    Explained,
+    /// Beyond either.
+    Above,
+}
+
+impl Bar {
+    /// The verdict on `median`, where `semantic_named` says whether a normalised
+    /// semantic of that flavour and workload was measured apart.
+    pub fn of(median: f64, semantic_named: bool) -> Bar {
+        let shown = (median * 100.0).round() / 100.0;
+        if shown <= TARGET {
+            Bar::Within
+        } else if shown <= EXPLAINED && semantic_named {
+            Bar::Explained
+        } else {
+            Bar::Above
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn process(per_pair: &[f64], core: f64) -> Overhead {
+        let mut sorted = per_pair.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Overhead::Measured(Ratios {
+            metric: "ns/spawn".into(),
+            pairs: per_pair.len(),
+            median: sorted[sorted.len() / 2],
+            q1: sorted[0],
+            q3: sorted[sorted.len() - 1],
+            core,
+            native: 100.0,
+            per_pair: per_pair.to_vec(),
+        })
+    }
+
+    #[test]
+    fn the_figure_is_the_median_of_process_medians_with_estimates_rerun_interval() {
+        let pairs = [vec![1.0, 1.01, 1.02], vec![1.05, 1.06, 1.07], vec![1.1, 1.12, 1.14]];
+        let results: Vec<_> =
+            pairs.iter().zip([101.0, 106.0, 112.0]).map(|(p, c)| process(p, c)).collect();
+        let Certified::Measured(combined) = Certified::of(&results, 3) else { panic!("measured") };
+        // Process medians 1.01, 1.06, 1.12: their median, not the pooled pairs' (1.06 too
+        // here) nor their mean.
+        assert_eq!(combined.median, 1.06);
+        let expected = estimate::rerun_interval(&pairs, SEED);
+        assert_eq!((combined.low, combined.high), (expected.low, expected.high));
+        assert!(combined.low < 1.06 && combined.high > 1.06, "{combined:?}");
+        assert_eq!((combined.core, combined.native, combined.pairs), (106.0, 100.0, 9));
+        assert_eq!(combined.processes.len(), 3);
+        let shown = Certified::Measured(combined.clone()).to_string();
+        assert_eq!(shown, format!("1.06 ({:.2}–{:.2}, 3 proc)", combined.low, combined.high));
+    }
+
+    #[test]
+    fn one_process_is_not_the_median_of_its_pairs_pooled_with_others() {
+        // Pooled, the six pairs' median is 1.5; the median of the two process medians
+        // (1.0 and 3.0) is 2.0.
+        let results = [process(&[1.0, 1.0, 1.0], 100.0), process(&[3.0, 3.0, 3.0], 300.0)];
+        let combined = Certified::of(&results, 2);
+        assert_eq!(combined.measured().map(|c| c.median), Some(2.0));
+    }
+
+    #[test]
+    fn a_failed_process_fails_the_cell_and_keeps_what_ran() {
+        let results = [process(&[1.0], 100.0), Overhead::Failed("aborted (SIGABRT)".into())];
+        let Certified::Failed { reason, processes } = Certified::of(&results, 5) else {
+            panic!("failed")
+        };
+        assert_eq!(reason, "process 2 of 5: aborted (SIGABRT)");
+        assert_eq!(processes.len(), 2);
+        let short = Certified::of(&results[..1], 3);
+        assert_eq!(short.to_string(), "FAILED: only 1 of 3 processes ran");
+        let none = Certified::of(&[Overhead::NotComparable("no yield".into())], 3);
+        assert_eq!(none.to_string(), "n/a: no yield");
+    }
+
+    #[test]
+    fn the_bar_is_1_03_or_1_10_with_a_semantic_named() {
+        assert_eq!(Bar::of(1.0349, false), Bar::Within, "1.03 as shown");
+        assert_eq!(Bar::of(1.06, false), Bar::Above);
+        assert_eq!(Bar::of(1.06, true), Bar::Explained);
+        assert_eq!(Bar::of(1.12, true), Bar::Above);
+    }
+}

@@ -1,0 +1,198 @@
+//! The overhead report in Markdown: the ratio table, both sides' medians, the semantics
+//! measured apart, and the verdict against issue 9's bar ([`Verdict`]).
+
+use std::fmt::Write;
+
+use rtbench_core::Params;
+use rtbench_native::Workload;
+use serde::Serialize;
+
+use super::combine::{Bar, Certified, EXPLAINED, TARGET};
+use super::{Flavour, Report, SemanticCost};
+
+/// The cells against issue 9's bar, judged on the median over processes as shown.
+#[derive(Debug, Default, Serialize)]
+pub struct Verdict {
+    /// Measured cells.
+    pub measured: usize,
+    /// Measured cells at most [`TARGET`].
+    pub within: usize,
+    /// Cells above [`TARGET`] and at most [`EXPLAINED`] with a semantic's cost on a line
+    /// of its own: `flavour workload figure (semantics)`.
+    pub explained: Vec<String>,
+    /// Cells beyond the bar: `flavour workload figure`.
+    pub above: Vec<String>,
+    /// Cells `n/a`.
+    pub not_comparable: usize,
+    /// Failed cells: `flavour workload: reason`.
+    pub failed: Vec<String>,
+}
+
+impl Verdict {
+    /// The verdict on every cell of `flavours`; `semantics` name the costs that explain.
+    pub fn of(flavours: &[Flavour], semantics: &[SemanticCost]) -> Verdict {
+        let mut verdict = Verdict::default();
+        for flavour in flavours {
+            for cell in &flavour.cells {
+                let name = format!("{} {}", flavour.runtime, cell.scenario);
+                // Every measured cell has its bar.
+                match (&cell.figure, cell.bar) {
+                    (figure, Some(bar)) => {
+                        verdict.measured += 1;
+                        match bar {
+                            Bar::Within => verdict.within += 1,
+                            Bar::Explained => {
+                                let named = semantics_of(semantics, flavour.runtime, cell.scenario);
+                                verdict.explained.push(format!("{name} {figure} ({named})"));
+                            }
+                            Bar::Above => verdict.above.push(format!("{name} {figure}")),
+                        }
+                    }
+                    (Certified::Failed { reason, .. }, None) => {
+                        verdict.failed.push(format!("{name}: {reason}"))
+                    }
+                    (_, None) => verdict.not_comparable += 1,
+                }
+            }
+        }
+        verdict
+    }
+
+    /// One line: `N of M measured cells within 1.03; …`.
+    fn line(&self) -> String {
+        let mut line =
+            format!("{} of {} measured cells within {TARGET:.2}", self.within, self.measured);
+        let list = |items: &[String]| match items.is_empty() {
+            true => "none".to_owned(),
+            false => items.join("; "),
+        };
+        if !self.explained.is_empty() {
+            let _ = write!(
+                line,
+                "; within {EXPLAINED:.2} with a semantic's cost named: {}",
+                list(&self.explained)
+            );
+        }
+        let _ = write!(line, "; above: {}", list(&self.above));
+        let _ = write!(line, "; {} n/a", self.not_comparable);
+        if !self.failed.is_empty() {
+            let _ = write!(line, "; FAILED: {}", list(&self.failed));
+        }
+        line
+    }
+}
+
+/// The semantics of `runtime` measured apart on `scenario`, by name.
+fn semantics_of(semantics: &[SemanticCost], runtime: &str, scenario: &str) -> String {
+    let named = semantics.iter().filter(|s| s.runtime == runtime && s.scenario == scenario);
+    named.map(|s| s.semantic).collect::<Vec<_>>().join(", ")
+}
+
+/// The ratio table, then both sides' medians, the semantics and the verdict, in Markdown.
+pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
+    let mut out =
+        String::from("# rtbench overhead: the contract's cost over each runtime's own API\n\n");
+    let sizes: Vec<_> = workloads
+        .iter()
+        .map(|w| format!("{} {}", w.name(), Params::new(w.info().params, report.size)))
+        .collect();
+    let _ = writeln!(out, "- **machine**: {}", report.machine);
+    let _ = writeln!(
+        out,
+        "- **settings**: {} sizes ({}); {} threads for N-thread flavours; {} worker \
+         process(es) per cell, the cells in a new shuffled order each round; {} to {} pairs \
+         per process, about {} s of pairs at most once it has its least",
+        report.size.label(),
+        sizes.join("; "),
+        report.threads,
+        report.processes,
+        report.min_pairs.min(report.pairs),
+        report.pairs,
+        report.process_budget_ms as f64 / 1e3,
+    );
+    out.push_str(
+        "- **each cell**: core ÷ native of the scenario's headline metric: in each process, \
+         the median over interleaved pairs (one runtime instance, alternating order); the \
+         cell shows the median of those per-process medians, then in brackets the 95 % \
+         rerun interval (where a rerun's median should land: a bootstrap over processes, \
+         then pairs, as the matrix's intervals) and the number of processes. Above 1, the \
+         contract costs more. Target: ≤ 1.03.\n",
+    );
+    if report.processes == 1 {
+        out.push_str(
+            "- **one process per cell**: its interval covers the pairs' spread only, not \
+             what another process would measure; use --processes 2 or more to certify.\n",
+        );
+    }
+    out.push('\n');
+    table(&mut out, report, workloads, |figure| figure.to_string());
+    out.push_str("\nMedians over processes, core / native (pairs, all processes):\n\n");
+    table(&mut out, report, workloads, |figure| match figure.measured() {
+        Some(c) => format!("{:.1} / {:.1} {} ({})", c.core, c.native, c.metric, c.pairs),
+        None => "–".to_owned(),
+    });
+    semantics_section(&mut out, &report.semantics);
+    let _ = writeln!(
+        out,
+        "\n**Verdict** (issue 9: ≤ {TARGET:.2}, or ≤ {EXPLAINED:.2} with a semantic's cost \
+         on a line of its own for that flavour and workload; judged on the median over \
+         processes as shown, its rerun interval in brackets): {}.",
+        report.verdict.line()
+    );
+    out
+}
+
+/// One Markdown table: a row per flavour, a column per workload, `cell` in each.
+fn table(
+    out: &mut String,
+    report: &Report,
+    workloads: &[Workload],
+    cell: impl Fn(&Certified) -> String,
+) {
+    let names: Vec<_> = workloads.iter().map(|w| w.name()).collect();
+    let _ = writeln!(out, "| flavour | {} |", names.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(names.len()));
+    for flavour in &report.flavours {
+        let cells: Vec<_> = flavour.cells.iter().map(|c| cell(&c.figure)).collect();
+        let _ = writeln!(
+            out,
+            "| {} ({}) | {} |",
+            flavour.runtime,
+            flavour.class.label(),
+            cells.join(" | ")
+        );
+    }
+}
+
+/// One line per semantic measured: what it costs per element, and its ratio.
+fn semantic_line(cost: &SemanticCost) -> String {
+    let SemanticCost { runtime, semantic, scenario, figure } = cost;
+    match figure.measured() {
+        Some(c) => format!(
+            "- {runtime}: {semantic} costs {:.1} {} ({:+.0} %) on `{scenario}`: {figure}",
+            c.core - c.native,
+            c.metric,
+            (c.median - 1.0) * 100.0,
+        ),
+        None => format!("- {runtime}: {semantic} on `{scenario}`: {figure}"),
+    }
+}
+
+// The normalised semantics, measured apart: where the contract normalises a semantic
+// that a runtime's own API does without (panics caught, a join handle on every spawn),
+// the flavour's `Twins::SEMANTICS` add just that semantic to its native twin, and the
+// ratio against the plain twin is that semantic's own cost on this runtime.
+fn semantics_section(out: &mut String, costs: &[SemanticCost]) {
+    if costs.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\nNormalised semantics, measured apart (the native twin with only that semantic \
+         added, over the plain twin, in pairs, across processes as above; part of the \
+         contract's cost above):\n\n",
+    );
+    for cost in costs {
+        out.push_str(&semantic_line(cost));
+        out.push('\n');
+    }
+}
