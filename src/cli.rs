@@ -62,7 +62,7 @@ pub struct RunArgs {
     /// Scenarios to run (repeat or separate with commas); default: all.
     #[arg(long = "scenario", short = 's', value_name = "NAME", value_delimiter = ',')]
     pub scenarios: Vec<String>,
-    /// Quick sizes and short sampling per process: the whole matrix in about 4 minutes on 2 cores.
+    /// Quick sizes and short sampling per process: the whole matrix in under 3 minutes on 2 cores.
     #[arg(long)]
     pub quick: bool,
     /// Worker threads for the N-thread and per-core flavours [default: the number of
