@@ -37,11 +37,7 @@ impl LocalTwins for Glommio {
 
 impl Twins for Glommio {
     const SEMANTICS: &'static [Semantic<Self>] = &[
-        Semantic {
-            name: "catching panics",
-            workload: Workload::SpawnMany,
-            twin: local::spawn_many_catching_panics,
-        },
+        local::catching_panics(),
         Semantic {
             name: "drop = detach (a detached task's JoinHandle)",
             workload: Workload::SpawnMany,

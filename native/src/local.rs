@@ -17,7 +17,7 @@ use rtbench_scenarios::spawn_many::Spawned;
 use rtbench_scenarios::yield_many::Tally;
 use rtbench_scenarios::{ping_pong, yield_many};
 
-use crate::{Twin, Workload};
+use crate::{Semantic, Twin, Workload};
 
 /// A thread-per-core runtime's own API, by what the twins use.
 pub trait LocalTwins: Runtime {
@@ -78,10 +78,21 @@ pub fn spawn_many_with<R: LocalTwins, B: Future<Output = usize>, H: Future>(
     spawned.outcome(index_sum?, elapsed)
 }
 
-/// `spawn_many` on the runtime's own spawn, each task's panic caught as the adapters
-/// catch it: the "catching panics" semantic line.
+/// The "catching panics" semantic line: [`spawn_many_catching_panics`], for a
+/// runtime that catches no panic itself (glommio, monoio).
 #[allow(dead_code, reason = "unused in a build whose only such runtime is compio")]
-pub fn spawn_many_catching_panics<R: LocalTwins>(
+pub const fn catching_panics<R: LocalTwins>() -> Semantic<R> {
+    Semantic {
+        name: "catching panics",
+        workload: Workload::SpawnMany,
+        twin: spawn_many_catching_panics::<R>,
+    }
+}
+
+/// `spawn_many` on the runtime's own spawn, each task's panic caught as the adapters
+/// catch it.
+#[allow(dead_code, reason = "unused in a build whose only such runtime is compio")]
+fn spawn_many_catching_panics<R: LocalTwins>(
     runtime: &R,
     params: &Params,
 ) -> Result<Outcome, ScenarioError> {

@@ -41,11 +41,7 @@ impl LocalTwins for Monoio {
 
 impl Twins for Monoio {
     const SEMANTICS: &'static [Semantic<Self>] = &[
-        Semantic {
-            name: "catching panics",
-            workload: Workload::SpawnMany,
-            twin: local::spawn_many_catching_panics,
-        },
+        local::catching_panics(),
         Semantic {
             name: "abort, with panics caught (the adapter's task and handle)",
             workload: Workload::SpawnMany,

@@ -19,7 +19,8 @@
 //! Below the tables, one line per normalised semantic a flavour measures apart (its
 //! `Twins::SEMANTICS`: the native twin with only that semantic added, over the plain
 //! twin), measured across processes the same way, so a cost the contract imposes on
-//! purpose is shown as such; and a verdict against the target (≤ 1.03, or ≤ 1.10 where a semantic's own line accounts for the excess).
+//! purpose is shown as such; and a verdict against the target (≤ 1.03, or ≤ 1.10 where
+//! a semantic's own line accounts for the excess).
 //!
 //! Exit codes: 0 when every cell was measured or is `n/a`, 1 when a side failed its
 //! check, a worker process failed (crash, abort, timeout) or stdout could not be
@@ -97,7 +98,7 @@ struct Cell {
     params: String,
     #[serde(flatten)]
     figure: Certified,
-    /// Issue 9's bar, for a measured cell.
+    /// Where a measured cell stands against the target.
     #[serde(skip_serializing_if = "Option::is_none")]
     bar: Option<Bar>,
 }
