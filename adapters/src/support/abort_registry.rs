@@ -34,13 +34,16 @@ use crate::support::thread_bound::this_thread;
 /// 0 is the holder's flag). 2^39 spawns per thread before a counter wraps.
 const THREAD_SHIFT: u32 = 40;
 
+/// The counter's bits of a key (bit 0 included, always clear in a drawn key).
+const COUNTER: u64 = (1 << THREAD_SHIFT) - 1;
+
 /// Bit 0 of a held key: the task filed its waker (task side), or the handle filed an
 /// abort (handle side).
 const FLAG: u64 = 1;
 
 thread_local! {
-    /// Keys drawn on this thread.
-    static SPAWNED: Cell<u64> = const { Cell::new(0) };
+    /// The last key drawn on this thread (0: none yet, the thread's number not known).
+    static LAST_KEY: Cell<u64> = const { Cell::new(0) };
     /// How many aborts are filed on this thread: a task looks further only when not 0.
     static ABORTS: Cell<usize> = const { Cell::new(0) };
     static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
@@ -80,11 +83,16 @@ fn take_filed_abort(key: u64) -> bool {
 }
 
 /// A fresh key for a task spawned on this thread: its task side and its handle side.
+/// One thread-local read and write: the thread's number is drawn into the first key.
 #[inline]
 pub fn pair() -> (TaskSide, HandleSide) {
-    let count = SPAWNED.get().wrapping_add(1);
-    SPAWNED.set(count);
-    let key = (this_thread() << THREAD_SHIFT) | ((count << 1) & ((1 << THREAD_SHIFT) - 1));
+    let last = LAST_KEY.get();
+    let key = match last & COUNTER {
+        // The thread's first key (or its counter wrapped to 0): start from its number.
+        0 => (this_thread() << THREAD_SHIFT) | 2,
+        _ => (last & !COUNTER) | ((last + 2) & COUNTER),
+    };
+    LAST_KEY.set(key);
     (TaskSide { key }, HandleSide { key: Cell::new(key) })
 }
 

@@ -38,6 +38,7 @@ pin_project_lite::pin_project! {
 impl<F: Future> Future for AbortableTask<F> {
     type Output = Result<Caught<F::Output>, Aborted>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if this.side.take_abort() {
@@ -81,6 +82,7 @@ where
 {
     type Output = Result<T, JoinError>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let ended = ready!(Pin::new(&mut self.task).poll(cx));
         self.side.ended();
@@ -100,12 +102,21 @@ impl<N: Future + Unpin> Abort for AbortableHandle<N> {
 /// A handle that filed an abort looks once whether the task ended, so that an abort
 /// filed after the end does not stay in the registry.
 impl<N: Future + Unpin> Drop for AbortableHandle<N> {
+    #[inline]
     fn drop(&mut self) {
         if self.side.filed() {
-            let mut cx = Context::from_waker(Waker::noop());
-            if Pin::new(&mut self.task).poll(&mut cx).is_ready() {
-                self.side.ended();
-            }
+            self.look_once();
+        }
+    }
+}
+
+impl<N: Future + Unpin> AbortableHandle<N> {
+    /// The task's end, looked for once by a dropped handle that filed an abort.
+    #[cold]
+    fn look_once(&mut self) {
+        let mut cx = Context::from_waker(Waker::noop());
+        if Pin::new(&mut self.task).poll(&mut cx).is_ready() {
+            self.side.ended();
         }
     }
 }
