@@ -32,6 +32,7 @@ use rtbench_native::{Twins, TwinsVisitor, Workload};
 const PLAN: Plan = Plan { pairs: 101, min_pairs: MIN_PAIRS, budget: Duration::from_secs(3) };
 
 fn overhead(c: &mut Criterion) {
+    println!("overhead: allocator: {}", rtbench_native::allocator::keep_freed_memory());
     let config = RuntimeConfig::default();
     for name in rtbench_adapters::names() {
         if let Err(error) = rtbench_native::visit(name, &config, Lines { criterion: c }) {

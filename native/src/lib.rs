@@ -123,6 +123,7 @@ macro_rules! spawner_twins {
     };
 }
 
+pub mod allocator;
 pub mod pairs;
 #[cfg(any(
     feature = "async-std",

@@ -77,6 +77,8 @@ struct Report {
     min_pairs: usize,
     /// How long each process's pairs run, at most (after its minimum).
     process_budget_ms: u64,
+    /// What the workers did to the allocator ([`rtbench_native::allocator`]).
+    allocator: &'static str,
     flavours: Vec<Flavour>,
     /// The normalised semantics measured apart (see [`SemanticCost`]).
     semantics: Vec<SemanticCost>,
@@ -229,6 +231,8 @@ impl Report {
             pairs: settings.pairs,
             min_pairs: PROCESS_MIN_PAIRS,
             process_budget_ms: settings.budget.as_millis() as u64,
+            // The workers do the same first thing; done here, it says what they did.
+            allocator: rtbench_native::allocator::keep_freed_memory(),
             flavours,
             semantics,
             verdict,

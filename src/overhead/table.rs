@@ -110,6 +110,7 @@ pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
         report.pairs,
         report.process_budget_ms as f64 / 1e3,
     );
+    let _ = writeln!(out, "- **allocator**: {}", report.allocator);
     out.push_str(
         "- **each cell**: core ÷ native of the scenario's headline metric: in each process, \
          the median over interleaved pairs (one runtime instance, alternating order); the \
