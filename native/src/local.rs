@@ -79,8 +79,9 @@ pub fn spawn_many_with<R: LocalTwins, B: Future<Output = usize>, H: Future>(
 }
 
 /// The "catching panics" semantic line: [`spawn_many_catching_panics`], for a
-/// runtime that catches no panic itself (glommio, monoio).
-#[allow(dead_code, reason = "unused in a build whose only such runtime is compio")]
+/// runtime that catches no panic itself and whose adapter catches it in the task's
+/// output (glommio).
+#[allow(dead_code, reason = "unused in a build without glommio")]
 pub const fn catching_panics<R: LocalTwins>() -> Semantic<R> {
     Semantic {
         name: "catching panics",
@@ -91,7 +92,7 @@ pub const fn catching_panics<R: LocalTwins>() -> Semantic<R> {
 
 /// `spawn_many` on the runtime's own spawn, each task's panic caught as the adapters
 /// catch it.
-#[allow(dead_code, reason = "unused in a build whose only such runtime is compio")]
+#[allow(dead_code, reason = "unused in a build without glommio")]
 fn spawn_many_catching_panics<R: LocalTwins>(
     runtime: &R,
     params: &Params,

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | drop the handle | `JoinHandle` cancels the task ("Drop `JoinHandle` will cancel the task") | detaches: [`CompioTask`] calls `JoinHandle::detach` on drop |
 //! | abort | `JoinHandle::cancel(self).await` → `None`, returned *before* the task's future is dropped (at the executor's next turn) | [`AbortableHandle`]: the task and its handle share an abort key, not memory (a per-thread registry, empty unless something was aborted: nothing allocated per spawn); its end drops the future before the handle wakes, so `Cancelled` comes after the cleanup |
-//! | panic in a task | caught by compio's executor, returned as `Err(JoinError::Panicked(payload))` to the awaiter, dropped if nobody awaits | caught in the task ([`catch_panic`]), returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
+//! | panic in a task | caught by compio's executor, returned as `Err(JoinError::Panicked(payload))` to the awaiter, dropped if nobody awaits | caught in the task ([`AbortableTask`](crate::support::abortable::AbortableTask)), which then stays pending, its future dropped; returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
 //! | panic in the `block_on` future | `block_on` clears (cancels) every pending task, then resumes the panic | caught inside the future and resumed on the caller, so the other tasks live on |
 //! | `sleep` | `compio::time::sleep` is an `async fn` (deadline taken at the first poll) | `sleep_until(now + d)`: deadline fixed at creation, as on tokio and async-io |
 //! | `yield_now` | none public | the contract's default (`YieldOnce`) |
@@ -37,7 +37,6 @@ use std::process::Command;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
-use ::futures::future::Aborted;
 use ::futures::FutureExt;
 use rtbench_core::task::Panic;
 use rtbench_core::{
@@ -45,8 +44,9 @@ use rtbench_core::{
 };
 
 use crate::spawn_all_local;
-use crate::support::abortable::AbortableHandle;
-use crate::support::catch_panic::{catch_panic_sync, join_result, Caught};
+use crate::support::abort_registry::Ended;
+use crate::support::abortable::{AbortableHandle, AbortableTask, InBand};
+use crate::support::catch_panic::{catch_panic_sync, join_result};
 use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
 use crate::support::thread_bound::ThreadBound;
 use crate::support::uring_probe;
@@ -59,21 +59,22 @@ const NEEDS: uring_probe::Needs =
     uring_probe::Needs { runtime: "compio", kernel: (5, 6), memlock: 0 };
 
 /// compio's handle of an [`AbortableHandle`] task, detached when dropped.
-pub struct CompioTask<T>(Option<compio::runtime::JoinHandle<Result<Caught<T>, Aborted>>>);
+pub struct CompioTask<T>(Option<compio::runtime::JoinHandle<Result<T, Ended>>>);
 
 impl<T> Future for CompioTask<T> {
-    type Output = Result<Caught<T>, Aborted>;
+    type Output = Result<T, JoinError>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let handle = self.0.as_mut().expect("CompioTask polled after it returned");
         let output = match ready!(Pin::new(handle).poll(cx)) {
-            Ok(output) => output,
+            Ok(output) => output.map_err(Ended::into_join_error),
             // The task catches its panics: this is compio's own, if any.
             Err(compio::runtime::JoinError::Panicked(payload)) => {
-                Ok(Err(Panic::from_payload(payload)))
+                Err(Panic::from_payload(payload).into_join_error())
             }
             // Cancelled by compio itself (its runtime was dropped).
-            Err(compio::runtime::JoinError::Cancelled) => Err(Aborted),
+            Err(compio::runtime::JoinError::Cancelled) => Err(JoinError::Cancelled),
         };
         self.0 = None;
         Poll::Ready(output)
@@ -94,7 +95,9 @@ pub type CompioJoinHandle<T> = AbortableHandle<CompioTask<T>>;
 /// Spawns `future` on the current thread's runtime, catching its panic, abortable: the
 /// contract's `spawn` and `spawn_local`.
 fn spawn_task<F: Future + 'static>(future: F) -> CompioJoinHandle<F::Output> {
-    AbortableHandle::spawn(future, |task| CompioTask(Some(compio::runtime::spawn(task))))
+    AbortableHandle::spawn(future, |task: AbortableTask<F, InBand>| {
+        CompioTask(Some(compio::runtime::spawn(task)))
+    })
 }
 
 /// A compio runtime on the thread that built it.

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | drop the handle | `JoinHandle` detaches ("if you drop it directly, task will not be terminated") | the same |
 //! | abort | no cancel API | [`AbortableHandle`]: the task and its handle share an abort key, not memory (a per-thread registry, empty unless something was aborted: nothing allocated per spawn); `abort` wakes it, its next poll ends it, and monoio drops its future before waking the handle |
-//! | panic in a task | unwinds out of `Runtime::block_on` (monoio catches nothing) | caught in the task ([`catch_panic`]), returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
+//! | panic in a task | unwinds out of `Runtime::block_on` (monoio catches nothing) | caught in the task ([`AbortableTask`](crate::support::abortable::AbortableTask)), which then stays pending, its future dropped; returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
 //! | panic in the `block_on` future | unwinds out of `block_on` | caught inside it and resumed on the caller |
 //! | `sleep` | `monoio::time::sleep`: deadline fixed at creation, millisecond wheel (tokio's design) | the same, thread-bound |
 //! | `yield_now` | none public; and a task woken during its own poll goes to the *front* of the queue, so the usual yield (wake, `Pending` once) lets nothing else run | [`yield_behind`]: a tiny spawned task wakes the caller from the back of the queue (one spawn per yield) |
@@ -39,18 +39,19 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::Command;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use ::futures::future::Aborted;
 use ::futures::FutureExt;
 use rtbench_core::{
     Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };
 
 use crate::spawn_all_local;
-use crate::support::abortable::AbortableHandle;
-use crate::support::catch_panic::{catch_panic_sync, join_result, Caught};
+use crate::support::abortable::{AbortableHandle, AbortableTask, OutOfBand};
+use crate::support::catch_panic::{catch_panic_sync, join_result};
 use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
 use crate::support::thread_bound::ThreadBound;
 use crate::support::uring_probe;
@@ -90,13 +91,27 @@ impl Monoio {
 
 /// A monoio task, with the contract's join semantics (monoio's `JoinHandle` detaches
 /// on drop).
-pub type MonoioJoinHandle<T> =
-    AbortableHandle<monoio::task::JoinHandle<Result<Caught<T>, Aborted>>>;
+pub type MonoioJoinHandle<T> = AbortableHandle<MonoioTask<T>>;
+
+/// monoio's handle of an [`AbortableHandle`] task: its output, as the contract's result
+/// (an end without output comes from the key, not from monoio).
+pub struct MonoioTask<T>(monoio::task::JoinHandle<T>);
+
+impl<T> Future for MonoioTask<T> {
+    type Output = Result<T, JoinError>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(Ok)
+    }
+}
 
 /// Spawns `future` on the current thread's runtime, catching its panic, abortable: the
 /// contract's `spawn` and `spawn_local`.
 fn spawn_task<F: Future + 'static>(future: F) -> MonoioJoinHandle<F::Output> {
-    AbortableHandle::spawn(future, monoio::spawn)
+    AbortableHandle::spawn(future, |task: AbortableTask<F, OutOfBand>| {
+        MonoioTask(monoio::spawn(task))
+    })
 }
 
 /// N monoio runtimes, one per thread (monoio's own model: thread-per-core).

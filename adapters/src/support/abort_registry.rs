@@ -25,21 +25,35 @@
 //!   ([`ThreadBound`](crate::support::thread_bound::ThreadBound)).
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::task::Waker;
+
+use rtbench_core::task::Panic;
+use rtbench_core::JoinError;
 
 use crate::support::thread_bound::this_thread;
 
-/// Bits of a key below the thread's number: the spawn counter, shifted left by one (bit
-/// 0 is the holder's flag). 2^39 spawns per thread before a counter wraps.
+/// Bits of a key below the thread's number: the spawn counter, shifted left by two (bits
+/// 0 and 1 are the holder's flags). 2^38 spawns per thread before a counter wraps.
 const THREAD_SHIFT: u32 = 40;
 
-/// The counter's bits of a key (bit 0 included, always clear in a drawn key).
+/// The counter's bits of a key (the flags' bits included, always clear in a drawn key).
 const COUNTER: u64 = (1 << THREAD_SHIFT) - 1;
+
+/// One spawn's step of the counter, above the flags.
+const STEP: u64 = 4;
 
 /// Bit 0 of a held key: the task filed its waker (task side), or the handle filed an
 /// abort (handle side).
 const FLAG: u64 = 1;
+
+/// Bit 1 of a task's key: the task ended without its output ([`TaskSide::end`]).
+const ENDED: u64 = 2;
+
+/// Both flags.
+const FLAGS: u64 = FLAG | ENDED;
 
 thread_local! {
     /// The last key drawn on this thread (0: none yet, the thread's number not known).
@@ -47,6 +61,74 @@ thread_local! {
     /// How many aborts are filed on this thread: a task looks further only when not 0.
     static ABORTS: Cell<usize> = const { Cell::new(0) };
     static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+    /// How many handles on this thread wait for a task of this thread: a task looks for
+    /// its waiting handle, when it ends, only when not 0.
+    static JOINERS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// How a task ended without its output: aborted, or panicked. The task then stays
+/// pending, its future dropped, and its handle takes the end from [`ENDS`].
+pub enum Ended {
+    Cancelled,
+    Panicked(Panic),
+}
+
+impl Ended {
+    /// The handle's error (a panic is then retrieved, not recorded as lost).
+    pub fn into_join_error(self) -> JoinError {
+        match self {
+            Ended::Cancelled => JoinError::Cancelled,
+            Ended::Panicked(panic) => panic.into_join_error(),
+        }
+    }
+}
+
+/// Ends not yet taken by their handle, and the handles waiting on another thread than
+/// their task's: process-wide, since a handle is `Send`. Both are rare (an abort, a
+/// panic, a handle awaited elsewhere), so one lock serves them.
+struct Ends {
+    ended: BTreeMap<u64, Ended>,
+    /// Wakers of handles waiting on a thread other than their task's, by key.
+    joiners: BTreeMap<u64, Waker>,
+}
+
+static ENDS: Mutex<Ends> = Mutex::new(Ends { ended: BTreeMap::new(), joiners: BTreeMap::new() });
+
+/// How many entries [`ENDS`] holds (ends and joiners): a handle or task looks there only
+/// when not 0.
+static ENDS_HELD: AtomicUsize = AtomicUsize::new(0);
+
+fn ends() -> MutexGuard<'static, Ends> {
+    // Nothing panics while holding the lock but a waker's `clone`: still consistent.
+    ENDS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Ends {
+    fn take_ended(&mut self, key: u64) -> Option<Ended> {
+        let ended = self.ended.remove(&key)?;
+        ENDS_HELD.fetch_sub(1, Ordering::Relaxed);
+        Some(ended)
+    }
+
+    fn take_joiner(&mut self, key: u64) -> Option<Waker> {
+        let waker = self.joiners.remove(&key)?;
+        ENDS_HELD.fetch_sub(1, Ordering::Relaxed);
+        Some(waker)
+    }
+}
+
+/// Takes the waker of a handle waiting for `key` on this thread, if one is filed.
+#[inline]
+fn take_local_joiner(key: u64) -> Option<Waker> {
+    if JOINERS.get() == 0 {
+        return None;
+    }
+    let mut waker = None;
+    with_registry(|registry| waker = registry.joiners.remove(&key));
+    if waker.is_some() {
+        JOINERS.set(JOINERS.get() - 1);
+    }
+    waker
 }
 
 /// What this thread's tasks filed.
@@ -56,6 +138,8 @@ struct Registry {
     waiting: HashMap<u64, Waker>,
     /// Keys aborted and not yet taken out.
     aborted: HashSet<u64>,
+    /// Wakers of handles waiting for a task of this thread, on this thread, by key.
+    joiners: HashMap<u64, Waker>,
 }
 
 /// Runs `f` on this thread's registry (nothing while the thread is being torn down).
@@ -89,8 +173,8 @@ pub fn pair() -> (TaskSide, HandleSide) {
     let last = LAST_KEY.get();
     let key = match last & COUNTER {
         // The thread's first key (or its counter wrapped to 0): start from its number.
-        0 => (this_thread() << THREAD_SHIFT) | 2,
-        _ => (last & !COUNTER) | ((last + 2) & COUNTER),
+        0 => (this_thread() << THREAD_SHIFT) | STEP,
+        _ => (last & !COUNTER) | ((last + STEP) & COUNTER),
     };
     LAST_KEY.set(key);
     (TaskSide { key }, HandleSide { key: Cell::new(key) })
@@ -106,7 +190,29 @@ impl TaskSide {
     /// Whether the task was aborted (the abort is then taken out: the task must end).
     #[inline]
     pub fn take_abort(&mut self) -> bool {
-        take_abort(self.key & !FLAG)
+        take_abort(self.key & !FLAGS)
+    }
+
+    /// Files how the task ended without its output, after its future was dropped, and
+    /// wakes its handle if it waits. The task's filed waker leaves the registry: nothing
+    /// will wake the task again, and nothing must keep it alive once its handle is gone.
+    #[cold]
+    pub fn end(&mut self, ended: Ended) {
+        let key = self.key & !FLAGS;
+        if self.key & FLAG != 0 {
+            with_registry(|registry| drop(registry.waiting.remove(&key)));
+        }
+        take_abort(key);
+        self.key = key | ENDED;
+        let remote = {
+            let mut ends = ends();
+            ends.ended.insert(key, ended);
+            ENDS_HELD.fetch_add(1, Ordering::Relaxed);
+            ends.take_joiner(key)
+        };
+        for joiner in [remote, take_local_joiner(key)].into_iter().flatten() {
+            joiner.wake();
+        }
     }
 
     /// Files `waker` for an abort to wake, the first time the task returns `Pending`.
@@ -121,15 +227,33 @@ impl TaskSide {
     }
 }
 
+/// The task's key leaves every registry with the task. An end nobody took is dropped
+/// here, when the runtime frees the task, which it does once the handle is gone too: a
+/// panic is then recorded as never retrieved.
 impl Drop for TaskSide {
     #[inline]
     fn drop(&mut self) {
+        let key = self.key & !FLAGS;
         if self.key & FLAG != 0 {
-            let key = self.key & !FLAG;
             with_registry(|registry| drop(registry.waiting.remove(&key)));
         }
-        take_abort(self.key & !FLAG);
+        take_abort(key);
+        drop(take_local_joiner(key));
+        if ENDS_HELD.load(Ordering::Relaxed) != 0 {
+            drop_remote_filings(key);
+        }
     }
+}
+
+/// Takes `key`'s end and remote joiner out of [`ENDS`], if they are there, and drops
+/// them (outside the lock: a dropped panic records itself).
+#[cold]
+fn drop_remote_filings(key: u64) {
+    let (ended, joiner) = {
+        let mut ends = ends();
+        (ends.take_ended(key), ends.take_joiner(key))
+    };
+    drop((ended, joiner));
 }
 
 /// The handle's side of a key.
@@ -145,7 +269,7 @@ impl HandleSide {
     /// # Panics
     /// On a thread other than the task's.
     pub fn abort(&self) {
-        let key = self.key.get() & !FLAG;
+        let key = self.key.get() & !FLAGS;
         if key == 0 {
             return;
         }
@@ -175,10 +299,64 @@ impl HandleSide {
     #[inline]
     pub fn ended(&self) {
         if self.filed() {
-            take_abort(self.key.get() & !FLAG);
+            take_abort(self.key.get() & !FLAGS);
         }
         self.key.set(0);
     }
+
+    /// For a handle whose task has not returned: the task's end without output if there
+    /// is one (taken), or else `waker` filed, for [`TaskSide::end`] to wake.
+    #[cold]
+    pub fn end_or_wait(&self, waker: &Waker) -> Option<Ended> {
+        let key = self.key.get() & !FLAGS;
+        if key == 0 {
+            return None;
+        }
+        if key >> THREAD_SHIFT == this_thread() {
+            // The task runs on this thread, so not while this runs: no end can slip in
+            // between the look and the filing.
+            if ENDS_HELD.load(Ordering::Relaxed) != 0 {
+                if let Some(ended) = ends().take_ended(key) {
+                    return Some(ended);
+                }
+            }
+            with_registry(|registry| match registry.joiners.get_mut(&key) {
+                Some(filed) => filed.clone_from(waker),
+                None => {
+                    registry.joiners.insert(key, waker.clone());
+                    JOINERS.set(JOINERS.get() + 1);
+                }
+            });
+            return None;
+        }
+        // Elsewhere, the look and the filing under the lock the task's end takes.
+        let mut ends = ends();
+        if let Some(ended) = ends.take_ended(key) {
+            return Some(ended);
+        }
+        if ends.joiners.insert(key, waker.clone()).is_none() {
+            ENDS_HELD.fetch_add(1, Ordering::Relaxed);
+        }
+        None
+    }
+
+    /// The handle goes without having seen its task return: an end its task filed
+    /// (and nobody took) is dropped now, a panic recorded as never retrieved.
+    #[inline]
+    pub fn release(&self) {
+        let key = self.key.get() & !FLAGS;
+        if key != 0 && ENDS_HELD.load(Ordering::Relaxed) != 0 {
+            drop_remote_filings_of_handle(key);
+        }
+    }
+}
+
+/// [`HandleSide::release`]'s look: only the end (a remote joiner of this handle is its
+/// task's to take, when it ends).
+#[cold]
+fn drop_remote_filings_of_handle(key: u64) {
+    let ended = ends().take_ended(key);
+    drop(ended);
 }
 
 #[cfg(test)]
@@ -224,6 +402,39 @@ mod tests {
         assert_eq!(ABORTS.get(), 0);
         handle.abort();
         assert_eq!(ABORTS.get(), 0, "no abort once the end was seen");
+    }
+
+    #[test]
+    fn an_end_wakes_its_handle_here_or_elsewhere_and_is_taken_once() {
+        for elsewhere in [false, true] {
+            let count = Arc::new(Count(AtomicUsize::new(0)));
+            let waker = Waker::from(Arc::clone(&count));
+            let (mut task, handle) = pair();
+            let wait = move || {
+                assert!(handle.end_or_wait(&waker).is_none(), "nothing ended yet");
+                handle
+            };
+            let handle = if elsewhere { std::thread::spawn(wait).join().unwrap() } else { wait() };
+            task.end(Ended::Cancelled);
+            assert_eq!(count.0.load(Ordering::SeqCst), 1, "elsewhere: {elsewhere}");
+            let ended = handle.end_or_wait(Waker::noop()).map(Ended::into_join_error);
+            assert_eq!(ended, Some(JoinError::Cancelled));
+            assert!(handle.end_or_wait(Waker::noop()).is_none(), "taken once");
+            drop(task);
+            assert_eq!(Arc::strong_count(&count), 1, "no waker left filed");
+        }
+    }
+
+    #[test]
+    fn an_end_nobody_takes_goes_with_the_task_and_a_panic_is_recorded() {
+        let (mut task, handle) = pair();
+        drop(handle);
+        let panic = Panic::from_payload(Box::new("untaken-4e1d"));
+        task.end(Ended::Panicked(panic));
+        assert!(rtbench_core::task::unretrieved_panics::take_matching("untaken-4e1d").is_empty());
+        drop(task);
+        let recorded = rtbench_core::task::unretrieved_panics::take_matching("untaken-4e1d");
+        assert_eq!(recorded, ["untaken-4e1d"]);
     }
 
     #[test]

@@ -4,92 +4,183 @@
 //! turn), while the contract's awaited handle must come back only once the aborted
 //! future's destructors ran. Both run every task on the thread that spawned it.
 //!
-//! The task runs as [`AbortableTask`]: the user's future with its panic caught, holding
-//! the task side of an abort key; the handle holds the other side (see
+//! The task runs as [`AbortableTask`]: the user's future, holding the task side of an
+//! abort key; the handle holds the other side (see
 //! [`abort_registry`](crate::support::abort_registry): no memory shared, nothing
-//! allocated per spawn). `abort` files the key and wakes the task; its next poll returns
-//! `Err(Aborted)` without polling the user's future, the task completes, and the
-//! runtime drops the future in place *before* it wakes the handle (both monoio and
-//! compio do), so awaiting the handle gives `Cancelled` only after the cleanup. A task
-//! that finished before the abort gives its value. Dropping the handle must detach the
-//! task: the native handle does (monoio's), or is wrapped to (compio's). The handle is
-//! `Send`, as the contract's handles are; it aborts on the task's thread only.
+//! allocated per spawn). The task's output is the future's own: a wider one (the value,
+//! or a panic, or `Aborted`) cost monoio's `spawn_many` a quarter of its time over the
+//! native spawn (`rtbench overhead`: +7 % for an `Aborted` variant alone, +13 % for a
+//! caught panic in the output, measured apart in one process). So a task that ends
+//! without its output — `abort` files the key and wakes it, and its next poll finds it;
+//! or its poll panics — drops its future in place, files how it ended
+//! ([`Ended`]) for the handle, wakes the handle if it waits, and stays pending for good;
+//! the runtime frees it once its handle is gone too (monoio and compio free a task
+//! nobody references), and an end nobody took goes with it, a panic recorded as lost.
+//! The future is dropped before the end is filed, so awaiting the handle gives
+//! `Cancelled` only after the cleanup. A task that finished before the abort gives its
+//! value. Dropping the handle must detach the task: the native handle does (monoio's),
+//! or is wrapped to (compio's). The handle is `Send`, as the contract's handles are; it
+//! aborts on the task's thread only, and awaited on another thread it files its waker
+//! where the task's end finds it.
 
 use std::future::Future;
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::{ready, Context, Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
-use futures::future::Aborted;
+use rtbench_core::task::Panic;
 use rtbench_core::{Abort, JoinError};
 
-use crate::support::abort_registry::{self, HandleSide, TaskSide};
-use crate::support::catch_panic::{catch_panic, join_result, CatchPanic, Caught};
+use crate::support::abort_registry::{self, Ended, HandleSide, TaskSide};
 
-pin_project_lite::pin_project! {
-    /// The future a runtime spawns for [`AbortableHandle`]: `future`, its panic caught,
-    /// ended early by an abort.
-    pub struct AbortableTask<F> {
-        side: TaskSide,
-        #[pin]
-        future: CatchPanic<F>,
-    }
+/// How a task that ends without its output tells its handle: by the runtime's own
+/// completion (in band) or through the key (out of band), as the runtime allows.
+pub trait EndMode {
+    /// The task's output, for a future giving `T`.
+    type Output<T>;
+
+    /// A finished task's output.
+    fn finished<T>(value: T) -> Self::Output<T>;
+
+    /// The task's poll, once it ended without output (its future dropped).
+    fn ended<T>(side: &mut TaskSide, ended: Ended) -> Poll<Self::Output<T>>;
 }
 
-impl<F: Future> Future for AbortableTask<F> {
-    type Output = Result<Caught<F::Output>, Aborted>;
+/// The task's output is the future's own, so the runtime's task stores exactly what it
+/// would natively; an end without output is filed for the handle, and the task stays
+/// pending for good. For runtimes that free a task nobody references (monoio).
+pub enum OutOfBand {}
+
+impl EndMode for OutOfBand {
+    type Output<T> = T;
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        if this.side.take_abort() {
-            return Poll::Ready(Err(Aborted));
-        }
-        if let Poll::Ready(output) = this.future.poll(cx) {
-            return Poll::Ready(Ok(output));
-        }
-        // Aborted during that poll (by the task itself): end now.
-        if this.side.take_abort() {
-            return Poll::Ready(Err(Aborted));
-        }
-        this.side.pending(cx.waker());
+    fn finished<T>(value: T) -> T {
+        value
+    }
+
+    #[cold]
+    fn ended<T>(side: &mut TaskSide, ended: Ended) -> Poll<T> {
+        side.end(ended);
         Poll::Pending
     }
 }
 
-/// A native handle, awaited for the task's caught output (or `Aborted`), with an abort
-/// key on the task.
+/// The task completes with its end: `Err(Ended)`. For runtimes that keep every task
+/// until it completes (compio's executor holds them in a slot map).
+pub enum InBand {}
+
+impl EndMode for InBand {
+    type Output<T> = Result<T, Ended>;
+
+    #[inline]
+    fn finished<T>(value: T) -> Result<T, Ended> {
+        Ok(value)
+    }
+
+    #[cold]
+    fn ended<T>(_: &mut TaskSide, ended: Ended) -> Poll<Result<T, Ended>> {
+        Poll::Ready(Err(ended))
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future a runtime spawns for [`AbortableHandle`]: `future`, ended early by an
+    /// abort or its panic, which `M` reports.
+    pub struct AbortableTask<F, M> {
+        side: TaskSide,
+        #[pin]
+        future: Option<F>,
+        mode: PhantomData<M>,
+    }
+}
+
+impl<F: Future, M: EndMode> Future for AbortableTask<F, M> {
+    type Output = M::Output<F::Output>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let Some(future) = this.future.as_mut().as_pin_mut() else {
+            // Ended already (woken by a waker the dropped future had handed out).
+            return Poll::Pending;
+        };
+        if this.side.take_abort() {
+            return end::<F, M, F::Output>(this.future, this.side, Ended::Cancelled);
+        }
+        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Ready(output)) => Poll::Ready(M::finished(output)),
+            // Aborted during that poll (by the task itself): end now.
+            Ok(Poll::Pending) if this.side.take_abort() => {
+                end::<F, M, F::Output>(this.future, this.side, Ended::Cancelled)
+            }
+            Ok(Poll::Pending) => {
+                this.side.pending(cx.waker());
+                Poll::Pending
+            }
+            Err(payload) => end::<F, M, F::Output>(
+                this.future,
+                this.side,
+                Ended::Panicked(Panic::from_payload(payload)),
+            ),
+        }
+    }
+}
+
+/// Drops the task's future (its destructors run before anyone hears of the end), then
+/// reports the end as `M` does.
+#[cold]
+fn end<F, M: EndMode, T>(
+    mut future: Pin<&mut Option<F>>,
+    side: &mut TaskSide,
+    ended: Ended,
+) -> Poll<M::Output<T>> {
+    future.set(None);
+    M::ended(side, ended)
+}
+
+/// A native handle, awaited for the task's output, with an abort key on the task.
 pub struct AbortableHandle<N: Future + Unpin> {
     task: N,
     side: HandleSide,
 }
 
 impl<N: Future + Unpin> AbortableHandle<N> {
-    /// Spawns `future`, its panic caught and made abortable, with `spawn` (the runtime's
+    /// Spawns `future`, made abortable and its panic caught, with `spawn` (the runtime's
     /// own, on the calling thread), which gives the native handle.
     #[inline]
-    pub fn spawn<F: Future>(future: F, spawn: impl FnOnce(AbortableTask<F>) -> N) -> Self {
-        let (task, side) = abort_registry::pair();
-        AbortableHandle {
-            task: spawn(AbortableTask { side: task, future: catch_panic(future) }),
-            side,
-        }
+    pub fn spawn<F: Future, M: EndMode>(
+        future: F,
+        spawn: impl FnOnce(AbortableTask<F, M>) -> N,
+    ) -> Self {
+        let (side, handle_side) = abort_registry::pair();
+        let task = AbortableTask { side, future: Some(future), mode: PhantomData };
+        AbortableHandle { task: spawn(task), side: handle_side }
     }
 }
 
+/// `N` gives the task's output, or the runtime's own error (compio's, when its runtime
+/// drops the task).
 impl<T, N> Future for AbortableHandle<N>
 where
-    N: Future<Output = Result<Caught<T>, Aborted>> + Unpin,
+    N: Future<Output = Result<T, JoinError>> + Unpin,
 {
     type Output = Result<T, JoinError>;
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let ended = ready!(Pin::new(&mut self.task).poll(cx));
-        self.side.ended();
-        Poll::Ready(match ended {
-            Ok(caught) => join_result(caught),
-            Err(Aborted) => Err(JoinError::Cancelled),
-        })
+        if let Poll::Ready(output) = Pin::new(&mut self.task).poll(cx) {
+            self.side.ended();
+            return Poll::Ready(output);
+        }
+        match self.side.end_or_wait(cx.waker()) {
+            Some(ended) => {
+                self.side.ended();
+                Poll::Ready(Err(ended.into_join_error()))
+            }
+            None => Poll::Pending,
+        }
     }
 }
 
@@ -99,19 +190,21 @@ impl<N: Future + Unpin> Abort for AbortableHandle<N> {
     }
 }
 
-/// A handle that filed an abort looks once whether the task ended, so that an abort
-/// filed after the end does not stay in the registry.
+/// A handle that filed an abort looks once whether the task returned, so that an abort
+/// filed after that does not stay in the registry; an end its task filed and nobody
+/// took goes with the handle.
 impl<N: Future + Unpin> Drop for AbortableHandle<N> {
     #[inline]
     fn drop(&mut self) {
         if self.side.filed() {
             self.look_once();
         }
+        self.side.release();
     }
 }
 
 impl<N: Future + Unpin> AbortableHandle<N> {
-    /// The task's end, looked for once by a dropped handle that filed an abort.
+    /// Whether the task returned, looked at once by a dropped handle that filed an abort.
     #[cold]
     fn look_once(&mut self) {
         let mut cx = Context::from_waker(Waker::noop());
