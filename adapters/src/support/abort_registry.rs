@@ -428,7 +428,7 @@ mod tests {
     #[test]
     fn an_end_nobody_takes_goes_with_the_task_and_a_panic_is_recorded() {
         let (mut task, handle) = pair();
-        drop(handle);
+        handle.release();
         let panic = Panic::from_payload(Box::new("untaken-4e1d"));
         task.end(Ended::Panicked(panic));
         assert!(rtbench_core::task::unretrieved_panics::take_matching("untaken-4e1d").is_empty());
