@@ -120,7 +120,8 @@ impl Runtime for SmolSingleThread {
     }
 
     // Inlined into the spawning task, as smol's own `spawn` is: out of line, the call
-    // and the copy of the future into it were 21 instructions per spawn (callgrind).
+    // and the copy of the future into it were 21 instructions per spawn on
+    // `spawn_many`, inlined 10 (callgrind).
     spawn_all_local!(
         #[inline]
         Self::spawn_here

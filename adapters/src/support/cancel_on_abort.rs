@@ -133,11 +133,14 @@ impl<T, N: NativeTask<T>> StartCancel<T, N> for LocalCancel<T> {
 /// rare boxed states are dropped out of line.
 pub struct CancelOnAbort<T, N: NativeTask<T>, C: ?Sized + StartCancel<T, N>> {
     /// The native handle, until the result is handed out or the task is aborted.
-    task: ManuallyDrop<Cell<Option<N>>>,
+    task: Slot<N>,
     /// Once aborted: the cancellation under way, or its outcome; `None` again once
     /// handed out.
-    aborting: ManuallyDrop<Cell<Option<Box<Aborting<T, C>>>>>,
+    aborting: Slot<Box<Aborting<T, C>>>,
 }
+
+/// A field of the handle: emptied by its [`Drop`], so it has no drop glue.
+type Slot<X> = ManuallyDrop<Cell<Option<X>>>;
 
 enum Aborting<T, C: ?Sized> {
     /// The native `cancel` future, already polled once.
