@@ -16,9 +16,11 @@
 //! native handles are adapted by the same `native_task!` macro: they differ only in
 //! that detaching step.
 //!
-//! Panics: both native handles are async-task's `Task`, spawned by async-executor with
-//! `propagate_panic`, so async-task itself catches a task's panic and re-raises it in
-//! whoever polls the handle (or its `cancel` future). Tasks run
+//! Panics: both native handles are async-task's `Task` (async-std's `JoinHandle` wraps
+//! one), spawned by async-executor with `propagate_panic`, so async-task itself catches
+//! a task's panic and re-raises it in whoever polls the handle (or its `cancel`
+//! future); `an_abort_after_the_task_ended_gives_its_outcome` (smol) and the contract's
+//! panic tests hold that. Tasks run
 //! [`rethrow_as_guard`](crate::support::catch_panic::rethrow_as_guard)`(future)`, which
 //! re-raises with a [`Panic`](rtbench_core::task::Panic) guard as the payload (recorded
 //! if a detached task's payload is dropped), and the handle catches the re-raised panic
