@@ -16,8 +16,9 @@
 //!   runs each cell in a process of its own, so its figures are not affected).
 //! - **Join handles.** Its `Task` is async-task's, which cancels when dropped: the
 //!   handle ([`CancelOnAbort`]) detaches on drop and aborts through the native
-//!   `Task::cancel`. Tasks run `catch_panic(future)`, so panics come back as
-//!   `JoinError::Panicked` and an unretrieved one is recorded.
+//!   `Task::cancel`. Tasks run `rethrow_as_guard(future)` and the handle catches the
+//!   panic async-task re-raises in it, so panics come back as `JoinError::Panicked` and
+//!   an unretrieved one is recorded.
 //! - **spawn_local** is its own `spawn_local`, onto the `LocalExecutor` of the calling
 //!   thread (the `block_on` thread or a worker).
 //!
@@ -29,7 +30,7 @@
 use std::future::Future;
 use std::sync::OnceLock;
 
-use crate::support::catch_panic::{catch_panic, Caught};
+use crate::support::catch_panic::rethrow_as_guard;
 use async_task::Task;
 use rtbench_core::{
     Capabilities, Class, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
@@ -47,9 +48,9 @@ pub struct AsyncGlobalExecutor {
 }
 
 /// A task, with the contract's join semantics.
-pub type AsyncGlobalExecutorJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, SendCancel<T>>;
+pub type AsyncGlobalExecutorJoinHandle<T> = CancelOnAbort<T, Task<T>, SendCancel<T>>;
 /// A `spawn_local` task, with the contract's join semantics.
-pub type AsyncGlobalExecutorLocalJoinHandle<T> = CancelOnAbort<T, Task<Caught<T>>, LocalCancel<T>>;
+pub type AsyncGlobalExecutorLocalJoinHandle<T> = CancelOnAbort<T, Task<T>, LocalCancel<T>>;
 
 /// Starts the global executor with `requested` workers (first call only) and returns the
 /// count this process's first call chose.
@@ -115,7 +116,7 @@ impl Runtime for AsyncGlobalExecutor {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        CancelOnAbort::new(async_global_executor::spawn(catch_panic(future)))
+        CancelOnAbort::new(async_global_executor::spawn(rethrow_as_guard(future)))
     }
 
     fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
@@ -123,7 +124,7 @@ impl Runtime for AsyncGlobalExecutor {
         F: Future + 'static,
         F::Output: 'static,
     {
-        CancelOnAbort::new(async_global_executor::spawn_local(catch_panic(future)))
+        CancelOnAbort::new(async_global_executor::spawn_local(rethrow_as_guard(future)))
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {

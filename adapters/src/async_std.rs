@@ -12,8 +12,9 @@
 //! - **Join handles.** Native `JoinHandle` already detaches on drop; it cancels only via
 //!   `async fn cancel(self)`, so `abort(&self)` goes through
 //!   [`CancelOnAbort`](crate::support::cancel_on_abort) (one box, on the abort path only).
-//!   Tasks run `catch_panic(future)` so that panics become [`JoinError::Panicked`] and an
-//!   unretrieved one is recorded.
+//!   Tasks run `rethrow_as_guard(future)` and the handle catches the panic that
+//!   async-task (under async-std's executor) re-raises in it, so that panics become
+//!   [`JoinError::Panicked`] and an unretrieved one is recorded.
 //! - **spawn_local** is async-std's unstable `task::spawn_local`: it runs on the
 //!   thread-local executor that `block_on` drives.
 //!
@@ -30,7 +31,7 @@ use std::process::Command;
 use std::sync::Once;
 use std::time::Duration;
 
-use crate::support::catch_panic::{catch_panic, catch_panic_sync, join_result, Caught};
+use crate::support::catch_panic::{catch_panic_sync, join_result, rethrow_as_guard};
 use rtbench_core::{
     Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };
@@ -50,7 +51,7 @@ pub struct AsyncStd {
     threads: usize,
 }
 
-type Native<T> = async_std::task::JoinHandle<Caught<T>>;
+type Native<T> = async_std::task::JoinHandle<T>;
 
 /// An async-std task, with the contract's join semantics.
 pub type AsyncStdJoinHandle<T> = CancelOnAbort<T, Native<T>, SendCancel<T>>;
@@ -135,7 +136,7 @@ impl Runtime for AsyncStd {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        CancelOnAbort::new(async_std::task::spawn(catch_panic(future)))
+        CancelOnAbort::new(async_std::task::spawn(rethrow_as_guard(future)))
     }
 
     fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
@@ -143,7 +144,7 @@ impl Runtime for AsyncStd {
         F: Future + 'static,
         F::Output: 'static,
     {
-        CancelOnAbort::new(async_std::task::spawn_local(catch_panic(future)))
+        CancelOnAbort::new(async_std::task::spawn_local(rethrow_as_guard(future)))
     }
 
     async fn spawn_blocking<F, T>(f: F) -> Result<T, JoinError>

@@ -4,12 +4,16 @@
 //! executor's own), so a root is `Send` exactly when its executor is, which the N-thread
 //! flavours need to spawn it.
 
+#[cfg(feature = "smol")]
+use std::future::poll_fn;
 use std::future::Future;
+#[cfg(feature = "smol")]
+use std::pin::Pin;
 
 use async_task::Task;
 use futures_lite::future::yield_now;
 #[cfg(feature = "smol")]
-use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
+use rtbench_adapters::support::catch_panic::{poll_rethrown, rethrow_as_guard};
 #[cfg(feature = "smol")]
 use rtbench_core::JoinError;
 use rtbench_core::ScenarioError;
@@ -39,18 +43,19 @@ pub async fn spawn_many<E: Spawner>(
     index_sum
 }
 
-/// [`spawn_many`] with each task's panic caught (`catch_panic`), as the contract's
-/// adapters spawn on async-executor, and turned into the contract's join result (smol's
-/// semantic twin).
+/// [`spawn_many`] with each task's panic caught as the contract's adapters catch it on
+/// async-executor (smol's semantic twin): each body runs `rethrow_as_guard(body)`, and
+/// the panic async-task re-raises in the awaiter is caught where the handle is polled
+/// (`poll_rethrown`), giving the contract's join result.
 #[cfg(feature = "smol")]
 pub async fn spawn_many_caught<E: Spawner>(
     executor: E,
     bodies: impl Iterator<Item = impl Future<Output = usize> + Send + 'static>,
 ) -> Result<usize, JoinError> {
-    let handles: Vec<_> = bodies.map(|body| executor.spawn(catch_panic(body))).collect();
+    let handles: Vec<_> = bodies.map(|body| executor.spawn(rethrow_as_guard(body))).collect();
     let mut index_sum = 0;
-    for handle in handles {
-        index_sum += join_result(handle.await)?;
+    for mut handle in handles {
+        index_sum += poll_fn(|cx| poll_rethrown(Pin::new(&mut handle), cx)).await?;
     }
     Ok(index_sum)
 }

@@ -49,6 +49,7 @@ pub fn scoped<T: 'static, R>(slot: &'static Scoped<T>, handle: &T, f: impl FnOnc
 /// # Panics
 /// If this thread belongs to no runtime of this kind (`runtime` names it in the message),
 /// as `tokio::spawn` does outside a tokio runtime.
+#[inline]
 pub fn with<T: 'static, R>(slot: &'static Scoped<T>, runtime: &str, f: impl FnOnce(&T) -> R) -> R {
     with_if_any(slot, |current| match current {
         Some(handle) => f(handle),
@@ -57,6 +58,7 @@ pub fn with<T: 'static, R>(slot: &'static Scoped<T>, runtime: &str, f: impl FnOn
 }
 
 /// Calls `f` with the current runtime's handle, or `None` outside any.
+#[inline]
 pub fn with_if_any<T: 'static, R>(slot: &'static Scoped<T>, f: impl FnOnce(Option<&T>) -> R) -> R {
     // SAFETY: the pointer is non-null only inside `scoped`, whose borrow of the handle
     // lasts until it restores the slot; `f` returns before that frame can end.

@@ -11,11 +11,13 @@
 //!   capability's reason, as the contract says (scenarios check the capability first).
 
 /// Expands to `spawn` and `spawn_local`, both calling `$spawn(future)`: a function
-/// generic over the future, returning the flavour's join handle.
+/// generic over the future, returning the flavour's join handle. Attributes before the
+/// path (e.g. `#[inline]`) go on both.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! spawn_all_local {
-    ($spawn:path) => {
+    ($(#[$attr:meta])* $spawn:path) => {
+        $(#[$attr])*
         fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
         where
             F: ::std::future::Future + Send + 'static,
@@ -24,6 +26,7 @@ macro_rules! spawn_all_local {
             $spawn(future)
         }
 
+        $(#[$attr])*
         fn spawn_local<F>(future: F) -> Self::LocalJoinHandle<F::Output>
         where
             F: ::std::future::Future + 'static,
