@@ -64,6 +64,7 @@ pub struct CompioTask<T>(Option<compio::runtime::JoinHandle<Result<Caught<T>, Ab
 impl<T> Future for CompioTask<T> {
     type Output = Result<Caught<T>, Aborted>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let handle = self.0.as_mut().expect("CompioTask polled after it returned");
         let output = match ready!(Pin::new(handle).poll(cx)) {

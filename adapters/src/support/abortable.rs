@@ -38,6 +38,7 @@ pin_project_lite::pin_project! {
 impl<F: Future> Future for AbortableTask<F> {
     type Output = Result<Caught<F::Output>, Aborted>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if this.side.take_abort() {
@@ -81,6 +82,7 @@ where
 {
     type Output = Result<T, JoinError>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let ended = ready!(Pin::new(&mut self.task).poll(cx));
         self.side.ended();
