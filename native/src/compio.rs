@@ -16,9 +16,10 @@ use compio::io::{AsyncRead, AsyncWriteExt};
 
 use rtbench_adapters::compio::Compio;
 use rtbench_core::{JoinError, Runtime};
+use rtbench_scenarios::ping_pong::Last;
 use rtbench_scenarios::yield_many::Tally;
 
-use crate::local::{self, LocalTwins};
+use crate::local::{self, LocalTwins, Root};
 use crate::tcp::owned::{self, OwnedTcp};
 use crate::tcp::LOOPBACK;
 use crate::{Semantic, Twin, Twins, Workload};
@@ -56,6 +57,24 @@ impl Twins for Compio {
                 let bodies = local::yielders(params, futures_lite::future::yield_now);
                 let join = |joined: Result<Tally, JoinError>| joined;
                 local::yield_many_with(runtime, params, bodies, Compio::spawn_local, join)
+            },
+        },
+        Semantic {
+            name: "abort, drop = detach, panics caught (the adapter's task and handle)",
+            workload: Workload::PingPong,
+            twin: |runtime, params| {
+                let join = |joined: Result<Last, JoinError>| joined;
+                local::ping_pong_with(runtime, params, Compio::spawn_local, join, Root::Native)
+            },
+        },
+        // compio polls its root on every turn of its loop (twice a round trip here), so
+        // the catch around each poll shows.
+        Semantic {
+            name: "a panic in the root caught inside block_on (the adapter's block_on)",
+            workload: Workload::PingPong,
+            twin: |runtime, params| {
+                let spawn = Compio::spawn_native;
+                local::ping_pong_with(runtime, params, spawn, Ok, Root::CatchingPanics)
             },
         },
     ];

@@ -9,10 +9,11 @@
 use std::future::Future;
 use std::marker::PhantomData;
 
-use rtbench_adapters::support::catch_panic::{catch_panic, join_result};
+use rtbench_adapters::support::catch_panic::{block_on_resuming, catch_panic, join_result};
 use rtbench_core::{JoinError, Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
+use rtbench_scenarios::ping_pong::{Last, Player};
 use rtbench_scenarios::spawn_many::Spawned;
 use rtbench_scenarios::yield_many::Tally;
 use rtbench_scenarios::{ping_pong, yield_many};
@@ -159,13 +160,40 @@ pub fn yield_many_with<R: LocalTwins, B: Future<Output = Tally>, H: Future>(
 }
 
 fn ping_pong<R: LocalTwins>(runtime: &R, params: &Params) -> Result<Outcome, ScenarioError> {
+    ping_pong_with(runtime, params, R::spawn_native, Ok, Root::Native)
+}
+
+/// How a `ping_pong` twin's root runs under the runtime's own `block_on`.
+#[derive(Clone, Copy)]
+pub enum Root {
+    /// As it is.
+    Native,
+    /// Its panic caught inside and resumed on the caller, as the adapters' `block_on`
+    /// does ([`block_on_resuming`]).
+    #[allow(dead_code, reason = "unused in a build without compio")]
+    CatchingPanics,
+}
+
+/// `ping_pong` with each player spawned by `spawn` and each handle's output turned into
+/// the player's result by `join` (see [`spawn_many_with`]), the root run as `root` says.
+pub fn ping_pong_with<R: LocalTwins, H: Future>(
+    runtime: &R,
+    params: &Params,
+    spawn: impl Fn(Player) -> H,
+    join: impl Fn(H::Output) -> Result<Last, JoinError>,
+    root: Root,
+) -> Result<Outcome, ScenarioError> {
     let rounds = params.get("rounds");
-    let (finals, elapsed) = runtime.run_native(timed(async move {
+    let game = timed(async move {
         let (server, returner) = ping_pong::players(rounds);
-        let (server, returner) = (R::spawn_native(server), R::spawn_native(returner));
-        (server.await, returner.await)
-    }));
-    ping_pong::outcome(rounds, finals, elapsed)
+        let (server, returner) = (spawn(server), spawn(returner));
+        Ok::<_, JoinError>((join(server.await)?, join(returner.await)?))
+    });
+    let (finals, elapsed) = match root {
+        Root::Native => runtime.run_native(game),
+        Root::CatchingPanics => block_on_resuming(game, |game| runtime.run_native(game)),
+    };
+    ping_pong::outcome(rounds, finals?, elapsed)
 }
 
 /// How a chain's link spawns the next one with nobody holding its handle: natively

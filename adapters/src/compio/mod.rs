@@ -30,14 +30,12 @@ mod io;
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::Command;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
-use ::futures::FutureExt;
 use rtbench_core::task::Panic;
 use rtbench_core::{
     Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
@@ -46,7 +44,7 @@ use rtbench_core::{
 use crate::spawn_all_local;
 use crate::support::abort_registry::Ended;
 use crate::support::abortable::{AbortableHandle, AbortableTask, InBand};
-use crate::support::catch_panic::{catch_panic_sync, join_result};
+use crate::support::catch_panic::{block_on_resuming, catch_panic_sync, join_result};
 use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
 use crate::support::thread_bound::ThreadBound;
 use crate::support::uring_probe;
@@ -167,8 +165,7 @@ impl Runtime for Compio {
     /// Runs `future` on the runtime. A panic in it is caught inside and resumed here:
     /// had it reached compio's `block_on`, compio would have cancelled every other task.
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let caught = self.runtime.block_on(AssertUnwindSafe(future).catch_unwind());
-        caught.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+        block_on_resuming(future, |root| self.runtime.block_on(root))
     }
 
     spawn_all_local!(spawn_task);

@@ -37,21 +37,19 @@ mod io;
 use std::cell::{RefCell, RefMut};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::Command;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use ::futures::FutureExt;
 use rtbench_core::{
     Capabilities, Class, JoinError, Runtime, RuntimeConfig, RuntimeInfo, Support, Unavailable,
 };
 
 use crate::spawn_all_local;
 use crate::support::abortable::{AbortableHandle, AbortableTask, OutOfBand};
-use crate::support::catch_panic::{catch_panic_sync, join_result};
+use crate::support::catch_panic::{block_on_resuming, catch_panic_sync, join_result};
 use crate::support::per_core::{per_core_info, PerCore, PerCoreInfo};
 use crate::support::thread_bound::ThreadBound;
 use crate::support::uring_probe;
@@ -177,8 +175,7 @@ impl Runtime for Monoio {
     /// Runs `future` on the runtime. A panic in it is caught inside the runtime and
     /// resumed here, so that it never unwinds through monoio's run loop.
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let caught = self.runtime.borrow_mut().block_on(AssertUnwindSafe(future).catch_unwind());
-        caught.unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+        block_on_resuming(future, |root| self.runtime.borrow_mut().block_on(root))
     }
 
     spawn_all_local!(spawn_task);

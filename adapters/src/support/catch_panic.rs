@@ -10,6 +10,8 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures::future::CatchUnwind;
+use futures::FutureExt;
 use rtbench_core::task::{payload_message, Panic};
 use rtbench_core::JoinError;
 
@@ -108,6 +110,19 @@ pub fn poll_rethrown<F: Future + ?Sized>(
         Ok(poll) => poll.map(Ok),
         Err(payload) => Poll::Ready(Err(join_error_from_payload(payload))),
     }
+}
+
+/// Drives `root` with `block_on` (a runtime's own), a panic in it caught inside the
+/// runtime and resumed on the caller: for runtimes whose `block_on` would otherwise let
+/// it unwind through their run loop (monoio) or cancel every other task (compio). The
+/// catch is on every poll of the root, which costs where a runtime polls its root on
+/// every turn of its loop (compio; `rtbench-native` measures it on a line of its own).
+pub fn block_on_resuming<F: Future>(
+    root: F,
+    block_on: impl FnOnce(CatchUnwind<AssertUnwindSafe<F>>) -> std::thread::Result<F::Output>,
+) -> F::Output {
+    block_on(AssertUnwindSafe(root).catch_unwind())
+        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
 }
 
 /// The same as [`catch_panic`], for a blocking closure.
