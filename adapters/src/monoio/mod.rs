@@ -6,7 +6,7 @@
 //! | | monoio natively | contract (this adapter) |
 //! |---|---|---|
 //! | drop the handle | `JoinHandle` detaches ("if you drop it directly, task will not be terminated") | the same |
-//! | abort | no cancel API | [`AbortableHandle`]: the task and its handle share an abort key, not memory (a per-thread registry, empty unless something was aborted: nothing allocated per spawn); `abort` wakes it, its next poll ends it, and monoio drops its future before waking the handle |
+//! | abort | no cancel API | [`AbortableHandle`]: the task and its handle share an abort key, not memory (a per-thread registry, empty unless something was aborted: nothing allocated per spawn); `abort` wakes it, and its next poll drops its future before filing the end and waking the handle |
 //! | panic in a task | unwinds out of `Runtime::block_on` (monoio catches nothing) | caught in the task ([`AbortableTask`](crate::support::abortable::AbortableTask)), which then stays pending, its future dropped; returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
 //! | panic in the `block_on` future | unwinds out of `block_on` | caught inside it and resumed on the caller |
 //! | `sleep` | `monoio::time::sleep`: deadline fixed at creation, millisecond wheel (tokio's design) | the same, thread-bound |

@@ -35,25 +35,19 @@ use rtbench_core::JoinError;
 
 use crate::support::thread_bound::this_thread;
 
-/// Bits of a key below the thread's number: the spawn counter, shifted left by two (bits
-/// 0 and 1 are the holder's flags). 2^38 spawns per thread before a counter wraps.
+/// Bits of a key below the thread's number: the spawn counter, shifted left by one (bit
+/// 0 is the holder's flag). 2^39 spawns per thread before a counter wraps.
 const THREAD_SHIFT: u32 = 40;
 
-/// The counter's bits of a key (the flags' bits included, always clear in a drawn key).
+/// The counter's bits of a key (bit 0 included, always clear in a drawn key).
 const COUNTER: u64 = (1 << THREAD_SHIFT) - 1;
 
-/// One spawn's step of the counter, above the flags.
-const STEP: u64 = 4;
+/// One spawn's step of the counter, above the flag.
+const STEP: u64 = 2;
 
 /// Bit 0 of a held key: the task filed its waker (task side), or the handle filed an
 /// abort (handle side).
 const FLAG: u64 = 1;
-
-/// Bit 1 of a task's key: the task ended without its output ([`TaskSide::end`]).
-const ENDED: u64 = 2;
-
-/// Both flags.
-const FLAGS: u64 = FLAG | ENDED;
 
 thread_local! {
     /// The last key drawn on this thread (0: none yet, the thread's number not known).
@@ -190,7 +184,7 @@ impl TaskSide {
     /// Whether the task was aborted (the abort is then taken out: the task must end).
     #[inline]
     pub fn take_abort(&mut self) -> bool {
-        take_abort(self.key & !FLAGS)
+        take_abort(self.key & !FLAG)
     }
 
     /// Files how the task ended without its output, after its future was dropped, and
@@ -198,12 +192,7 @@ impl TaskSide {
     /// will wake the task again, and nothing must keep it alive once its handle is gone.
     #[cold]
     pub fn end(&mut self, ended: Ended) {
-        let key = self.key & !FLAGS;
-        if self.key & FLAG != 0 {
-            with_registry(|registry| drop(registry.waiting.remove(&key)));
-        }
-        take_abort(key);
-        self.key = key | ENDED;
+        let key = self.leave_registry();
         let remote = {
             let mut ends = ends();
             ends.ended.insert(key, ended);
@@ -213,6 +202,19 @@ impl TaskSide {
         for joiner in [remote, take_local_joiner(key)].into_iter().flatten() {
             joiner.wake();
         }
+    }
+
+    /// Takes the task's filed waker and an abort filed for it out of this thread's
+    /// registry; returns its key (the flag cleared: nothing filed any more).
+    #[inline]
+    fn leave_registry(&mut self) -> u64 {
+        let key = self.key & !FLAG;
+        if self.key & FLAG != 0 {
+            with_registry(|registry| drop(registry.waiting.remove(&key)));
+        }
+        take_abort(key);
+        self.key = key;
+        key
     }
 
     /// Files `waker` for an abort to wake, the first time the task returns `Pending`.
@@ -233,11 +235,7 @@ impl TaskSide {
 impl Drop for TaskSide {
     #[inline]
     fn drop(&mut self) {
-        let key = self.key & !FLAGS;
-        if self.key & FLAG != 0 {
-            with_registry(|registry| drop(registry.waiting.remove(&key)));
-        }
-        take_abort(key);
+        let key = self.leave_registry();
         drop(take_local_joiner(key));
         if ENDS_HELD.load(Ordering::Relaxed) != 0 {
             drop_remote_filings(key);
@@ -269,7 +267,7 @@ impl HandleSide {
     /// # Panics
     /// On a thread other than the task's.
     pub fn abort(&self) {
-        let key = self.key.get() & !FLAGS;
+        let key = self.key.get() & !FLAG;
         if key == 0 {
             return;
         }
@@ -299,7 +297,7 @@ impl HandleSide {
     #[inline]
     pub fn ended(&self) {
         if self.filed() {
-            take_abort(self.key.get() & !FLAGS);
+            take_abort(self.key.get() & !FLAG);
         }
         self.key.set(0);
     }
@@ -308,7 +306,7 @@ impl HandleSide {
     /// is one (taken), or else `waker` filed, for [`TaskSide::end`] to wake.
     #[cold]
     pub fn end_or_wait(&self, waker: &Waker) -> Option<Ended> {
-        let key = self.key.get() & !FLAGS;
+        let key = self.key.get() & !FLAG;
         if key == 0 {
             return None;
         }
@@ -344,7 +342,7 @@ impl HandleSide {
     /// (and nobody took) is dropped now, a panic recorded as never retrieved.
     #[inline]
     pub fn release(&self) {
-        let key = self.key.get() & !FLAGS;
+        let key = self.key.get() & !FLAG;
         if key != 0 && ENDS_HELD.load(Ordering::Relaxed) != 0 {
             drop_remote_filings_of_handle(key);
         }

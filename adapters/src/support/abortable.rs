@@ -9,8 +9,9 @@
 //! [`abort_registry`](crate::support::abort_registry): no memory shared, nothing
 //! allocated per spawn). The task's output is the future's own: a wider one (the value,
 //! or a panic, or `Aborted`) cost monoio's `spawn_many` a quarter of its time over the
-//! native spawn (`rtbench overhead`: +7 % for an `Aborted` variant alone, +13 % for a
-//! caught panic in the output, measured apart in one process). So a task that ends
+//! native spawn (`rtbench-native`'s pairs in one process, monoio alone: 1.03–1.08 with
+//! the output unwidened, 1.11 with an `Aborted` variant, 1.15–1.19 with a caught panic,
+//! 1.26–1.29 with both and the abort key). So a task that ends
 //! without its output — `abort` files the key and wakes it, and its next poll finds it;
 //! or its poll panics — drops its future in place, files how it ended
 //! ([`Ended`]) for the handle, wakes the handle if it waits, and stays pending for good;
@@ -25,14 +26,13 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use rtbench_core::task::Panic;
 use rtbench_core::{Abort, JoinError};
 
 use crate::support::abort_registry::{self, Ended, HandleSide, TaskSide};
+use crate::support::catch_panic::{catch_panic, CatchPanic};
 
 /// How a task that ends without its output tells its handle: by the runtime's own
 /// completion (in band) or through the key (out of band), as the runtime allows.
@@ -91,7 +91,7 @@ pin_project_lite::pin_project! {
     pub struct AbortableTask<F, M> {
         side: TaskSide,
         #[pin]
-        future: Option<F>,
+        future: Option<CatchPanic<F>>,
         mode: PhantomData<M>,
     }
 }
@@ -106,25 +106,21 @@ impl<F: Future, M: EndMode> Future for AbortableTask<F, M> {
             // Ended already (woken by a waker the dropped future had handed out).
             return Poll::Pending;
         };
-        if this.side.take_abort() {
-            return end::<F, M, F::Output>(this.future, this.side, Ended::Cancelled);
-        }
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Ready(output)) => Poll::Ready(M::finished(output)),
-            // Aborted during that poll (by the task itself): end now.
-            Ok(Poll::Pending) if this.side.take_abort() => {
-                end::<F, M, F::Output>(this.future, this.side, Ended::Cancelled)
+        let ended = if this.side.take_abort() {
+            Ended::Cancelled
+        } else {
+            match future.poll(cx) {
+                Poll::Ready(Ok(output)) => return Poll::Ready(M::finished(output)),
+                Poll::Ready(Err(panic)) => Ended::Panicked(panic),
+                // Aborted during that poll (by the task itself): end now.
+                Poll::Pending if this.side.take_abort() => Ended::Cancelled,
+                Poll::Pending => {
+                    this.side.pending(cx.waker());
+                    return Poll::Pending;
+                }
             }
-            Ok(Poll::Pending) => {
-                this.side.pending(cx.waker());
-                Poll::Pending
-            }
-            Err(payload) => end::<F, M, F::Output>(
-                this.future,
-                this.side,
-                Ended::Panicked(Panic::from_payload(payload)),
-            ),
-        }
+        };
+        end::<_, M, _>(this.future, this.side, ended)
     }
 }
 
@@ -132,7 +128,7 @@ impl<F: Future, M: EndMode> Future for AbortableTask<F, M> {
 /// reports the end as `M` does.
 #[cold]
 fn end<F, M: EndMode, T>(
-    mut future: Pin<&mut Option<F>>,
+    mut future: Pin<&mut Option<CatchPanic<F>>>,
     side: &mut TaskSide,
     ended: Ended,
 ) -> Poll<M::Output<T>> {
@@ -155,7 +151,7 @@ impl<N: Future + Unpin> AbortableHandle<N> {
         spawn: impl FnOnce(AbortableTask<F, M>) -> N,
     ) -> Self {
         let (side, handle_side) = abort_registry::pair();
-        let task = AbortableTask { side, future: Some(future), mode: PhantomData };
+        let task = AbortableTask { side, future: Some(catch_panic(future)), mode: PhantomData };
         AbortableHandle { task: spawn(task), side: handle_side }
     }
 }
