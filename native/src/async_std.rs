@@ -125,6 +125,7 @@ impl NativeTcp for AsyncStdNet {
 }
 
 /// One link of the chain: the next one in a task whose handle is dropped (detached).
+#[inline]
 fn hop(link: Link) {
     if let Some(next) = link.next() {
         drop(task::spawn(async move { hop(next) }));

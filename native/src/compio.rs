@@ -34,7 +34,11 @@ impl LocalTwins for Compio {
         async move { handle.await.unwrap_or_else(|error| panic!("compio task: {error}")) }
     }
 
-    fn spawn_detached(future: impl Future<Output = ()> + 'static) {
+    fn spawn_detached<F>(future: F)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         compio::runtime::spawn(future).detach();
     }
 

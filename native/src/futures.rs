@@ -130,6 +130,7 @@ async fn tcp_round_trip<S: SpawnExt>(
 }
 
 /// One link of the chain on `futures-local`: the next one in a task with no handle.
+#[inline]
 fn local_hop(spawner: LocalSpawner, link: Link) {
     if let Some(next) = link.next() {
         spawner.clone().spawn_local(async move { local_hop(spawner, next) }).expect(ALIVE);
@@ -137,6 +138,7 @@ fn local_hop(spawner: LocalSpawner, link: Link) {
 }
 
 /// One link of the chain on `futures-pool`: the next one in a task with no handle.
+#[inline]
 fn pool_hop(pool: ThreadPool, link: Link) {
     if let Some(next) = link.next() {
         pool.clone().spawn_ok(async move { pool_hop(pool, next) });
@@ -145,6 +147,7 @@ fn pool_hop(pool: ThreadPool, link: Link) {
 
 /// [`local_hop`] with the semantic every contract spawn has: a join handle, detached on
 /// drop — the adapter's, as futures has none (see the module docs).
+#[inline]
 fn joinable_local_hop(spawner: LocalSpawner, link: Link) {
     if let Some(next) = link.next() {
         let next_spawner = spawner.clone();
@@ -156,6 +159,7 @@ fn joinable_local_hop(spawner: LocalSpawner, link: Link) {
 }
 
 /// [`pool_hop`] with a join handle, detached on drop (the adapter's).
+#[inline]
 fn joinable_pool_hop(pool: ThreadPool, link: Link) {
     if let Some(next) = link.next() {
         let next_pool = pool.clone();

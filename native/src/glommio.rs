@@ -26,7 +26,11 @@ impl LocalTwins for Glommio {
         glommio::spawn_local(future)
     }
 
-    fn spawn_detached(future: impl Future<Output = ()> + 'static) {
+    fn spawn_detached<F>(future: F)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         glommio::spawn_local(future).detach();
     }
 
@@ -37,7 +41,8 @@ impl LocalTwins for Glommio {
 
 impl Twins for Glommio {
     const SEMANTICS: &'static [Semantic<Self>] = &[
-        local::catching_panics(),
+        local::catching_panics(Workload::SpawnMany),
+        local::catching_panics(Workload::ChainedSpawn),
         Semantic {
             name: "drop = detach (a detached task's JoinHandle)",
             workload: Workload::SpawnMany,

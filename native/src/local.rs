@@ -29,7 +29,10 @@ pub trait LocalTwins: Runtime {
         F::Output: 'static;
 
     /// Spawns `future` and lets it run with nobody holding its handle.
-    fn spawn_detached(future: impl Future<Output = ()> + 'static);
+    fn spawn_detached<F>(future: F)
+    where
+        F: Future + 'static,
+        F::Output: 'static;
 
     /// Drives `root` with the runtime's own `block_on`, on the adapter's instance.
     fn run_native<F: Future>(&self, root: F) -> F::Output;
@@ -79,16 +82,17 @@ pub fn spawn_many_with<R: LocalTwins, B: Future<Output = usize>, H: Future>(
     spawned.outcome(index_sum?, elapsed)
 }
 
-/// The "catching panics" semantic line: [`spawn_many_catching_panics`], for a
-/// runtime that catches no panic itself and whose adapter catches it in the task's
-/// output (glommio).
+/// The "catching panics" semantic line on `workload` (`spawn_many` or `chained_spawn`),
+/// for a runtime that catches no panic itself and whose adapter catches it in the
+/// task's output (glommio): the native twin, each task's panic caught.
 #[allow(dead_code, reason = "unused in a build without glommio")]
-pub const fn catching_panics<R: LocalTwins>() -> Semantic<R> {
-    Semantic {
-        name: "catching panics",
-        workload: Workload::SpawnMany,
-        twin: spawn_many_catching_panics::<R>,
-    }
+pub const fn catching_panics<R: LocalTwins>(workload: Workload) -> Semantic<R> {
+    let twin: Twin<R> = match workload {
+        Workload::SpawnMany => spawn_many_catching_panics::<R>,
+        Workload::ChainedSpawn => chained_spawn_with::<R, CatchingPanics<R>>,
+        _ => panic!("catching panics is measured on spawn_many and chained_spawn"),
+    };
+    Semantic { name: "catching panics", workload, twin }
 }
 
 /// `spawn_many` on the runtime's own spawn, each task's panic caught as the adapters
@@ -212,6 +216,16 @@ impl<R: LocalTwins> Detach for Native<R> {
     }
 }
 
+/// Chain links spawned natively, each task's panic caught as the adapters catch it.
+#[allow(dead_code, reason = "unused in a build without glommio")]
+struct CatchingPanics<R>(PhantomData<R>);
+
+impl<R: LocalTwins> Detach for CatchingPanics<R> {
+    fn detach(future: impl Future<Output = ()> + 'static) {
+        R::spawn_detached(catch_panic(future));
+    }
+}
+
 /// Chain links spawned through the contract's own `spawn_local` (the adapter's task and
 /// handle), handles dropped.
 #[allow(dead_code, reason = "unused in a build whose only such runtime is glommio or compio")]
@@ -242,6 +256,7 @@ pub fn chained_spawn_with<R: LocalTwins, D: Detach>(
 }
 
 /// One link of the chain: the next one in a detached task.
+#[inline]
 fn hop<D: Detach>(link: Link) {
     if let Some(next) = link.next() {
         D::detach(async move { hop::<D>(next) });

@@ -30,7 +30,11 @@ impl LocalTwins for Monoio {
         monoio::spawn(future)
     }
 
-    fn spawn_detached(future: impl Future<Output = ()> + 'static) {
+    fn spawn_detached<F>(future: F)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
         drop(monoio::spawn(future));
     }
 

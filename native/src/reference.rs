@@ -141,6 +141,7 @@ impl NativeTcp for ReferenceNet {
 }
 
 /// One link of the chain: the next one in a task whose handle is dropped (detached).
+#[inline]
 fn hop(executor: Rc<Executor>, link: Link) {
     if let Some(next) = link.next() {
         let carried = Rc::clone(&executor);

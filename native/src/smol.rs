@@ -88,6 +88,7 @@ impl Spawner for Arc<Executor<'static>> {
 }
 
 /// One link of the chain on `smol-1`: the next one in a detached task.
+#[inline]
 fn local_hop(executor: Rc<LocalExecutor<'static>>, link: Link) {
     if let Some(next) = link.next() {
         let carried = Rc::clone(&executor);

@@ -94,6 +94,7 @@ pub async fn tcp_round_trip<E: Spawner>(
 
 /// One link of the chain: the next one in a detached task, which carries the executor
 /// (so only an executor that may cross threads; `smol-1` writes its own).
+#[inline]
 pub fn hop<E: Spawner + Send>(executor: E, link: Link) {
     if let Some(next) = link.next() {
         let carried = executor.clone();

@@ -205,6 +205,7 @@ async fn client(addr: SocketAddr, rounds: u64, size: usize) -> Result<(), Scenar
 }
 
 /// One link of the chain: the next one in a detached task.
+#[inline]
 fn hop(link: Link) {
     if let Some(next) = link.next() {
         drop(tokio::spawn(async move { hop(next) }));
