@@ -23,22 +23,24 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::{Semantic, Twin, Twins, Workload};
 
 impl<const MULTI: bool> Twins for Tokio<MULTI> {
-    const SEMANTICS: &'static [Semantic<Self>] = &[Semantic {
-        name: "recording unretrieved panics (rethrow_as_guard: a catch_unwind per poll)",
-        workload: Workload::PingPong,
-        twin: ping_pong::<MULTI, true>,
-    }];
+    const SEMANTICS: &'static [Semantic<Self>] = &[
+        Semantic { name: GUARD, workload: Workload::YieldMany, twin: yield_many::<MULTI, true> },
+        Semantic { name: GUARD, workload: Workload::PingPong, twin: ping_pong::<MULTI, true> },
+    ];
 
     fn twin(workload: Workload) -> Result<Twin<Self>, &'static str> {
         Ok(match workload {
             Workload::SpawnMany => spawn_many,
-            Workload::YieldMany => yield_many,
+            Workload::YieldMany => yield_many::<MULTI, false>,
             Workload::PingPong => ping_pong::<MULTI, false>,
             Workload::ChainedSpawn => chained_spawn,
             Workload::TcpRoundTrip => tcp_round_trip,
         })
     }
 }
+
+/// What the adapter adds to a tokio task: its semantic line's name.
+const GUARD: &str = "recording unretrieved panics (rethrow_as_guard: a catch_unwind per poll)";
 
 /// Runs the root where the adapter does: spawned on `tokio-mt`, in `block_on` on
 /// `tokio-ct`.
@@ -81,7 +83,8 @@ fn spawn_many<const MULTI: bool>(
     spawned.outcome(index_sum?, elapsed)
 }
 
-fn yield_many<const MULTI: bool>(
+/// `yield_many`; `GUARDED` as for [`ping_pong`].
+fn yield_many<const MULTI: bool, const GUARDED: bool>(
     runtime: &Tokio<MULTI>,
     params: &Params,
 ) -> Result<Outcome, ScenarioError> {
@@ -90,7 +93,7 @@ fn yield_many<const MULTI: bool>(
         runtime,
         timed(async move {
             let handles: Vec<_> = (0..tasks)
-                .map(|_| tokio::spawn(yield_many::yielder(yields, tokio::task::yield_now)))
+                .map(|_| spawn::<GUARDED, _>(yield_many::yielder(yields, tokio::task::yield_now)))
                 .collect();
             let mut tallies = Vec::with_capacity(handles.len());
             for handle in handles {
