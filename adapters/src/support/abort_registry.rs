@@ -97,7 +97,25 @@ fn ends() -> MutexGuard<'static, Ends> {
     ENDS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Every filing and taking goes through these, so [`ENDS_HELD`] counts the entries.
 impl Ends {
+    fn file_ended(&mut self, key: u64, ended: Ended) {
+        if self.ended.insert(key, ended).is_none() {
+            ENDS_HELD.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Files (or refreshes) the waker of `key`'s handle, waiting on another thread.
+    fn file_joiner(&mut self, key: u64, waker: &Waker) {
+        match self.joiners.get_mut(&key) {
+            Some(filed) => filed.clone_from(waker),
+            None => {
+                self.joiners.insert(key, waker.clone());
+                ENDS_HELD.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
     fn take_ended(&mut self, key: u64) -> Option<Ended> {
         let ended = self.ended.remove(&key)?;
         ENDS_HELD.fetch_sub(1, Ordering::Relaxed);
@@ -195,8 +213,7 @@ impl TaskSide {
         let key = self.leave_registry();
         let remote = {
             let mut ends = ends();
-            ends.ended.insert(key, ended);
-            ENDS_HELD.fetch_add(1, Ordering::Relaxed);
+            ends.file_ended(key, ended);
             ends.take_joiner(key)
         };
         for joiner in [remote, take_local_joiner(key)].into_iter().flatten() {
@@ -332,9 +349,7 @@ impl HandleSide {
         if let Some(ended) = ends.take_ended(key) {
             return Some(ended);
         }
-        if ends.joiners.insert(key, waker.clone()).is_none() {
-            ENDS_HELD.fetch_add(1, Ordering::Relaxed);
-        }
+        ends.file_joiner(key, waker);
         None
     }
 
