@@ -12,8 +12,9 @@
 //!
 //! The cell has exactly two owners, the task and the handle, so it counts them itself
 //! ([`CellRef`]) rather than in an `Arc`: the count starts at two with a plain store,
-//! and each owner's release is one atomic decrement (an `Arc` adds a clone's increment
-//! and the weak count's decrement: two more locked instructions per spawn).
+//! the first owner to let go decrements it, and the last one, seeing it alone, frees
+//! the cell without another locked instruction (an `Arc` adds a clone's increment and
+//! the weak count's decrement, and decrements on every drop).
 //!
 //! The body sits in an `UnsafeCell` because the handle reads the shared state of the
 //! same allocation while the executor polls the body; only the [`Spawned`] pointer ever
@@ -77,21 +78,35 @@ impl<T, B: ?Sized> CellRef<T, B> {
         // owner did to `shared` before letting go happens before what follows.
         unsafe { (*self.cell.as_ptr()).refs.load(Ordering::Acquire) > 1 }
     }
+
+    /// Frees the cell, once no other owner is left: out of line, so that a release that
+    /// does not free stays a decrement where it is inlined.
+    #[inline(never)]
+    fn free(&mut self) {
+        // SAFETY: the cell came from `Box::leak` (a `dyn Future` one is unsized from
+        // that pointer, so its vtable gives the size), and no other owner is left.
+        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+    }
 }
 
 impl<T, B: ?Sized> Drop for CellRef<T, B> {
     /// The last owner to let go frees the cell (`Arc`'s protocol: a release decrement,
     /// then an acquire fence before freeing, so the other owner's uses happen before).
+    /// An owner that sees the other one gone is the last without counting down: the
+    /// other cannot come back (a chain of detached spawns saves a locked instruction per
+    /// task).
     #[inline]
     fn drop(&mut self) {
         // SAFETY: as in `shared`; this borrows `refs` only.
-        if unsafe { (*self.cell.as_ptr()).refs.fetch_sub(1, Ordering::Release) } != 1 {
-            return;
+        let refs = unsafe { &(*self.cell.as_ptr()).refs };
+        // `Acquire`: the other owner's uses happen before the free.
+        if refs.load(Ordering::Acquire) != 1 {
+            if refs.fetch_sub(1, Ordering::Release) != 1 {
+                return;
+            }
+            fence(Ordering::Acquire);
         }
-        fence(Ordering::Acquire);
-        // SAFETY: the cell came from `Box::leak` (a `dyn Future` one is unsized from
-        // that pointer, so its vtable gives the size), and no other owner is left.
-        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+        self.free();
     }
 }
 
@@ -174,6 +189,7 @@ impl<F: Future> Spawned<F> {
 
 /// Wraps `future` for spawning: returns the task to hand to the executor (as a
 /// `FutureObj`) and its contract handle, sharing one allocation.
+#[inline]
 pub(super) fn with_handle<F: Future + 'static>(
     future: F,
 ) -> (Spawned<F>, FuturesJoinHandle<F::Output>) {
