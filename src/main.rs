@@ -45,6 +45,7 @@ mod cpuset;
 mod environment;
 mod estimate;
 mod faults;
+mod interrupt;
 mod limits;
 mod list;
 mod matrix;

@@ -1,9 +1,12 @@
 //! `rtbench overhead` end to end, on small subsets: it measures each cell in several
 //! worker processes and prints its table with the verdict, its JSON says measured (each
-//! process's pair ratios) or why not, and bad input exits 2 naming what is valid. No
-//! timing is asserted.
+//! process's pair ratios) or why not, bad input exits 2 naming what is valid, and a
+//! Ctrl-C prints what was measured before it. No timing is asserted.
 
 mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::Stdio;
 
 use common::*;
 use serde_json::Value;
@@ -115,4 +118,52 @@ fn a_normalised_semantic_gets_a_line_of_its_own() {
         (&"smol-1".into(), &"catching panics".into(), &"spawn_many".into(), &"measured".into()),
         "{semantic}"
     );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_prints_each_cell_with_the_processes_it_had() {
+    // Three cells of 20 processes, the signal sent once the first process is in: the
+    // processes that ran, however many, are all in the table.
+    let args = ["overhead", "--quick", "-r", "reference", "-s", "spawn_many,chained_spawn"];
+    let mut child = rtbench(&args)
+        .args(["-s", "yield_many", "--pairs", "2", "--processes", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rtbench runs");
+    let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
+    let mut first = String::new();
+    while !first.starts_with("overhead: [1/60] ") {
+        first.clear();
+        assert_ne!(stderr.read_line(&mut first).expect("stderr reads"), 0, "no progress");
+    }
+    let pid = child.id().try_into().expect("a pid");
+    // SAFETY: `kill` only sends a signal, to our own child, which has not been waited for.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).expect("stderr reads");
+    let mut stdout = String::new();
+    child.stdout.take().expect("piped").read_to_string(&mut stdout).expect("stdout reads");
+    let code = child.wait().expect("rtbench ends").code();
+    assert_eq!(code, Some(130), "{stdout}{rest}");
+    let ran = 1 + rest.lines().filter(|line| line.contains("/60] reference ")).count();
+    assert!(ran < 60, "stopped before the end: {rest}");
+    assert!(rest.contains(&format!("printing what the {ran} worker processes run")), "{rest}");
+    let header = format!("- **interrupted** after {ran} of 60 worker processes");
+    assert!(stdout.contains(&header), "{stdout}");
+    // Every process that ran is in its cell's count; a cell without one says so.
+    let row = stdout.lines().find(|line| line.starts_with("| reference (1-thread) | "));
+    let cells: Vec<_> = row.unwrap_or_else(|| panic!("{stdout}")).split(" | ").skip(1).collect();
+    let processes = |cell: &str| match cell.trim_end_matches(" |") {
+        "not run: interrupted" => 0,
+        measured => {
+            let count = measured.rsplit_once(", ").and_then(|(_, n)| n.strip_suffix(" proc)"));
+            count.and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{measured}"))
+        }
+    };
+    assert_eq!(cells.iter().map(|cell| processes(cell)).sum::<usize>(), ran, "{cells:?}");
+    let not_run = cells.iter().filter(|cell| processes(cell) == 0).count();
+    let verdict = format!("{not_run} not run (interrupted)");
+    assert_eq!(stdout.contains(&verdict), not_run > 0, "{stdout}");
 }

@@ -36,6 +36,8 @@ pub enum Certified {
         /// What each process that ran gave, the failed one last.
         processes: Vec<Overhead>,
     },
+    /// The command was interrupted before any process of this cell ran.
+    NotRun,
 }
 
 /// The processes' ratios, combined.
@@ -82,6 +84,16 @@ impl Certified {
         Certified::Measured(Combined::of(measured))
     }
 
+    /// [`of`](Self::of) for a command interrupted between processes: a cell counts the
+    /// processes it had (each complete: a process is never cut short), none is
+    /// [`NotRun`](Certified::NotRun).
+    pub fn of_interrupted(results: &[Overhead]) -> Certified {
+        match results.len() {
+            0 => Certified::NotRun,
+            ran => Certified::of(results, ran as u32),
+        }
+    }
+
     /// The combined figure, if measured.
     pub fn measured(&self) -> Option<&Combined> {
         match self {
@@ -120,6 +132,7 @@ impl fmt::Display for Certified {
             }
             Certified::NotComparable { reason } => write!(f, "n/a: {reason}"),
             Certified::Failed { reason, .. } => write!(f, "FAILED: {reason}"),
+            Certified::NotRun => write!(f, "not run: interrupted"),
         }
     }
 }
@@ -214,6 +227,17 @@ mod tests {
         assert_eq!(short.to_string(), "FAILED: only 1 of 3 processes ran");
         let none = Certified::of(&[Overhead::NotComparable("no yield".into())], 3);
         assert_eq!(none.to_string(), "n/a: no yield");
+    }
+
+    #[test]
+    fn interrupted_a_cell_shows_the_processes_it_had_or_that_it_did_not_run() {
+        let results = [process(&[1.0, 1.02], 100.0), process(&[1.04, 1.06], 105.0)];
+        let shown = Certified::of_interrupted(&results).to_string();
+        assert!(shown.starts_with("1.03 (") && shown.ends_with(", 2 proc)"), "{shown}");
+        assert_eq!(Certified::of_interrupted(&[]).to_string(), "not run: interrupted");
+        let failed = [process(&[1.0], 100.0), Overhead::Failed("killed".into())];
+        let shown = Certified::of_interrupted(&failed).to_string();
+        assert_eq!(shown, "FAILED: process 2 of 2: killed", "a failure still fails it");
     }
 
     #[test]

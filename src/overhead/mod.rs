@@ -22,9 +22,13 @@
 //! purpose is shown as such; and a verdict against the target (≤ 1.03, or ≤ 1.10 where
 //! a semantic's own line accounts for the excess).
 //!
+//! Ctrl-C (or SIGTERM) stops it between two worker processes: the one running finishes,
+//! and the report shows what was measured, each cell with the processes it had
+//! ([`crate::interrupt`]); a second Ctrl-C quits at once.
+//!
 //! Exit codes: 0 when every cell was measured or is `n/a`, 1 when a side failed its
 //! check, a worker process failed (crash, abort, timeout) or stdout could not be
-//! written, 2 for bad names or values.
+//! written, 2 for bad names or values, 130 when interrupted (after printing).
 
 mod combine;
 pub mod job;
@@ -45,6 +49,7 @@ use self::job::Job;
 use crate::cell::{self, Guard};
 use crate::cli::{OverheadArgs, OverheadFormat};
 use crate::environment::machine_summary;
+use crate::interrupt::{self, Interrupt};
 use crate::matrix::select;
 use crate::placement::Placement;
 use crate::request::{default_memory_limit, UsageError};
@@ -83,6 +88,18 @@ struct Report {
     /// The normalised semantics measured apart (see [`SemanticCost`]).
     semantics: Vec<SemanticCost>,
     verdict: table::Verdict,
+    /// Where a Ctrl-C stopped it, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interrupted: Option<Stopped>,
+}
+
+/// How far an interrupted command got.
+#[derive(Serialize)]
+struct Stopped {
+    /// Worker processes run (each to its end).
+    ran: usize,
+    /// Worker processes planned.
+    planned: usize,
 }
 
 /// One flavour's row.
@@ -136,7 +153,11 @@ pub fn main(args: &OverheadArgs) -> ExitCode {
         pairs: args.pairs as usize,
         budget: CELL_BUDGET / args.processes,
     };
-    let report = Report::measure(&runtimes, &workloads, &settings);
+    // Without the handlers, Ctrl-C still ends the command, as it always did.
+    let interrupt = Interrupt::catch()
+        .inspect_err(|error| say!("overhead: Ctrl-C will lose what was measured: {error}"))
+        .ok();
+    let report = Report::measure(&runtimes, &workloads, &settings, interrupt.as_ref());
     let text = match args.format {
         OverheadFormat::Md => table::markdown(&report, &workloads),
         OverheadFormat::Json => match serde_json::to_string_pretty(&report) {
@@ -148,8 +169,9 @@ pub fn main(args: &OverheadArgs) -> ExitCode {
         },
     };
     match (crate::emit(&text), report.failed()) {
-        (written, false) => written,
         (_, true) => ExitCode::FAILURE,
+        (written, false) if report.interrupted.is_none() => written,
+        (_, false) => ExitCode::from(interrupt::EXIT),
     }
 }
 
@@ -165,16 +187,24 @@ struct Settings {
 
 impl Report {
     /// Learns what each flavour can measure, then measures every cell and semantic in
-    /// its worker processes, round after round.
-    fn measure(runtimes: &[RuntimeInfo], workloads: &[Workload], settings: &Settings) -> Report {
+    /// its worker processes, round after round, until done or `interrupt` asks to stop.
+    fn measure(
+        runtimes: &[RuntimeInfo],
+        workloads: &[Workload],
+        settings: &Settings,
+        interrupt: Option<&Interrupt>,
+    ) -> Report {
         let config = RuntimeConfig { threads: settings.threads };
         let plans: Vec<_> =
             runtimes.iter().map(|runtime| FlavourPlan::of(runtime, &config, workloads)).collect();
         let targets: Vec<Target> = plans.iter().flat_map(FlavourPlan::targets).collect();
-        let results = measure_targets(&targets, settings);
+        let (results, interrupted) = measure_targets(&targets, settings, interrupt);
         let figure = |target: &Target| {
             let index = targets.iter().position(|t| t == target).expect("a planned target");
-            Certified::of(&results[index], settings.processes)
+            match interrupted {
+                Some(_) => Certified::of_interrupted(&results[index]),
+                None => Certified::of(&results[index], settings.processes),
+            }
         };
         let semantics: Vec<SemanticCost> = targets
             .iter()
@@ -236,6 +266,7 @@ impl Report {
             flavours,
             semantics,
             verdict,
+            interrupted,
         }
     }
 
@@ -345,8 +376,13 @@ struct Target {
 /// Runs every target in `settings.processes` worker processes, round after round, the
 /// targets shuffled anew in each; a target whose process failed or found it not
 /// comparable runs no further process (that is its answer). What each process gave, per
-/// target, in the order they ran.
-fn measure_targets(targets: &[Target], settings: &Settings) -> Vec<Vec<Overhead>> {
+/// target, in the order they ran; and, if `interrupt` asked to stop before the end, how
+/// far it got.
+fn measure_targets(
+    targets: &[Target],
+    settings: &Settings,
+    interrupt: Option<&Interrupt>,
+) -> (Vec<Vec<Overhead>>, Option<Stopped>) {
     let guard = Guard {
         timeout: WORKER_TIMEOUT,
         memory_limit: default_memory_limit(),
@@ -355,6 +391,11 @@ fn measure_targets(targets: &[Target], settings: &Settings) -> Vec<Vec<Overhead>
     let mut results: Vec<Vec<Overhead>> = vec![Vec::new(); targets.len()];
     let visits = crate::run::visiting_order(targets.len(), settings.processes);
     for (step, &(index, round)) in visits.iter().enumerate() {
+        if interrupt.is_some_and(Interrupt::asked) {
+            let ran = results.iter().map(Vec::len).sum();
+            say!("overhead: interrupted: printing what the {ran} worker processes run measured");
+            return (results, Some(Stopped { ran, planned: visits.len() }));
+        }
         if results[index].iter().any(|result| !matches!(result, Overhead::Measured(_))) {
             continue;
         }
@@ -383,5 +424,5 @@ fn measure_targets(targets: &[Target], settings: &Settings) -> Vec<Vec<Overhead>
         );
         results[index].push(result);
     }
-    results
+    (results, None)
 }

@@ -26,6 +26,8 @@ pub struct Verdict {
     pub not_comparable: usize,
     /// Failed cells: `flavour workload: reason`.
     pub failed: Vec<String>,
+    /// Cells not run: the command was interrupted first.
+    pub not_run: usize,
 }
 
 impl Verdict {
@@ -51,6 +53,7 @@ impl Verdict {
                     (Certified::Failed { reason, .. }, None) => {
                         verdict.failed.push(format!("{name}: {reason}"))
                     }
+                    (Certified::NotRun, None) => verdict.not_run += 1,
                     (_, None) => verdict.not_comparable += 1,
                 }
             }
@@ -77,6 +80,9 @@ impl Verdict {
         let _ = write!(line, "; {} n/a", self.not_comparable);
         if !self.failed.is_empty() {
             let _ = write!(line, "; FAILED: {}", list(&self.failed));
+        }
+        if self.not_run > 0 {
+            let _ = write!(line, "; {} not run (interrupted)", self.not_run);
         }
         line
     }
@@ -111,6 +117,14 @@ pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
         report.process_budget_ms as f64 / 1e3,
     );
     let _ = writeln!(out, "- **allocator**: {}", report.allocator);
+    if let Some(stopped) = &report.interrupted {
+        let _ = writeln!(
+            out,
+            "- **interrupted** after {} of {} worker processes: each cell shows the \
+             processes it had; `not run` had none",
+            stopped.ran, stopped.planned
+        );
+    }
     out.push_str(
         "- **each cell**: core ÷ native of the scenario's headline metric: in each process, \
          the median over interleaved pairs (one runtime instance, alternating order); the \
