@@ -149,7 +149,7 @@ fn ctrl_c_prints_each_cell_with_the_processes_it_had() {
     assert_eq!(code, Some(130), "{stdout}{rest}");
     let ran = 1 + rest.lines().filter(|line| line.contains("/60] reference ")).count();
     assert!(ran < 60, "stopped before the end: {rest}");
-    assert!(rest.contains(&format!("printing what the {ran} worker processes run")), "{rest}");
+    assert!(rest.contains(&format!("interrupted after {ran} worker processes: ")), "{rest}");
     let header = format!("- **interrupted** after {ran} of 60 worker processes");
     assert!(stdout.contains(&header), "{stdout}");
     // Every process that ran is in its cell's count; a cell without one says so.

@@ -393,7 +393,7 @@ fn measure_targets(
     for (step, &(index, round)) in visits.iter().enumerate() {
         if interrupt.is_some_and(Interrupt::asked) {
             let ran = results.iter().map(Vec::len).sum();
-            say!("overhead: interrupted: printing what the {ran} worker processes run measured");
+            say!("overhead: interrupted after {ran} worker processes: printing what they measured");
             return (results, Some(Stopped { ran, planned: visits.len() }));
         }
         if results[index].iter().any(|result| !matches!(result, Overhead::Measured(_))) {
