@@ -28,27 +28,14 @@ use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, ScenarioError};
 /// `futures`): `run` drives a root given the spawner, `hop` is the chain's link, and
 /// `spawn_many`, `ping_pong`, `tcp_round_trip`, `yield_many` the roots; `yield_many:
 /// none(reason)` for a flavour with no native yield; optionally `catching_panics: root`
-/// (`spawn_many` with each task's panic caught, as the adapter spawns it),
-/// `caught_chain: link` (the chain, each task's panic caught) and `joinable_chain: link`
-/// (the chain with a native join handle on each spawn, detached), each a [`Semantic`]. The four flavours differ only in those, but Rust
+/// (`spawn_many` with each task's panic caught, as the adapter spawns it) and
+/// `joinable_chain: link` (the chain with a native join handle on each spawn,
+/// detached), each a [`Semantic`]. The four flavours differ only in those, but Rust
 /// cannot be generic over whether a root is `Send`, so a macro writes them.
 #[cfg(any(feature = "smol", feature = "futures"))]
 macro_rules! spawner_twins {
     (@yield none($reason:expr), $run:path) => {
         return Err($reason)
-    };
-    (@chain $hop:path, $run:path) => {
-        |runtime, params| {
-            let depth = params.get("depth");
-            let (reached, elapsed) = $run(runtime, |spawner| {
-                timed(async move {
-                    let (first, reached) = chained_spawn::chain(depth);
-                    $hop(spawner, first);
-                    reached.recv().await
-                })
-            });
-            chained_spawn::outcome(depth, reached, elapsed)
-        }
     };
     (@yield $root:path, $run:path) => {
         |runtime, params| {
@@ -64,7 +51,6 @@ macro_rules! spawner_twins {
         ping_pong: $ping_pong:path,
         tcp_round_trip: $tcp:path,
         $(catching_panics: $caught:path,)?
-        $(caught_chain: $caught_hop:path,)?
         $(joinable_chain: $joinable_hop:path,)?
         yield_many: $($yield:tt)+
     }) => {
@@ -82,14 +68,19 @@ macro_rules! spawner_twins {
                     },
                 },)?
                 $($crate::Semantic {
-                    name: "catching panics",
-                    workload: $crate::Workload::ChainedSpawn,
-                    twin: spawner_twins!(@chain $caught_hop, $run),
-                },)?
-                $($crate::Semantic {
                     name: "a join handle, detached on drop",
                     workload: $crate::Workload::ChainedSpawn,
-                    twin: spawner_twins!(@chain $joinable_hop, $run),
+                    twin: |runtime, params| {
+                        let depth = params.get("depth");
+                        let (reached, elapsed) = $run(runtime, |spawner| {
+                            timed(async move {
+                                let (first, reached) = chained_spawn::chain(depth);
+                                $joinable_hop(spawner, first);
+                                reached.recv().await
+                            })
+                        });
+                        chained_spawn::outcome(depth, reached, elapsed)
+                    },
                 },)?
             ];
 
@@ -109,7 +100,17 @@ macro_rules! spawner_twins {
                             $run(runtime, |spawner| timed($ping_pong(spawner, rounds)));
                         ping_pong::outcome(rounds, finals, elapsed)
                     },
-                    $crate::Workload::ChainedSpawn => spawner_twins!(@chain $hop, $run),
+                    $crate::Workload::ChainedSpawn => |runtime, params| {
+                        let depth = params.get("depth");
+                        let (reached, elapsed) = $run(runtime, |spawner| {
+                            timed(async move {
+                                let (first, reached) = chained_spawn::chain(depth);
+                                $hop(spawner, first);
+                                reached.recv().await
+                            })
+                        });
+                        chained_spawn::outcome(depth, reached, elapsed)
+                    },
                     $crate::Workload::TcpRoundTrip => |runtime, params| {
                         let (rounds, size) = (params.get("rounds"), params.count("size"));
                         let (echoed, elapsed) =

@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use async_executor::{Executor, LocalExecutor, Task};
 use rtbench_adapters::smol::{SmolMultiThread, SmolSingleThread};
-use rtbench_adapters::support::catch_panic::rethrow_as_guard;
 use rtbench_core::Runtime;
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
@@ -33,7 +32,6 @@ spawner_twins!(SmolSingleThread {
     ping_pong: spawner::ping_pong,
     tcp_round_trip: spawner::tcp_round_trip,
     catching_panics: spawner::spawn_many_caught,
-    caught_chain: local_hop_caught,
     yield_many: spawner::yield_many
 });
 
@@ -44,7 +42,6 @@ spawner_twins!(SmolMultiThread {
     ping_pong: spawner::ping_pong,
     tcp_round_trip: spawner::tcp_round_trip,
     catching_panics: spawner::spawn_many_caught,
-    caught_chain: spawner::hop_caught,
     yield_many: spawner::yield_many
 });
 
@@ -96,16 +93,5 @@ fn local_hop(executor: Rc<LocalExecutor<'static>>, link: Link) {
     if let Some(next) = link.next() {
         let carried = Rc::clone(&executor);
         LocalExecutor::spawn(&executor, async move { local_hop(carried, next) }).detach();
-    }
-}
-
-/// [`local_hop`] with each task's panic caught as the adapter catches it
-/// (`rethrow_as_guard`).
-#[inline]
-fn local_hop_caught(executor: Rc<LocalExecutor<'static>>, link: Link) {
-    if let Some(next) = link.next() {
-        let carried = Rc::clone(&executor);
-        let task = rethrow_as_guard(async move { local_hop_caught(carried, next) });
-        LocalExecutor::spawn(&executor, task).detach();
     }
 }

@@ -101,14 +101,3 @@ pub fn hop<E: Spawner + Send>(executor: E, link: Link) {
         executor.spawn(async move { hop(carried, next) }).detach();
     }
 }
-
-/// [`hop`] with each task's panic caught as the contract's adapters catch it on
-/// async-executor (`rethrow_as_guard`).
-#[cfg(feature = "smol")]
-#[inline]
-pub fn hop_caught<E: Spawner + Send>(executor: E, link: Link) {
-    if let Some(next) = link.next() {
-        let carried = executor.clone();
-        executor.spawn(rethrow_as_guard(async move { hop_caught(carried, next) })).detach();
-    }
-}
