@@ -1,7 +1,7 @@
 //! One process of one overhead cell: `rtbench overhead-worker` (hidden) reads a [`Job`]
 //! as one JSON line on stdin, builds the flavour, runs the cell's pairs
-//! (`rtbench_native::pairs`) and prints their [`Overhead`] — every pair's ratio included
-//! — as one JSON line on stdout.
+//! (`rtbench_native::pairs`) and prints what it did to the allocator and their
+//! [`Overhead`] — every pair's ratio included — as one JSON line on stdout ([`Done`]).
 //!
 //! A process of its own per cell and round because a process's memory layout, allocator
 //! state and placement move a ratio by more than its pairs' spread: only figures from
@@ -40,6 +40,14 @@ pub struct Job {
     pub budget_ms: u64,
 }
 
+/// What a worker process did: the allocator regime its pairs ran under, and the pairs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Done {
+    /// [`rtbench_native::allocator::keep_freed_memory`]'s account of what it did.
+    pub allocator: String,
+    pub overhead: Overhead,
+}
+
 /// Runs the job given on stdin; exit code 2 when it names nothing this build has.
 pub fn main() -> ExitCode {
     let job = match read_job() {
@@ -51,7 +59,7 @@ pub fn main() -> ExitCode {
     };
     crate::worker::exit_when_parent_goes();
     // Before any pair, so that both sides run under the same allocator regime.
-    rtbench_native::allocator::keep_freed_memory();
+    let allocator = rtbench_native::allocator::keep_freed_memory().to_owned();
     let config = RuntimeConfig { threads: job.threads };
     let measured = match rtbench_native::visit(&job.runtime, &config, Measure { job: &job }) {
         Ok(measured) => measured,
@@ -62,7 +70,8 @@ pub fn main() -> ExitCode {
     };
     match measured {
         Ok(overhead) => {
-            println!("{}", serde_json::to_string(&overhead).expect("an overhead serialises"));
+            let done = Done { allocator, overhead };
+            println!("{}", serde_json::to_string(&done).expect("a worker's result serialises"));
             ExitCode::SUCCESS
         }
         Err(message) => {
@@ -152,8 +161,10 @@ mod tests {
             Overhead::NotComparable("no yield".into()),
             Overhead::Failed("native: check failed".into()),
         ] {
-            let line = serde_json::to_string(&overhead).unwrap();
-            assert_eq!(serde_json::from_str::<Overhead>(&line).unwrap(), overhead, "{line}");
+            let done = Done { allocator: "glibc malloc, freed memory kept".into(), overhead };
+            let line = serde_json::to_string(&done).unwrap();
+            assert!(!line.contains('\n'), "{line}");
+            assert_eq!(serde_json::from_str::<Done>(&line).unwrap(), done, "{line}");
         }
     }
 }

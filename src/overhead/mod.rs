@@ -34,6 +34,7 @@ mod combine;
 pub mod job;
 mod table;
 
+use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -45,7 +46,7 @@ use rtbench_native::{Twins, TwinsVisitor, Workload};
 use serde::Serialize;
 
 use self::combine::{Bar, Certified};
-use self::job::Job;
+use self::job::{Done, Job};
 use crate::cell::{self, Guard};
 use crate::cli::{OverheadArgs, OverheadFormat};
 use crate::environment::machine_summary;
@@ -82,8 +83,9 @@ struct Report {
     min_pairs: usize,
     /// How long each process's pairs run, at most (after its minimum).
     process_budget_ms: u64,
-    /// What the workers did to the allocator ([`rtbench_native::allocator`]).
-    allocator: &'static str,
+    /// What the workers said they did to the allocator ([`rtbench_native::allocator`]):
+    /// one account, or each different one joined by `; `.
+    allocator: String,
     flavours: Vec<Flavour>,
     /// The normalised semantics measured apart (see [`SemanticCost`]).
     semantics: Vec<SemanticCost>,
@@ -198,7 +200,8 @@ impl Report {
         let plans: Vec<_> =
             runtimes.iter().map(|runtime| FlavourPlan::of(runtime, &config, workloads)).collect();
         let targets: Vec<Target> = plans.iter().flat_map(FlavourPlan::targets).collect();
-        let (results, interrupted) = measure_targets(&targets, settings, interrupt);
+        let Measurements { results, allocators, interrupted } =
+            measure_targets(&targets, settings, interrupt);
         let figure = |target: &Target| {
             let index = targets.iter().position(|t| t == target).expect("a planned target");
             match interrupted {
@@ -261,8 +264,10 @@ impl Report {
             pairs: settings.pairs,
             min_pairs: PROCESS_MIN_PAIRS,
             process_budget_ms: settings.budget.as_millis() as u64,
-            // The workers do the same first thing; done here, it says what they did.
-            allocator: rtbench_native::allocator::keep_freed_memory(),
+            allocator: match allocators.is_empty() {
+                true => "not reported (no worker process finished)".to_owned(),
+                false => allocators.into_iter().collect::<Vec<_>>().join("; "),
+            },
             flavours,
             semantics,
             verdict,
@@ -373,28 +378,39 @@ struct Target {
     semantic: Option<&'static str>,
 }
 
+/// What the worker processes gave.
+struct Measurements {
+    /// What each process gave, per target, in the order they ran.
+    results: Vec<Vec<Overhead>>,
+    /// What they said they did to the allocator, each different account once.
+    allocators: BTreeSet<String>,
+    /// How far it got, if a signal asked to stop before the end.
+    interrupted: Option<Stopped>,
+}
+
 /// Runs every target in `settings.processes` worker processes, round after round, the
 /// targets shuffled anew in each; a target whose process failed or found it not
-/// comparable runs no further process (that is its answer). What each process gave, per
-/// target, in the order they ran; and, if `interrupt` asked to stop before the end, how
-/// far it got.
+/// comparable runs no further process (that is its answer); stops early if
+/// `interrupt` asks.
 fn measure_targets(
     targets: &[Target],
     settings: &Settings,
     interrupt: Option<&Interrupt>,
-) -> (Vec<Vec<Overhead>>, Option<Stopped>) {
+) -> Measurements {
     let guard = Guard {
         timeout: WORKER_TIMEOUT,
         memory_limit: default_memory_limit(),
         placement: Placement::default(),
     };
     let mut results: Vec<Vec<Overhead>> = vec![Vec::new(); targets.len()];
+    let mut allocators = BTreeSet::new();
     let visits = crate::run::visiting_order(targets.len(), settings.processes);
     for (step, &(index, round)) in visits.iter().enumerate() {
         if interrupt.is_some_and(Interrupt::asked) {
             let ran = results.iter().map(Vec::len).sum();
             say!("overhead: interrupted after {ran} worker processes: printing what they measured");
-            return (results, Some(Stopped { ran, planned: visits.len() }));
+            let interrupted = Some(Stopped { ran, planned: visits.len() });
+            return Measurements { results, allocators, interrupted };
         }
         if results[index].iter().any(|result| !matches!(result, Overhead::Measured(_))) {
             continue;
@@ -410,8 +426,13 @@ fn measure_targets(
             min_pairs: PROCESS_MIN_PAIRS,
             budget_ms: settings.budget.as_millis() as u64,
         };
-        let result = cell::run_child("overhead-worker", &job, guard)
-            .unwrap_or_else(|failure| Overhead::Failed(failure.reason));
+        let result = match cell::run_child::<Done>("overhead-worker", &job, guard) {
+            Ok(Done { allocator, overhead }) => {
+                allocators.insert(allocator);
+                overhead
+            }
+            Err(failure) => Overhead::Failed(failure.reason),
+        };
         let semantic = target.semantic.map_or_else(String::new, |name| format!(", {name}"));
         say!(
             "overhead: [{}/{}] {} {}{semantic} (process {}/{}): {result:#}",
@@ -424,5 +445,5 @@ fn measure_targets(
         );
         results[index].push(result);
     }
-    (results, None)
+    Measurements { results, allocators, interrupted: None }
 }
