@@ -11,7 +11,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use signal_hook::consts::TERM_SIGNALS;
+use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
 
 /// The exit code of an interrupted command, as a shell gives one killed by SIGINT.
@@ -27,7 +27,8 @@ impl Interrupt {
     /// process; a second one ends it with [`EXIT`].
     pub fn catch() -> io::Result<Interrupt> {
         let asked = Arc::new(AtomicBool::new(false));
-        for &signal in TERM_SIGNALS {
+        // Not SIGQUIT (Ctrl-\, in signal-hook's `TERM_SIGNALS` too): it still quits at once.
+        for signal in [SIGINT, SIGTERM] {
             // Registered first, so it sees the flag as the previous signal left it.
             flag::register_conditional_shutdown(signal, EXIT.into(), Arc::clone(&asked))?;
             flag::register(signal, Arc::clone(&asked))?;

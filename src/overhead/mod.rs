@@ -264,9 +264,10 @@ impl Report {
             pairs: settings.pairs,
             min_pairs: PROCESS_MIN_PAIRS,
             process_budget_ms: settings.budget.as_millis() as u64,
-            allocator: match allocators.is_empty() {
-                true => "not reported (no worker process finished)".to_owned(),
-                false => allocators.into_iter().collect::<Vec<_>>().join("; "),
+            allocator: if allocators.is_empty() {
+                "not reported (no worker process finished)".to_owned()
+            } else {
+                allocators.into_iter().collect::<Vec<_>>().join("; ")
             },
             flavours,
             semantics,
