@@ -144,8 +144,10 @@ pub struct AbortableHandle<N: Future + Unpin> {
 
 impl<N: Future + Unpin> AbortableHandle<N> {
     /// Spawns `future`, made abortable and its panic caught, with `spawn` (the runtime's
-    /// own, on the calling thread), which gives the native handle.
-    #[inline]
+    /// own, on the calling thread), which gives the native handle. Always inlined, as is
+    /// the handle's poll: a native spawn and await have no call of their own around the
+    /// runtime's (see the monoio adapter's `spawn_here`).
+    #[inline(always)]
     pub fn spawn<F: Future, M: EndMode>(
         future: F,
         spawn: impl FnOnce(AbortableTask<F, M>) -> N,
@@ -164,7 +166,7 @@ where
 {
     type Output = Result<T, JoinError>;
 
-    #[inline]
+    #[inline(always)]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if let Poll::Ready(output) = Pin::new(&mut self.task).poll(cx) {
             self.side.ended();
