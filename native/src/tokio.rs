@@ -9,8 +9,7 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 
-use rtbench_adapters::support::catch_panic::rethrow_as_guard;
-use rtbench_adapters::tokio::Tokio;
+use rtbench_adapters::tokio::{self as adapter, Tokio};
 use rtbench_core::{Outcome, Params, Runtime, ScenarioError};
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::io_support::{fill_pattern, stalled};
@@ -105,8 +104,9 @@ fn yield_many<const MULTI: bool, const GUARDED: bool>(
     yield_many::outcome(Tokio::<MULTI>::INFO.class, yields, &tallies?, elapsed)
 }
 
-/// `ping_pong`; `GUARDED` wraps both players in the adapter's `rethrow_as_guard`, which
-/// is all the adapter adds to a tokio task (the [`Semantic`]).
+/// `ping_pong`; `GUARDED` wraps both players as the adapter wraps a task
+/// ([`adapter::task`]: `rethrow_as_guard`), which is all it adds to a tokio task (the
+/// [`Semantic`]).
 fn ping_pong<const MULTI: bool, const GUARDED: bool>(
     runtime: &Tokio<MULTI>,
     params: &Params,
@@ -139,14 +139,14 @@ fn chained_spawn<const MULTI: bool>(
     chained_spawn::outcome(depth, reached, elapsed)
 }
 
-/// `tokio::spawn`, of `rethrow_as_guard(future)` if `GUARDED`.
+/// `tokio::spawn`, of the adapter's task of `future` ([`adapter::task`]) if `GUARDED`.
 fn spawn<const GUARDED: bool, F>(future: F) -> tokio::task::JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
     if GUARDED {
-        tokio::spawn(rethrow_as_guard(future))
+        tokio::spawn(adapter::task(future))
     } else {
         tokio::spawn(future)
     }

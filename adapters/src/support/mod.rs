@@ -11,6 +11,7 @@
 //! - [`current`]: the "current runtime" thread-local, for executors with no such notion.
 //! - [`local_spawn`]: the two answers to `spawn_local` (`spawn_all_local!`,
 //!   `no_spawn_local!`), written once.
+//! - [`out_of_line`]: a future whose poll stays a call of its own (tokio's task).
 //! - [`nodelay_listener`]: the contract's TCP listener over async-io based listeners.
 //! - [`per_core`] (feature `per-core`): thread-per-core flavours out of single-thread
 //!   adapters, N executors one per thread.
@@ -43,6 +44,7 @@ pub mod catch_panic;
 pub mod current;
 pub mod local_spawn;
 pub mod nodelay_listener;
+pub mod out_of_line;
 #[cfg(feature = "per-core")]
 pub mod per_core;
 pub mod poll_stream;
