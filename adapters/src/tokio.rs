@@ -4,7 +4,7 @@
 //! tokio's native semantics already match the contract (drop detaches, `abort`, panics
 //! returned as errors); the adapter only re-raises a task's panic with a guard payload
 //! ([`rethrow_as_guard`]) so that a panic in a detached task is recorded instead of
-//! silently dropped. Unlike wrapping every output in a `Result` (as the other adapters
+//! silently dropped, and keeps the task's poll a call of its own ([`task`]). Unlike wrapping every output in a `Result` (as the other adapters
 //! must), this keeps tokio's task layout unchanged: the `overhead` bench showed the wider
 //! output costing spawn_many tens of percent. `tokio-ct` runs its root inside
 //! a [`LocalSet`](tokio::task::LocalSet) so that `spawn_local` works; `tokio-mt` has no
@@ -60,9 +60,10 @@ pub struct Tokio<const MULTI: bool> {
 }
 
 /// The future tokio runs for a task of the contract: `future`, its panic re-raised
-/// with a guard ([`rethrow_as_guard`]), its poll kept a call of its own as tokio's
-/// harness makes it ([`out_of_line`]: inlined into the guard's `catch_unwind`, it cost
-/// tokio-ct's `yield_many` 8 %). Public for the native twins' semantic line.
+/// with a guard ([`rethrow_as_guard`]), its poll kept a call of its own, as tokio's
+/// harness called the native twin's in the measured build ([`out_of_line`]: inlined
+/// into the guard's `catch_unwind` instead, it cost tokio-ct's `yield_many` 8 %).
+/// Public for the native twins' semantic line.
 pub fn task<F: Future>(future: F) -> RethrowAsGuard<OutOfLine<F>> {
     rethrow_as_guard(out_of_line(future))
 }

@@ -105,8 +105,8 @@ fn yield_many<const MULTI: bool, const GUARDED: bool>(
 }
 
 /// `ping_pong`; `GUARDED` wraps both players as the adapter wraps a task
-/// ([`adapter::task`]: `rethrow_as_guard`), which is all it adds to a tokio task (the
-/// [`Semantic`]).
+/// ([`adapter::task`]: the guard, its future's poll kept a call of its own), which is
+/// all it adds to a tokio task (the [`Semantic`]).
 fn ping_pong<const MULTI: bool, const GUARDED: bool>(
     runtime: &Tokio<MULTI>,
     params: &Params,

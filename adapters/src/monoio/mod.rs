@@ -116,9 +116,9 @@ fn spawn_task<F: Future + 'static>(future: F) -> MonoioJoinHandle<F::Output> {
 /// and calls monoio's spawn. Left to the inliner, the full `rtbench` binary did the
 /// reverse (monoio's spawn inlined into an out-of-line `AbortableHandle::spawn`, the
 /// handle's poll out of line too): `rtbench overhead` read monoio 1.19–1.21 on
-/// `spawn_many` and 1.13–1.14 on `chained_spawn`, against 1.07–1.08 for both with this
-/// shape (2-core VM; callgrind: 873 against 855 instructions per spawn, the time gap
-/// wider than that).
+/// `spawn_many` and 1.13–1.14 on `chained_spawn`, against 1.07–1.09 and 1.02–1.08 with
+/// this shape (2-core VM, quiet host; callgrind: 873 against 855 instructions per spawn,
+/// the time gap wider than that).
 #[inline(never)]
 fn spawn_here<T: Future + 'static>(task: T) -> monoio::task::JoinHandle<T::Output> {
     monoio::spawn(task)

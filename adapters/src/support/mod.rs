@@ -11,8 +11,8 @@
 //! - [`current`]: the "current runtime" thread-local, for executors with no such notion.
 //! - [`local_spawn`]: the two answers to `spawn_local` (`spawn_all_local!`,
 //!   `no_spawn_local!`), written once.
-//! - [`out_of_line`]: a future whose poll stays a call of its own (tokio's task).
 //! - [`nodelay_listener`]: the contract's TCP listener over async-io based listeners.
+//! - [`out_of_line`]: a future whose poll stays a call of its own (tokio's task).
 //! - [`per_core`] (feature `per-core`): thread-per-core flavours out of single-thread
 //!   adapters, N executors one per thread.
 //! - [`poll_stream`]: the contract's owned-buffer TCP calls over a futures-io stream.
