@@ -4,9 +4,10 @@
 //! tokio's native semantics already match the contract (drop detaches, `abort`, panics
 //! returned as errors); the adapter only re-raises a task's panic with a guard payload
 //! ([`rethrow_as_guard`]) so that a panic in a detached task is recorded instead of
-//! silently dropped, and keeps the task's poll a call of its own ([`task`]). Unlike wrapping every output in a `Result` (as the other adapters
-//! must), this keeps tokio's task layout unchanged: the `overhead` bench showed the wider
-//! output costing spawn_many tens of percent. `tokio-ct` runs its root inside
+//! silently dropped, and keeps the task's poll a call of its own ([`task`]). Unlike
+//! wrapping every output in a `Result` (as the other adapters must), this keeps tokio's
+//! task layout unchanged: the `overhead` bench showed the wider output costing
+//! spawn_many tens of percent. `tokio-ct` runs its root inside
 //! a [`LocalSet`](tokio::task::LocalSet) so that `spawn_local` works; `tokio-mt` has no
 //! `!Send` tasks. I/O goes through mio (epoll); files and `spawn_blocking` use tokio's
 //! blocking pool. TCP reads and writes are tokio's own (`read_buf` into the owned
