@@ -98,6 +98,7 @@ impl FuturesLocal {
     ///
     /// # Panics
     /// If the spawner's `LocalPool` was dropped.
+    #[inline]
     pub fn spawn_on<F: Future + 'static>(
         spawner: &LocalSpawner,
         future: F,
@@ -183,6 +184,7 @@ impl FuturesPool {
     /// Spawns `future` on `pool` with the contract's handle: what `R::spawn` does once
     /// it has found the current pool (public for the native twins, as
     /// [`FuturesLocal::spawn_on`] is).
+    #[inline]
     pub fn spawn_on<F>(pool: &ThreadPool, future: F) -> FuturesJoinHandle<F::Output>
     where
         F: Future + Send + 'static,

@@ -149,3 +149,41 @@ fn the_task_runs_on_another_thread_while_the_handle_waits() {
     worker.join().unwrap();
     assert_eq!(value.as_deref(), Ok("across"));
 }
+
+#[test]
+fn an_outcome_nobody_took_is_dropped_with_the_cell_whichever_side_lets_go_last() {
+    for handle_goes_first in [true, false] {
+        let dropped = Arc::new(AtomicBool::new(false));
+        let flag = DropFlag(Arc::clone(&dropped));
+        let (task, handle) = with_handle(async move { flag });
+        let mut task = LocalFutureObj::new(task);
+        assert!(poll_once(&mut task, Waker::noop()).is_ready());
+        assert!(!dropped.load(Ordering::SeqCst), "the outcome waits for the handle");
+        if handle_goes_first {
+            drop(handle);
+            drop(task);
+        } else {
+            drop(task);
+            drop(handle);
+        }
+        assert!(dropped.load(Ordering::SeqCst), "handle first: {handle_goes_first}");
+    }
+}
+
+#[test]
+fn a_panic_the_handle_never_took_is_recorded() {
+    let (task, handle) = with_handle(async { panic!("untaken-5e07") });
+    assert!(poll_once(&mut LocalFutureObj::new(task), Waker::noop()).is_ready());
+    assert!(unretrieved_panics::take_matching("untaken-5e07").is_empty());
+    drop(handle);
+    assert_eq!(unretrieved_panics::take_matching("untaken-5e07"), ["untaken-5e07"]);
+}
+
+#[test]
+#[should_panic(expected = "polled after it returned")]
+fn a_handle_polled_after_it_returned_panics() {
+    let (task, mut handle) = with_handle(async { 7 });
+    assert!(poll_once(&mut LocalFutureObj::new(task), Waker::noop()).is_ready());
+    assert_eq!(poll_once(&mut handle, Waker::noop()), Poll::Ready(Ok(7)));
+    let _ = poll_once(&mut handle, Waker::noop());
+}
