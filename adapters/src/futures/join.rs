@@ -82,17 +82,20 @@ impl<T> Shared<T> {
         state & HANDLE != 0
     }
 
-    /// Whether `state` says [`Abort::abort`] was called.
+    /// Whether `state` says the task must not poll its future again: aborted, or
+    /// ended already (a poll after `Ready` would write the outcome twice; the pools
+    /// never make one, but a `FutureObj` may be polled until it is dropped).
     #[inline]
-    pub(super) fn aborted(state: usize) -> bool {
-        state & ABORTED != 0
+    pub(super) fn stopped(state: usize) -> bool {
+        state & (ABORTED | DONE) != 0
     }
 
     /// Records the task's outcome and wakes whoever awaits the handle.
     ///
     /// # Safety
-    /// Only the task calls it, once, while it holds the cell, and only while the handle
-    /// holds it too (a detached task's outcome is just dropped).
+    /// Only the task calls it, once (never after `DONE` is set), while it holds the
+    /// cell, and only if the handle was there at the poll's read of the bits (it may
+    /// have let go since: the outcome then goes with the cell).
     pub(super) unsafe fn end(&self, outcome: Caught<T>) {
         // SAFETY: nobody reads the slot before `DONE` is set, and only the task writes
         // it, once (the caller's promise).

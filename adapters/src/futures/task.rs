@@ -146,8 +146,9 @@ impl<F: Future> Future for Body<F> {
             // After registering: an abort either is seen here or wakes the new waker.
             state = shared.state();
         }
-        if Shared::<F::Output>::aborted(state) {
-            // The executor drops the task now; `release` then reports it cancelled.
+        if Shared::<F::Output>::stopped(state) {
+            // Aborted: the executor drops the task now, and `release` then reports it
+            // cancelled. Or polled again after it ended: nothing to do.
             return Poll::Ready(());
         }
         let caught = ready!(this.future.poll(cx));
@@ -155,8 +156,8 @@ impl<F: Future> Future for Body<F> {
         // panic in it is then recorded as unretrieved). A handle dropped during this
         // poll still gets the outcome stored, for the cell to drop.
         if joinable {
-            // SAFETY: the task ends once (the executor drops a task that returned
-            // `Ready`), holds the cell until `release`, and saw the handle there.
+            // SAFETY: the task ends once (`DONE`, set here, stops it above), holds the
+            // cell until `release`, and saw the handle there.
             unsafe { shared.end(caught) };
         }
         Poll::Ready(())
@@ -167,16 +168,16 @@ impl<F: Future> Future for Body<F> {
 /// to its cell. Handed to the pool as a `FutureObj`, which calls
 /// [`UnsafeFutureObj::drop`] when the pool drops the task (finished, aborted, or the
 /// pool dropped).
-pub(super) struct Spawned<F: Future> {
+pub(super) struct Spawned<F: Future + 'static> {
     cell: NonNull<CellOf<F>>,
 }
 
 // SAFETY: a `Spawned` owns the body (the future, a waker) and the task's `CellRef`,
 // which is `Send` when the output is: moving it to another thread moves the future
 // there, which `F: Send` allows.
-unsafe impl<F: Future + Send> Send for Spawned<F> where F::Output: Send {}
+unsafe impl<F: Future + Send + 'static> Send for Spawned<F> where F::Output: Send {}
 
-impl<F: Future> Spawned<F> {
+impl<F: Future + 'static> Spawned<F> {
     /// The body's address, with the cell's provenance (no reference to the cell made).
     fn body(&self) -> *mut Body<F> {
         // SAFETY: the cell is live (the task's reference is released only with the
@@ -210,34 +211,65 @@ pub(super) fn with_handle<F: Future + 'static>(
 
 /// Drops the task's body (its future's destructors run first), reports the task
 /// cancelled if it did not finish, and releases the task's reference to the cell,
-/// freeing it in place if the handle is gone (a detached task, as a rule).
+/// freeing it in place if the handle is gone (a detached task, as a rule). If a
+/// destructor panics, the rest still happens as the panic unwinds.
 ///
 /// # Safety
 /// `body` is the body of a live cell, owned by the caller, not in use, and not used
 /// again.
 #[inline]
-unsafe fn release<F: Future>(body: *mut Body<F>) {
-    // SAFETY: the caller owns the live body (above).
-    let cell = unsafe { (*body).cell() };
+unsafe fn release<F: Future + 'static>(body: *mut Body<F>) {
     // Field by field, so that the drop is inlined here: the body's drop glue was a call
     // of 13 instructions per task (callgrind, `futures-local`'s `chained_spawn`). The
     // pattern names every field, so a new one cannot be left undropped.
-    // SAFETY: as above.
-    let Body { future, registered, cell: _ } = unsafe { &mut *body };
-    // SAFETY: each field is dropped once, in place (the pool polls a body in place, so
-    // it is dropped where it was pinned), and the body is not used again.
-    unsafe {
-        ptr::drop_in_place(future);
-        ptr::drop_in_place(registered);
-    }
-    // SAFETY: this is the task's reference, which the body held and nothing uses again.
-    if unsafe { cell.shared().task_lets_go() } {
-        // SAFETY: the handle let go first, and the task is done with the cell.
-        unsafe { cell.free_here() }
+    // SAFETY: the caller owns the live body (above).
+    let Body { future, registered, cell } = unsafe { &mut *body };
+    // Lets go of the cell last, or as an unwind from a destructor passes.
+    let task = TaskLetsGo(CellRef { cell: *cell });
+    // The pool's waker first, so that it is not held across the future's destructors.
+    // SAFETY: the body is owned by the caller and not used again (above).
+    drop(unsafe { ptr::read(registered) });
+    // SAFETY: the body is pinned where it is (the pool polls it in place), owned by the
+    // caller and not used again: its future is dropped once, in place.
+    unsafe { ptr::drop_in_place(future) };
+    task.now();
+}
+
+/// The task's reference to its cell, let go of by [`release`]'s last step, or when
+/// dropped by an unwind from a destructor before it.
+struct TaskLetsGo<F: Future + 'static>(CellRef<F::Output, Body<F>>);
+
+impl<F: Future + 'static> TaskLetsGo<F> {
+    /// Lets go now, freeing in place: inlined, where a guard's drop was a call of its
+    /// own (callgrind).
+    #[inline(always)]
+    fn now(self) {
+        let task = ManuallyDrop::new(self);
+        // SAFETY: the task's reference, made by `release` from the body, which nothing
+        // uses again; let go of once (the guard is forgotten).
+        if unsafe { task.0.shared().task_lets_go() } {
+            // SAFETY: the handle let go first, and the task is done with the cell.
+            unsafe { task.0.free_here() }
+        }
     }
 }
 
-impl<F: Future> Drop for Spawned<F> {
+impl<F: Future + 'static> Drop for TaskLetsGo<F> {
+    /// Only on an unwind ([`now`](Self::now) forgets the guard). Frees through the
+    /// handle's view of the cell (`dyn Future`), so that the drop of a cell of this
+    /// type is inlined at one place only, `now`'s (at two, it was a call of its own).
+    #[cold]
+    fn drop(&mut self) {
+        // SAFETY: as in `now`: the guard is dropped once, instead of `now`.
+        if unsafe { self.0.shared().task_lets_go() } {
+            let cell: CellRef<F::Output> = CellRef { cell: self.0.cell };
+            // SAFETY: as in `now`; the same cell, seen as the handle sees it.
+            unsafe { cell.free() }
+        }
+    }
+}
+
+impl<F: Future + 'static> Drop for Spawned<F> {
     /// Only if it never reached the pool (`FutureObj::new` consumes it at once).
     fn drop(&mut self) {
         // SAFETY: a `Spawned` owns its body until `into_raw`, which forgets it.

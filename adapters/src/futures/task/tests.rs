@@ -3,7 +3,7 @@
 //! under Miri (`cargo +nightly miri test -p rtbench-adapters --features futures --lib
 //! futures::task`).
 
-use std::future::{pending, Future};
+use std::future::{pending, poll_fn, Future};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -186,4 +186,62 @@ fn a_handle_polled_after_it_returned_panics() {
     assert!(poll_once(&mut LocalFutureObj::new(task), Waker::noop()).is_ready());
     assert_eq!(poll_once(&mut handle, Waker::noop()), Poll::Ready(Ok(7)));
     let _ = poll_once(&mut handle, Waker::noop());
+}
+
+/// Counts its drops in a shared counter.
+struct Counted(Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn a_task_polled_again_after_it_ended_keeps_its_first_outcome() {
+    let (made, dropped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (count_made, count_dropped) = (Arc::clone(&made), Arc::clone(&dropped));
+    let (task, mut handle) = with_handle(poll_fn(move |_| {
+        let number = count_made.fetch_add(1, Ordering::SeqCst);
+        Poll::Ready((number, Counted(Arc::clone(&count_dropped))))
+    }));
+    let mut task = LocalFutureObj::new(task);
+    assert!(poll_once(&mut task, Waker::noop()).is_ready());
+    assert!(poll_once(&mut task, Waker::noop()).is_ready(), "a `FutureObj` may be polled again");
+    drop(task);
+    let Poll::Ready(Ok((number, outcome))) = poll_once(&mut handle, Waker::noop()) else {
+        panic!("the task ended");
+    };
+    assert_eq!((number, made.load(Ordering::SeqCst)), (0, 1), "the future is not polled again");
+    drop(outcome);
+    assert_eq!(dropped.load(Ordering::SeqCst), 1);
+}
+
+/// Panics when dropped.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("a destructor panicked");
+    }
+}
+
+#[test]
+fn a_future_whose_destructor_panics_still_lets_go_and_cancels() {
+    let (woken, task_waker) = Count::waker();
+    let (joiner, joiner_waker) = Count::waker();
+    let (task, mut handle) = with_handle(async {
+        let _guard = PanicOnDrop;
+        pending::<u32>().await
+    });
+    let mut task = LocalFutureObj::new(task);
+    assert!(poll_once(&mut task, &task_waker).is_pending());
+    assert!(poll_once(&mut handle, &joiner_waker).is_pending());
+    let dropping = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(task)));
+    assert!(dropping.is_err(), "the destructor's panic reaches whoever dropped the task");
+    assert_eq!(joiner.get(), 1, "the handle is woken");
+    assert_eq!(poll_once(&mut handle, Waker::noop()), Poll::Ready(Err(JoinError::Cancelled)));
+    drop(handle);
+    drop(task_waker);
+    assert_eq!(Arc::strong_count(&woken), 1, "the cell, and the task's wakers in it, are freed");
 }
