@@ -15,7 +15,7 @@
 //! slot, the body's "ended" flag), a task's poll reads one word where it read two,
 //! and freeing the cell tests one word instead of dropping a mutex and its slot.
 //! On `futures-local`'s `chained_spawn` (a detached spawn per hop), the separate fields
-//! cost 73 instructions per hop over the native spawn, the word 38 (callgrind), and
+//! cost 73 instructions per hop over the native spawn, the word 41 (callgrind), and
 //! the cell read 1.05–1.07 where it read 1.13 (`rtbench overhead`).
 
 use std::cell::UnsafeCell;
