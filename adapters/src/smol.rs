@@ -84,9 +84,23 @@ impl SmolSingleThread {
         F::Output: 'static,
         C: ?Sized + StartCancel<F::Output, Task<F::Output>>,
     {
-        current::with(&LOCAL_EXECUTOR, Self::INFO.name, |executor| {
-            CancelOnAbort::new(executor.spawn(rethrow_as_guard(future)))
-        })
+        current::with(&LOCAL_EXECUTOR, Self::INFO.name, |executor| Self::spawn_on(executor, future))
+    }
+
+    /// Spawns `future` on `executor` with the contract's task and handle: what `spawn`
+    /// does once it has found the current executor. Public for the native twins, which
+    /// measure the handle's cost apart (`rtbench-native`'s "a join handle" line).
+    #[inline]
+    pub fn spawn_on<F, C>(
+        executor: &LocalExecutor<'static>,
+        future: F,
+    ) -> CancelOnAbort<F::Output, Task<F::Output>, C>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+        C: ?Sized + StartCancel<F::Output, Task<F::Output>>,
+    {
+        CancelOnAbort::new(executor.spawn(rethrow_as_guard(future)))
     }
 }
 
@@ -157,6 +171,17 @@ impl SmolMultiThread {
     /// very same workers as code going through the contract (`rtbench-native`).
     pub fn native(&self) -> &Arc<Executor<'static>> {
         &self.executor
+    }
+
+    /// Spawns `future` on `executor` with the contract's task and handle (public for the
+    /// native twins, as [`SmolSingleThread::spawn_on`] is).
+    #[inline]
+    pub fn spawn_on<F>(executor: &Executor<'static>, future: F) -> SmolJoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        CancelOnAbort::new(executor.spawn(rethrow_as_guard(future)))
     }
 
     /// Starts a worker that runs `executor` until `stop` is closed.
@@ -230,7 +255,7 @@ impl Runtime for SmolMultiThread {
         F::Output: Send + 'static,
     {
         current::with(&SHARED_EXECUTOR, Self::INFO.name, |executor| {
-            CancelOnAbort::new(executor.spawn(rethrow_as_guard(future)))
+            Self::spawn_on(executor, future)
         })
     }
 

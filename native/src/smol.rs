@@ -8,15 +8,16 @@
 //!   on it and `block_on` only waits for its `Task`, as the adapter does.
 //!
 //! The roots are [`crate::spawner`]'s, written once over the executor (shared with
-//! async-global-executor; TCP is smol's `net`, async-net); only `smol-1`'s chain link, which carries its `!Send`
-//! executor into the task it spawns, is written here.
+//! async-global-executor; TCP is smol's `net`, async-net); only `smol-1`'s chain link,
+//! which carries its `!Send` executor into the task it spawns, is written here, and the
+//! links with the adapter's handle (the "a join handle, detached on drop" line).
 
 use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use async_executor::{Executor, LocalExecutor, Task};
-use rtbench_adapters::smol::{SmolMultiThread, SmolSingleThread};
+use rtbench_adapters::smol::{SmolLocalJoinHandle, SmolMultiThread, SmolSingleThread};
 use rtbench_core::Runtime;
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
@@ -32,6 +33,7 @@ spawner_twins!(SmolSingleThread {
     ping_pong: spawner::ping_pong,
     tcp_round_trip: spawner::tcp_round_trip,
     catching_panics: spawner::spawn_many_caught,
+    joinable_chain: joinable_local_hop,
     yield_many: spawner::yield_many
 });
 
@@ -42,6 +44,7 @@ spawner_twins!(SmolMultiThread {
     ping_pong: spawner::ping_pong,
     tcp_round_trip: spawner::tcp_round_trip,
     catching_panics: spawner::spawn_many_caught,
+    joinable_chain: joinable_shared_hop,
     yield_many: spawner::yield_many
 });
 
@@ -93,5 +96,30 @@ fn local_hop(executor: Rc<LocalExecutor<'static>>, link: Link) {
     if let Some(next) = link.next() {
         let carried = Rc::clone(&executor);
         LocalExecutor::spawn(&executor, async move { local_hop(carried, next) }).detach();
+    }
+}
+
+/// [`local_hop`] with the semantic every contract spawn has: a join handle, detached on
+/// drop — the adapter's (`spawn_on`: the task run as `rethrow_as_guard`, so that a
+/// panic nobody awaits is recorded, and a handle that detaches where smol's `Task`
+/// cancels), on the executor the native link carries, not found as the adapter finds it.
+#[inline]
+fn joinable_local_hop(executor: Rc<LocalExecutor<'static>>, link: Link) {
+    if let Some(next) = link.next() {
+        let carried = Rc::clone(&executor);
+        let future = async move { joinable_local_hop(carried, next) };
+        drop::<SmolLocalJoinHandle<()>>(SmolSingleThread::spawn_on(&executor, future));
+    }
+}
+
+/// [`spawner::hop`] with a join handle, detached on drop (the adapter's).
+#[inline]
+fn joinable_shared_hop(executor: Arc<Executor<'static>>, link: Link) {
+    if let Some(next) = link.next() {
+        let carried = Arc::clone(&executor);
+        drop(SmolMultiThread::spawn_on(
+            &executor,
+            async move { joinable_shared_hop(carried, next) },
+        ));
     }
 }
