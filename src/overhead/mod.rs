@@ -246,7 +246,8 @@ impl Report {
                             })
                         });
                         let bar = figure.measured().map(|combined| {
-                            Bar::of(combined.median, named(plan.runtime.name, workload.name()))
+                            let semantic = named(plan.runtime.name, workload.name());
+                            Bar::of(combined.median, combined.low, semantic)
                         });
                         let params = Params::new(workload.info().params, settings.size);
                         let params = params.to_string();

@@ -20,7 +20,10 @@ pub struct Verdict {
     /// Cells above [`TARGET`] and at most [`EXPLAINED`], the excess a semantic's cost on a line
     /// of its own: `flavour workload figure (semantics)`.
     pub explained: Vec<String>,
-    /// Cells beyond the bar: `flavour workload figure`.
+    /// Cells beyond the bar by their median whose rerun interval reaches the target:
+    /// `flavour workload figure`.
+    pub unresolved: Vec<String>,
+    /// Cells beyond the bar, their whole rerun interval too: `flavour workload figure`.
     pub above: Vec<String>,
     /// Cells `n/a`.
     pub not_comparable: usize,
@@ -47,6 +50,7 @@ impl Verdict {
                                 let named = semantics_of(semantics, flavour.runtime, cell.scenario);
                                 verdict.explained.push(format!("{name} {figure} ({named})"));
                             }
+                            Bar::Unresolved => verdict.unresolved.push(format!("{name} {figure}")),
                             Bar::Above => verdict.above.push(format!("{name} {figure}")),
                         }
                     }
@@ -77,6 +81,14 @@ impl Verdict {
             );
         }
         let _ = write!(line, "; above: {}", list(&self.above));
+        if !self.unresolved.is_empty() {
+            let _ = write!(
+                line,
+                "; above by the median but within {TARGET:.2} by the low end of the rerun \
+                 interval, too close to call on this machine: {}",
+                list(&self.unresolved)
+            );
+        }
         let _ = write!(line, "; {} n/a", self.not_comparable);
         if !self.failed.is_empty() {
             let _ = write!(line, "; FAILED: {}", list(&self.failed));
@@ -152,8 +164,9 @@ pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
         out,
         "\n**Verdict** (target: ≤ {TARGET:.2}, or ≤ {EXPLAINED:.2} where a normalised \
          semantic's line for that flavour and workload accounts for the excess, leaving \
-         ≤ {TARGET:.2}; judged on the median over processes as shown, its rerun interval \
-         in brackets): {}.",
+         ≤ {TARGET:.2}; judged on the median over processes as shown, and a cell beyond \
+         the bar called above only if the low end of its rerun interval, in brackets, is \
+         beyond it too): {}.",
         report.verdict.line()
     );
     out
@@ -251,27 +264,61 @@ fn semantics_section(out: &mut String, costs: &[SemanticCost]) {
 #[cfg(test)]
 mod tests {
     use super::super::combine::Combined;
+    use super::super::Cell;
     use super::*;
 
     /// A semantic measured at `median` over the plain twin, the two sides' own medians
     /// `core` and `native` (taken apart, they may disagree with the ratio).
     fn cost(median: f64, core: f64, native: f64) -> SemanticCost {
-        let combined = Combined {
-            metric: "ns/spawn".into(),
-            median,
-            low: median - 0.02,
-            high: median + 0.02,
-            core,
-            native,
-            pairs: 10,
-            processes: Vec::new(),
-        };
+        let combined = Combined { core, native, ..combined(median) };
         SemanticCost {
             runtime: "smol-1",
             semantic: "catching panics",
             scenario: "spawn_many",
             figure: Certified::Measured(combined),
         }
+    }
+
+    /// A measured cell of `scenario` at `median` (`low`–`high`), with its bar.
+    fn cell(scenario: &'static str, median: f64, low: f64, high: f64) -> Cell {
+        let combined = Combined { low, high, ..combined(median) };
+        let bar = Some(Bar::of(median, low, None));
+        Cell { scenario, params: String::new(), figure: Certified::Measured(combined), bar }
+    }
+
+    fn combined(median: f64) -> Combined {
+        Combined {
+            metric: "ns/spawn".into(),
+            median,
+            low: median - 0.02,
+            high: median + 0.02,
+            core: 100.0 * median,
+            native: 100.0,
+            pairs: 10,
+            processes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_verdict_names_cells_above_apart_from_those_too_close_to_call() {
+        let flavour = Flavour {
+            runtime: "smol-1",
+            class: rtbench_core::Class::SingleThread,
+            cells: vec![
+                cell("spawn_many", 1.01, 0.98, 1.04),
+                cell("ping_pong", 1.06, 0.95, 1.18),
+                cell("chained_spawn", 1.08, 1.06, 1.10),
+            ],
+        };
+        let verdict = Verdict::of(&[flavour], &[]);
+        assert_eq!((verdict.measured, verdict.within), (3, 1));
+        let line = verdict.line();
+        assert!(line.starts_with("1 of 3 measured cells within 1.03"), "{line}");
+        assert!(line.contains("; above: smol-1 chained_spawn 1.08 (1.06–1.10"), "{line}");
+        assert!(
+            line.contains("too close to call on this machine: smol-1 ping_pong 1.06"),
+            "{line}"
+        );
     }
 
     #[test]
