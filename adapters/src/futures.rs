@@ -13,12 +13,13 @@
 //! - **Join handles.** `futures` spawns return nothing (or a [`RemoteHandle`], which
 //!   *cancels* on drop unless `forget` is called, and costs two shared allocations).
 //!   The adapter's own handle (the `join` submodule) shares the task's one allocation
-//!   (the `task` submodule): the outcome, an abort flag and the task's waker sit next to
-//!   the future, and the pool holds that allocation as its `FutureObj` in place of the
-//!   `Box` its `spawn` would make. A spawn costs the native one's allocations plus one
-//!   atomic decrement (the first of the handle and the task to let go; the last one
-//!   sees it is alone, and frees); a task's poll adds one atomic load (and a waker
-//!   registration when its waker changes, while the handle is alive).
+//!   (the `task` submodule): one state word (who holds the cell, aborted, how the task
+//!   ended), the outcome's slot and two wakers sit next to the future, and the pool
+//!   holds that allocation as its `FutureObj` in place of the `Box` its `spawn` would
+//!   make. A spawn costs the native one's allocations plus one locked subtraction (the
+//!   first of the handle and the task to let go; the last one sees it is alone, and
+//!   frees); a task's poll adds one atomic load (and a waker registration when its
+//!   waker changes, while the handle is alive).
 //! - **Finding the executor.** `R::spawn` finds the [`LocalSpawner`] or the pool in a
 //!   thread-local (this crate's `current` module): set during `block_on`, and on the
 //!   pool's workers from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only
