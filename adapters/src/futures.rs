@@ -16,10 +16,11 @@
 //!   (the `task` submodule): one state word (who holds the cell, aborted, how the task
 //!   ended), the outcome's slot and two wakers sit next to the future, and the pool
 //!   holds that allocation as its `FutureObj` in place of the `Box` its `spawn` would
-//!   make. A spawn costs the native one's allocations plus one locked subtraction (the
-//!   first of the handle and the task to let go; the last one sees it is alone, and
-//!   frees); a task's poll adds one atomic load (and a waker registration when its
-//!   waker changes, while the handle is alive).
+//!   make. A detached spawn costs the native one's allocations plus one locked
+//!   subtraction (the first of the handle and the task to let go; the last one sees it
+//!   is alone, and frees); an awaited one also a locked `or` for the outcome written, one
+//!   for it taken, and the awaiter's waker registered. A task's poll adds one atomic
+//!   load (and a waker registration when its waker changes, while the handle is alive).
 //! - **Finding the executor.** `R::spawn` finds the [`LocalSpawner`] or the pool in a
 //!   thread-local (this crate's `current` module): set during `block_on`, and on the
 //!   pool's workers from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only

@@ -41,6 +41,9 @@ use crate::tcp::{self, AsyncNet, NativeTcp};
 const NO_NATIVE_YIELD: &str =
     "futures' ThreadPool re-polls a self-woken task at once: its native yield lets no other task run";
 
+/// The line of the chain spawned with the adapter's handle: what it adds.
+const JOIN_HANDLE: &str = "a join handle, detached on drop";
+
 /// Spawning after the executor shut down: impossible while the runtime is alive.
 const ALIVE: &str = "the executor is alive while its runtime is";
 
@@ -50,7 +53,7 @@ spawner_twins!(FuturesLocal {
     spawn_many: spawn_many,
     ping_pong: ping_pong,
     tcp_round_trip: tcp_round_trip,
-    joinable_chain: joinable_local_hop,
+    joinable_chain: JOIN_HANDLE => joinable_local_hop,
     yield_many: yield_many
 });
 
@@ -60,7 +63,7 @@ spawner_twins!(FuturesPool {
     spawn_many: spawn_many,
     ping_pong: ping_pong,
     tcp_round_trip: tcp_round_trip,
-    joinable_chain: joinable_pool_hop,
+    joinable_chain: JOIN_HANDLE => joinable_pool_hop,
     yield_many: none(NO_NATIVE_YIELD)
 });
 

@@ -29,8 +29,8 @@ use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, ScenarioError};
 /// `spawn_many`, `ping_pong`, `tcp_round_trip`, `yield_many` the roots; `yield_many:
 /// none(reason)` for a flavour with no native yield; optionally `catching_panics: root`
 /// (`spawn_many` with each task's panic caught, as the adapter spawns it) and
-/// `joinable_chain: link` (the chain with a native join handle on each spawn,
-/// detached), each a [`Semantic`]. The four flavours differ only in those, but Rust
+/// `joinable_chain: name => link` (the chain with a join handle on each spawn, detached,
+/// the line named `name`), each a [`Semantic`]. The four flavours differ only in those, but Rust
 /// cannot be generic over whether a root is `Send`, so a macro writes them.
 #[cfg(any(feature = "smol", feature = "futures"))]
 macro_rules! spawner_twins {
@@ -51,7 +51,7 @@ macro_rules! spawner_twins {
         ping_pong: $ping_pong:path,
         tcp_round_trip: $tcp:path,
         $(catching_panics: $caught:path,)?
-        $(joinable_chain: $joinable_hop:path,)?
+        $(joinable_chain: $joinable_name:expr => $joinable_hop:path,)?
         yield_many: $($yield:tt)+
     }) => {
         impl $crate::Twins for $flavour {
@@ -68,7 +68,7 @@ macro_rules! spawner_twins {
                     },
                 },)?
                 $($crate::Semantic {
-                    name: "a join handle, detached on drop",
+                    name: $joinable_name,
                     workload: $crate::Workload::ChainedSpawn,
                     twin: |runtime, params| {
                         let depth = params.get("depth");

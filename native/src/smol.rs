@@ -10,14 +10,14 @@
 //! The roots are [`crate::spawner`]'s, written once over the executor (shared with
 //! async-global-executor; TCP is smol's `net`, async-net); only `smol-1`'s chain link,
 //! which carries its `!Send` executor into the task it spawns, is written here, and the
-//! links with the adapter's handle (the "a join handle, detached on drop" line).
+//! links with the adapter's task and handle (a line of their own).
 
 use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use async_executor::{Executor, LocalExecutor, Task};
-use rtbench_adapters::smol::{SmolLocalJoinHandle, SmolMultiThread, SmolSingleThread};
+use rtbench_adapters::smol::{SmolJoinHandle, SmolMultiThread, SmolSingleThread};
 use rtbench_core::Runtime;
 use rtbench_scenarios::chained_spawn::{self, Link};
 use rtbench_scenarios::measure::timed;
@@ -33,7 +33,7 @@ spawner_twins!(SmolSingleThread {
     ping_pong: spawner::ping_pong,
     tcp_round_trip: spawner::tcp_round_trip,
     catching_panics: spawner::spawn_many_caught,
-    joinable_chain: joinable_local_hop,
+    joinable_chain: ADAPTER_HANDLE => joinable_local_hop,
     yield_many: spawner::yield_many
 });
 
@@ -44,9 +44,14 @@ spawner_twins!(SmolMultiThread {
     ping_pong: spawner::ping_pong,
     tcp_round_trip: spawner::tcp_round_trip,
     catching_panics: spawner::spawn_many_caught,
-    joinable_chain: joinable_shared_hop,
+    joinable_chain: ADAPTER_HANDLE => joinable_shared_hop,
     yield_many: spawner::yield_many
 });
+
+/// The line of the chain spawned with the adapter's task and handle: what they add to
+/// smol's own (a handle that detaches where smol's `Task` cancels, and a task that
+/// records a panic nobody awaits).
+const ADAPTER_HANDLE: &str = "drop = detach, panics recorded (the adapter's task and handle)";
 
 /// `smol-1`: drives `root` (given the executor) on the `LocalExecutor`, under `block_on`.
 fn run_local<F: Future>(
@@ -99,20 +104,20 @@ fn local_hop(executor: Rc<LocalExecutor<'static>>, link: Link) {
     }
 }
 
-/// [`local_hop`] with the semantic every contract spawn has: a join handle, detached on
-/// drop — the adapter's (`spawn_on`: the task run as `rethrow_as_guard`, so that a
-/// panic nobody awaits is recorded, and a handle that detaches where smol's `Task`
-/// cancels), on the executor the native link carries, not found as the adapter finds it.
+/// [`local_hop`] with the adapter's task and handle ([`ADAPTER_HANDLE`]; `spawn_on`: the
+/// task run as `rethrow_as_guard`, so that a panic nobody awaits is recorded, and a
+/// handle of the type `spawn` gives, which detaches where smol's `Task` cancels), on the
+/// executor the native link carries, not found as the adapter finds it.
 #[inline]
 fn joinable_local_hop(executor: Rc<LocalExecutor<'static>>, link: Link) {
     if let Some(next) = link.next() {
         let carried = Rc::clone(&executor);
         let future = async move { joinable_local_hop(carried, next) };
-        drop::<SmolLocalJoinHandle<()>>(SmolSingleThread::spawn_on(&executor, future));
+        drop::<SmolJoinHandle<()>>(SmolSingleThread::spawn_on(&executor, future));
     }
 }
 
-/// [`spawner::hop`] with a join handle, detached on drop (the adapter's).
+/// [`spawner::hop`] with the adapter's task and handle ([`ADAPTER_HANDLE`]).
 #[inline]
 fn joinable_shared_hop(executor: Arc<Executor<'static>>, link: Link) {
     if let Some(next) = link.next() {

@@ -151,10 +151,10 @@ pub enum Bar {
     /// semantic measured on a line of its own for that flavour and workload is taken
     /// out: the line accounts for the excess.
     Explained,
-    /// Beyond either by its median, but the low end of its rerun interval is at most
-    /// [`TARGET`]: too close to call on this machine (not within either).
+    /// Beyond either by its median, but the low end of its rerun interval would be
+    /// within or explained: too close to call on this machine (not within either).
     Unresolved,
-    /// Beyond either, and so is its whole rerun interval.
+    /// Beyond either, and so is the low end of its rerun interval.
     Above,
 }
 
@@ -164,14 +164,20 @@ impl Bar {
     /// workload measured apart (its twin over the plain one), if any: a line of +2 %
     /// does not explain a cell at 1.08.
     pub fn of(median: f64, low: f64, semantic: Option<f64>) -> Bar {
+        match Bar::of_ratio(median, semantic) {
+            Bar::Above if Bar::of_ratio(low, semantic) != Bar::Above => Bar::Unresolved,
+            bar => bar,
+        }
+    }
+
+    /// Within, explained or above, for one `ratio` as the table shows it.
+    fn of_ratio(ratio: f64, semantic: Option<f64>) -> Bar {
         let shown = |ratio: f64| (ratio * 100.0).round() / 100.0;
-        let rest = semantic.map(|semantic| shown(median / semantic));
-        if shown(median) <= TARGET {
+        let rest = semantic.map(|semantic| shown(ratio / semantic));
+        if shown(ratio) <= TARGET {
             Bar::Within
-        } else if shown(median) <= EXPLAINED && rest.is_some_and(|rest| rest <= TARGET) {
+        } else if shown(ratio) <= EXPLAINED && rest.is_some_and(|rest| rest <= TARGET) {
             Bar::Explained
-        } else if shown(low) <= TARGET {
-            Bar::Unresolved
         } else {
             Bar::Above
         }
@@ -265,5 +271,7 @@ mod tests {
         assert_eq!(Bar::of(1.05, 1.036, None), Bar::Above, "1.04 as shown");
         assert_eq!(Bar::of(1.12, 0.95, Some(1.12)), Bar::Unresolved, "the median decides first");
         assert_eq!(Bar::of(1.06, 0.95, Some(1.05)), Bar::Explained);
+        assert_eq!(Bar::of(1.12, 1.05, Some(1.12)), Bar::Unresolved, "its low end is explained");
+        assert_eq!(Bar::of(1.12, 1.05, Some(1.01)), Bar::Above, "nor is its low end");
     }
 }

@@ -20,7 +20,8 @@
 //! `Twins::SEMANTICS`: the native twin with only that semantic added, over the plain
 //! twin), measured across processes the same way, so a cost the contract imposes on
 //! purpose is shown as such; and a verdict against the target (≤ 1.03, or ≤ 1.10 where
-//! a semantic's own line accounts for the excess).
+//! a semantic's own line accounts for the excess), which names apart a cell beyond it
+//! whose rerun interval reaches it: too close to call on this machine.
 //!
 //! Ctrl-C (or SIGTERM) stops it between two worker processes: the one running finishes,
 //! and the report shows what was measured, each cell with the processes it had

@@ -10,7 +10,8 @@ use serde::Serialize;
 use super::combine::{Bar, Certified, EXPLAINED, TARGET};
 use super::{Flavour, Report, SemanticCost};
 
-/// The cells against the target, judged on the median over processes as shown.
+/// The cells against the target, judged on the median over processes as shown, and a
+/// cell beyond the bar on the low end of its rerun interval too ([`Bar::of`]).
 #[derive(Debug, Default, Serialize)]
 pub struct Verdict {
     /// Measured cells.

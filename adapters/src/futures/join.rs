@@ -16,7 +16,7 @@
 //! and freeing the cell tests one word instead of dropping a mutex and its slot.
 //! On `futures-local`'s `chained_spawn` (a detached spawn per hop), the separate fields
 //! cost 73 instructions per hop over the native spawn, the word 41 (callgrind), and
-//! the cell read 1.05–1.07 where it read 1.13 (`rtbench overhead`).
+//! the cell read 1.05–1.08 where it read 1.11–1.13 (`rtbench overhead`).
 
 use std::cell::UnsafeCell;
 use std::future::Future;
