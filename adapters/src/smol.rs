@@ -89,7 +89,7 @@ impl SmolSingleThread {
 
     /// Spawns `future` on `executor` with the contract's task and handle: what `spawn`
     /// does once it has found the current executor. Public for the native twins, which
-    /// measure the handle's cost apart (`rtbench-native`'s "a join handle" line).
+    /// measure what the task and handle cost apart (a line of `rtbench-native`'s).
     #[inline]
     pub fn spawn_on<F, C>(
         executor: &LocalExecutor<'static>,

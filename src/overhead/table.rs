@@ -21,10 +21,11 @@ pub struct Verdict {
     /// Cells above [`TARGET`] and at most [`EXPLAINED`], the excess a semantic's cost on a line
     /// of its own: `flavour workload figure (semantics)`.
     pub explained: Vec<String>,
-    /// Cells beyond the bar by their median whose rerun interval reaches the target:
-    /// `flavour workload figure`.
+    /// Cells beyond the bar by their median whose rerun interval's low end would be
+    /// within or explained ([`Bar::Unresolved`]): `flavour workload figure`.
     pub unresolved: Vec<String>,
-    /// Cells beyond the bar, their whole rerun interval too: `flavour workload figure`.
+    /// Cells beyond the bar, the low end of their rerun interval too: `flavour workload
+    /// figure`.
     pub above: Vec<String>,
     /// Cells `n/a`.
     pub not_comparable: usize,
@@ -85,8 +86,8 @@ impl Verdict {
         if !self.unresolved.is_empty() {
             let _ = write!(
                 line,
-                "; above by the median but within {TARGET:.2} by the low end of the rerun \
-                 interval, too close to call on this machine: {}",
+                "; above by the median but not by the low end of the rerun interval (within \
+                 {TARGET:.2}, or explained by a line), too close to call on this machine: {}",
                 list(&self.unresolved)
             );
         }
