@@ -194,6 +194,11 @@ pub struct OverheadArgs {
     /// share of half a second per cell (after 2 pairs).
     #[arg(long, value_name = "N", default_value_t = 501, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pairs: u32,
+    /// Then, for up to SECS in all, more worker processes for the cells too close to call
+    /// (beyond the target by their median, within it by the low end of their rerun
+    /// interval): one each, round after round, until the time is spent; 0 for none.
+    #[arg(long, value_name = "SECS", default_value = "6", value_parser = parse_seconds_or_none)]
+    pub settle: Duration,
     /// The scenarios' quick sizes instead of their full ones (tokio's benchmark
     /// parameters, as `cargo bench --bench overhead` uses).
     #[arg(long)]
@@ -304,6 +309,15 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds > 0.0 && seconds <= 86_400.0 => Ok(Duration::from_secs_f64(seconds)),
         _ => Err(format!("`{text}` is not a number of seconds between 0 and 86400")),
+    }
+}
+
+/// [`parse_seconds`], or `0` for none.
+fn parse_seconds_or_none(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(0.0) => Ok(Duration::ZERO),
+        _ => parse_seconds(text)
+            .map_err(|_| format!("`{text}` is not a number of seconds from 0 (none) to 86400")),
     }
 }
 

@@ -23,6 +23,15 @@
 //! a semantic's own line accounts for the excess), which names apart a cell beyond it
 //! whose rerun interval reaches it: too close to call on this machine.
 //!
+//! Then, once, the cells too close to call get more processes ([`settle`]): for up to
+//! `--settle` seconds in all, one more process each, round after round, in a new
+//! shuffled order each round, whatever they read on the way — the time, not the
+//! figures, ends the stage, so it cannot stop on a lucky reading. Each is judged again
+//! on all its processes: one run's luck on a shared 2-core machine (where
+//! `tcp_round_trip`'s intervals span ±15 %) no longer leaves it to the reader. A cell
+//! that read within at first gets none: on its median it is already called within,
+//! as the table and the tokio-only table before it did.
+//!
 //! Ctrl-C (or SIGTERM) stops it between two worker processes: the one running finishes,
 //! and the report shows what was measured, each cell with the processes it had
 //! ([`crate::interrupt`]); a second Ctrl-C quits at once.
@@ -38,7 +47,9 @@ mod table;
 use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use rand::seq::SliceRandom;
 
 use rtbench_core::task::payload_message;
 use rtbench_core::{Class, Params, RuntimeConfig, RuntimeInfo, Size};
@@ -57,8 +68,10 @@ use crate::placement::Placement;
 use crate::request::{default_memory_limit, UsageError};
 
 /// How long a cell's pairs run in all, at most, split evenly between its processes
-/// (each of which still runs [`PROCESS_MIN_PAIRS`]).
-const CELL_BUDGET: Duration = Duration::from_millis(500);
+/// (each of which still runs [`PROCESS_MIN_PAIRS`]): with 5 processes a cell, the whole
+/// table takes about 45 s on a 2-core machine, which leaves the settling stage its time
+/// within the minute.
+const CELL_BUDGET: Duration = Duration::from_millis(400);
 
 /// The fewest pairs a process runs: two, so that a workload whose one run takes tens of
 /// milliseconds (`tcp_round_trip`, `yield_many` at full size) spends its time on more
@@ -84,6 +97,11 @@ struct Report {
     min_pairs: usize,
     /// How long each process's pairs run, at most (after its minimum).
     process_budget_ms: u64,
+    /// How long, at most, the cells too close to call after the planned processes got
+    /// more of them, in all (`--settle`).
+    settle_s: f64,
+    /// The cells that got them, `flavour workload`, with how many each.
+    settled: Vec<Settled>,
     /// What the workers said they did to the allocator ([`rtbench_native::allocator`]):
     /// one account, or each different one joined by `; `.
     allocator: String,
@@ -103,6 +121,18 @@ struct Stopped {
     ran: usize,
     /// Worker processes planned.
     planned: usize,
+    /// Whether it stopped in the settling stage, after every planned process.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    settling: bool,
+}
+
+/// A cell too close to call after its planned processes, given more.
+#[derive(Serialize)]
+struct Settled {
+    runtime: &'static str,
+    scenario: &'static str,
+    /// Processes it got in the settling stage.
+    processes: usize,
 }
 
 /// One flavour's row.
@@ -155,6 +185,7 @@ pub fn main(args: &OverheadArgs) -> ExitCode {
         processes: args.processes,
         pairs: args.pairs as usize,
         budget: CELL_BUDGET / args.processes,
+        settle: args.settle,
     };
     // Without the handlers, Ctrl-C still ends the command, as it always did.
     let interrupt = Interrupt::catch()
@@ -186,11 +217,14 @@ struct Settings {
     pairs: usize,
     /// Each process's share of [`CELL_BUDGET`].
     budget: Duration,
+    /// How long the settling stage may run, in all.
+    settle: Duration,
 }
 
 impl Report {
     /// Learns what each flavour can measure, then measures every cell and semantic in
-    /// its worker processes, round after round, until done or `interrupt` asks to stop.
+    /// its worker processes, round after round, then settles the cells too close to
+    /// call, until done or `interrupt` asks to stop.
     fn measure(
         runtimes: &[RuntimeInfo],
         workloads: &[Workload],
@@ -201,16 +235,83 @@ impl Report {
         let plans: Vec<_> =
             runtimes.iter().map(|runtime| FlavourPlan::of(runtime, &config, workloads)).collect();
         let targets: Vec<Target> = plans.iter().flat_map(FlavourPlan::targets).collect();
-        let Measurements { results, allocators, interrupted } =
-            measure_targets(&targets, settings, interrupt);
+        let mut measurements = Measurements::new(&targets, settings);
+        measurements.run_planned(interrupt);
+        let mut judged = Judged::of(&plans, &measurements, settings.size);
+        let unresolved = judged.unresolved(&targets);
+        let mut settled = Vec::new();
+        if measurements.interrupted.is_none() && !unresolved.is_empty() {
+            let before: Vec<usize> = unresolved.iter().map(|&i| measurements.ran(i)).collect();
+            measurements.settle(unresolved.clone(), interrupt);
+            settled = unresolved
+                .iter()
+                .zip(before)
+                .map(|(&index, before)| Settled {
+                    runtime: targets[index].runtime,
+                    scenario: targets[index].workload.name(),
+                    processes: measurements.ran(index) - before,
+                })
+                .filter(|settled| settled.processes > 0)
+                .collect();
+            judged = Judged::of(&plans, &measurements, settings.size);
+        }
+        let Judged { flavours, semantics } = judged;
+        let verdict = table::Verdict::of(&flavours, &semantics);
+        let Measurements { allocators, interrupted, .. } = measurements;
+        Report {
+            machine: machine_summary(),
+            size: settings.size,
+            threads: settings.threads,
+            processes: settings.processes,
+            pairs: settings.pairs,
+            min_pairs: PROCESS_MIN_PAIRS,
+            process_budget_ms: settings.budget.as_millis() as u64,
+            settle_s: settings.settle.as_secs_f64(),
+            settled,
+            allocator: if allocators.is_empty() {
+                "not reported (no worker process finished)".to_owned()
+            } else {
+                allocators.into_iter().collect::<Vec<_>>().join("; ")
+            },
+            flavours,
+            semantics,
+            verdict,
+            interrupted,
+        }
+    }
+
+    /// Whether a side of some cell failed its check, panicked, or its process failed.
+    fn failed(&self) -> bool {
+        let cells = self.flavours.iter().flat_map(|flavour| &flavour.cells);
+        let mut figures =
+            cells.map(|cell| &cell.figure).chain(self.semantics.iter().map(|cost| &cost.figure));
+        figures.any(|figure| matches!(figure, Certified::Failed { .. }))
+    }
+}
+
+/// Every cell and semantic line combined over the processes it had so far, each cell
+/// judged against the target.
+struct Judged {
+    flavours: Vec<Flavour>,
+    semantics: Vec<SemanticCost>,
+}
+
+impl Judged {
+    fn of(plans: &[FlavourPlan], measurements: &Measurements<'_>, size: Size) -> Judged {
         let figure = |target: &Target| {
-            let index = targets.iter().position(|t| t == target).expect("a planned target");
-            match interrupted {
-                Some(_) => Certified::of_interrupted(&results[index]),
-                None => Certified::of(&results[index], settings.processes),
+            let index = measurements.index(target);
+            let results = &measurements.results[index];
+            match measurements.interrupted {
+                Some(_) => Certified::of_interrupted(results),
+                // Settled cells ran more processes than planned: all of them count.
+                None => Certified::of(
+                    results,
+                    measurements.settings.processes.max(results.len() as u32),
+                ),
             }
         };
-        let semantics: Vec<SemanticCost> = targets
+        let semantics: Vec<SemanticCost> = measurements
+            .targets
             .iter()
             .filter_map(|target| {
                 Some(SemanticCost {
@@ -250,40 +351,27 @@ impl Report {
                             let semantic = named(plan.runtime.name, workload.name());
                             Bar::of(combined.median, combined.low, semantic)
                         });
-                        let params = Params::new(workload.info().params, settings.size);
-                        let params = params.to_string();
+                        let params = Params::new(workload.info().params, size).to_string();
                         Cell { scenario: workload.name(), params, figure, bar }
                     })
                     .collect(),
             })
             .collect();
-        let verdict = table::Verdict::of(&flavours, &semantics);
-        Report {
-            machine: machine_summary(),
-            size: settings.size,
-            threads: settings.threads,
-            processes: settings.processes,
-            pairs: settings.pairs,
-            min_pairs: PROCESS_MIN_PAIRS,
-            process_budget_ms: settings.budget.as_millis() as u64,
-            allocator: if allocators.is_empty() {
-                "not reported (no worker process finished)".to_owned()
-            } else {
-                allocators.into_iter().collect::<Vec<_>>().join("; ")
-            },
-            flavours,
-            semantics,
-            verdict,
-            interrupted,
-        }
+        Judged { flavours, semantics }
     }
 
-    /// Whether a side of some cell failed its check, panicked, or its process failed.
-    fn failed(&self) -> bool {
-        let cells = self.flavours.iter().flat_map(|flavour| &flavour.cells);
-        let mut figures =
-            cells.map(|cell| &cell.figure).chain(self.semantics.iter().map(|cost| &cost.figure));
-        figures.any(|figure| matches!(figure, Certified::Failed { .. }))
+    /// The targets (indices into `targets`) of the cells too close to call.
+    fn unresolved(&self, targets: &[Target]) -> Vec<usize> {
+        let cells = self.flavours.iter().flat_map(|flavour| {
+            let unresolved = flavour.cells.iter().filter(|cell| cell.bar == Some(Bar::Unresolved));
+            unresolved.map(|cell| (flavour.runtime, cell.scenario))
+        });
+        let index = |(runtime, scenario): (&str, &str)| {
+            targets.iter().position(|t| {
+                t.runtime == runtime && t.workload.name() == scenario && t.semantic.is_none()
+            })
+        };
+        cells.filter_map(index).collect()
     }
 }
 
@@ -381,44 +469,118 @@ struct Target {
     semantic: Option<&'static str>,
 }
 
-/// What the worker processes gave.
-struct Measurements {
+/// What the worker processes gave, as they run.
+struct Measurements<'a> {
+    targets: &'a [Target],
+    settings: &'a Settings,
+    guard: Guard,
     /// What each process gave, per target, in the order they ran.
     results: Vec<Vec<Overhead>>,
     /// What they said they did to the allocator, each different account once.
     allocators: BTreeSet<String>,
+    /// Worker processes planned: every target in `settings.processes` rounds.
+    planned: usize,
+    /// Whether it is in the settling stage.
+    settling: bool,
     /// How far it got, if a signal asked to stop before the end.
     interrupted: Option<Stopped>,
 }
 
-/// Runs every target in `settings.processes` worker processes, round after round, the
-/// targets shuffled anew in each; a target whose process failed or found it not
-/// comparable runs no further process (that is its answer); stops early if
-/// `interrupt` asks.
-fn measure_targets(
-    targets: &[Target],
-    settings: &Settings,
-    interrupt: Option<&Interrupt>,
-) -> Measurements {
-    let guard = Guard {
-        timeout: WORKER_TIMEOUT,
-        memory_limit: default_memory_limit(),
-        placement: Placement::default(),
-    };
-    let mut results: Vec<Vec<Overhead>> = vec![Vec::new(); targets.len()];
-    let mut allocators = BTreeSet::new();
-    let visits = crate::run::visiting_order(targets.len(), settings.processes);
-    for (step, &(index, round)) in visits.iter().enumerate() {
+impl<'a> Measurements<'a> {
+    fn new(targets: &'a [Target], settings: &'a Settings) -> Measurements<'a> {
+        Measurements {
+            targets,
+            settings,
+            guard: Guard {
+                timeout: WORKER_TIMEOUT,
+                memory_limit: default_memory_limit(),
+                placement: Placement::default(),
+            },
+            results: vec![Vec::new(); targets.len()],
+            allocators: BTreeSet::new(),
+            planned: targets.len() * settings.processes as usize,
+            settling: false,
+            interrupted: None,
+        }
+    }
+
+    /// The index of `target` among those measured.
+    fn index(&self, target: &Target) -> usize {
+        self.targets.iter().position(|t| t == target).expect("a planned target")
+    }
+
+    /// Processes run so far for target `index`.
+    fn ran(&self, index: usize) -> usize {
+        self.results[index].len()
+    }
+
+    /// Whether every process of target `index` so far measured it: one that failed or
+    /// found it not comparable gave its answer, and it runs no further process.
+    fn measuring(&self, index: usize) -> bool {
+        self.results[index].iter().all(|result| matches!(result, Overhead::Measured(_)))
+    }
+
+    /// Runs every target in `settings.processes` worker processes, round after round, the
+    /// targets shuffled anew in each; stops early if `interrupt` asks.
+    fn run_planned(&mut self, interrupt: Option<&Interrupt>) {
+        let processes = self.settings.processes;
+        let visits = crate::run::visiting_order(self.targets.len(), processes);
+        for (step, &(index, round)) in visits.iter().enumerate() {
+            let progress = format!("[{}/{}]", step + 1, visits.len());
+            let process = format!("process {}/{processes}", round + 1);
+            if self.measuring(index) && !self.run_one(index, &progress, &process, interrupt) {
+                return;
+            }
+        }
+    }
+
+    /// Gives each target of `indices` one more process, round after round in a new
+    /// shuffled order, until `settings.settle` has passed (looked at before each
+    /// process, so it overruns by one process at most); stops early if `interrupt` asks.
+    fn settle(&mut self, mut indices: Vec<usize>, interrupt: Option<&Interrupt>) {
+        self.settling = true;
+        let start = Instant::now();
+        let budget = self.settings.settle;
+        let mut rng = rand::thread_rng();
+        while !indices.is_empty() {
+            indices.shuffle(&mut rng);
+            for &index in &indices {
+                let elapsed = start.elapsed();
+                if elapsed >= budget {
+                    return;
+                }
+                let progress = format!(
+                    "[settling, {:.1} of {:.1} s]",
+                    elapsed.as_secs_f64(),
+                    budget.as_secs_f64()
+                );
+                let process = format!("process {}", self.ran(index) + 1);
+                if !self.run_one(index, &progress, &process, interrupt) {
+                    return;
+                }
+            }
+            indices.retain(|&index| self.measuring(index));
+        }
+    }
+
+    /// Runs one worker process for target `index` and keeps what it gave, unless
+    /// `interrupt` asks to stop first (then `false`, and it says how far it got).
+    fn run_one(
+        &mut self,
+        index: usize,
+        progress: &str,
+        process: &str,
+        interrupt: Option<&Interrupt>,
+    ) -> bool {
         if interrupt.is_some_and(Interrupt::asked) {
-            let ran = results.iter().map(Vec::len).sum();
+            let ran = self.results.iter().map(Vec::len).sum();
             say!("overhead: interrupted after {ran} worker processes: printing what they measured");
-            let interrupted = Some(Stopped { ran, planned: visits.len() });
-            return Measurements { results, allocators, interrupted };
+            self.interrupted =
+                Some(Stopped { ran, planned: self.planned, settling: self.settling });
+            return false;
         }
-        if results[index].iter().any(|result| !matches!(result, Overhead::Measured(_))) {
-            continue;
-        }
-        let target = targets[index];
+        let target = self.targets[index];
+        let settings = self.settings;
         let job = Job {
             runtime: target.runtime.to_owned(),
             threads: settings.threads,
@@ -429,24 +591,70 @@ fn measure_targets(
             min_pairs: PROCESS_MIN_PAIRS,
             budget_ms: settings.budget.as_millis() as u64,
         };
-        let result = match cell::run_child::<Done>("overhead-worker", &job, guard) {
+        let result = match cell::run_child::<Done>("overhead-worker", &job, self.guard) {
             Ok(Done { allocator, overhead }) => {
-                allocators.insert(allocator);
+                self.allocators.insert(allocator);
                 overhead
             }
             Err(failure) => Overhead::Failed(failure.reason),
         };
         let semantic = target.semantic.map_or_else(String::new, |name| format!(", {name}"));
         say!(
-            "overhead: [{}/{}] {} {}{semantic} (process {}/{}): {result:#}",
-            step + 1,
-            visits.len(),
+            "overhead: {progress} {} {}{semantic} ({process}): {result:#}",
             target.runtime,
             target.workload.name(),
-            round + 1,
-            settings.processes,
         );
-        results[index].push(result);
+        self.results[index].push(result);
+        true
     }
-    Measurements { results, allocators, interrupted: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cell of `workload` with `bar`, or not measured (`None`).
+    fn cell(workload: Workload, bar: Option<Bar>) -> Cell {
+        let figure = Certified::NotComparable { reason: "not looked at".into() };
+        Cell { scenario: workload.name(), params: String::new(), figure, bar }
+    }
+
+    #[test]
+    fn only_cells_too_close_to_call_are_settled_not_their_semantics() {
+        use Workload::{ChainedSpawn, PingPong, SpawnMany, TcpRoundTrip, YieldMany};
+        let target = |runtime, workload, semantic| Target { runtime, workload, semantic };
+        let targets = [
+            target("smol-1", SpawnMany, Some("catching panics")),
+            target("smol-1", SpawnMany, None),
+            target("smol-1", ChainedSpawn, None),
+            target("smol-1", PingPong, None),
+            target("smol-1", TcpRoundTrip, None),
+            target("smol-mt", SpawnMany, None),
+            target("smol-mt", YieldMany, None),
+        ];
+        let flavour = |runtime, cells| Flavour { runtime, class: Class::SingleThread, cells };
+        let judged = Judged {
+            flavours: vec![
+                flavour(
+                    "smol-1",
+                    vec![
+                        cell(SpawnMany, Some(Bar::Unresolved)),
+                        cell(ChainedSpawn, Some(Bar::Within)),
+                        cell(PingPong, Some(Bar::Above)),
+                        cell(TcpRoundTrip, Some(Bar::Explained)),
+                        cell(YieldMany, None),
+                    ],
+                ),
+                flavour(
+                    "smol-mt",
+                    vec![
+                        cell(SpawnMany, Some(Bar::Within)),
+                        cell(YieldMany, Some(Bar::Unresolved)),
+                    ],
+                ),
+            ],
+            semantics: Vec::new(),
+        };
+        assert_eq!(judged.unresolved(&targets), [1, 6]);
+    }
 }

@@ -131,10 +131,15 @@ pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
         report.process_budget_ms as f64 / 1e3,
     );
     let _ = writeln!(out, "- **allocator**: {}", report.allocator);
+    let _ = writeln!(out, "- **settling**: {}", settling(report));
     if let Some(stopped) = &report.interrupted {
+        let stage = match stopped.settling {
+            true => "while settling, ",
+            false => "",
+        };
         let _ = writeln!(
             out,
-            "- **interrupted** after {} of {} worker processes: each cell shows the \
+            "- **interrupted** {stage}after {} of {} worker processes: each cell shows the \
              processes it had; `not run` had none",
             stopped.ran, stopped.planned
         );
@@ -172,6 +177,27 @@ pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
         report.verdict.line()
     );
     out
+}
+
+/// What the settling stage did: which cells too close to call got more processes, and
+/// how many each.
+fn settling(report: &Report) -> String {
+    let budget = format!(
+        "up to {:.1} s more of worker processes, in all, for the cells too close to call \
+         after those, one process each round after round, whatever they read; each judged \
+         on all its processes",
+        report.settle_s
+    );
+    let cells: Vec<_> = report
+        .settled
+        .iter()
+        .map(|s| format!("{} {} (+{} proc)", s.runtime, s.scenario, s.processes))
+        .collect();
+    match (report.settle_s > 0.0, cells.is_empty()) {
+        (false, _) => "none (--settle 0)".to_owned(),
+        (true, true) => format!("{budget}: none was"),
+        (true, false) => format!("{budget}: {}", cells.join(", ")),
+    }
 }
 
 /// One Markdown table: a row per flavour, a column per workload, `cell` in each.
