@@ -195,8 +195,9 @@ pub struct OverheadArgs {
     #[arg(long, value_name = "N", default_value_t = 501, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pairs: u32,
     /// Then, for up to SECS in all, more worker processes for the cells too close to call
-    /// (beyond the target by their median, within it by the low end of their rerun
-    /// interval): one each, round after round, until the time is spent; 0 for none.
+    /// (beyond the bar by their median, within it or explained by a semantic's line by
+    /// the low end of their rerun interval): one each, round after round, until the time
+    /// is spent, and each judged again on all its processes; 0 for none.
     #[arg(long, value_name = "SECS", default_value = "6", value_parser = parse_seconds_or_none)]
     pub settle: Duration,
     /// The scenarios' quick sizes instead of their full ones (tokio's benchmark

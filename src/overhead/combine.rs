@@ -63,7 +63,9 @@ pub struct Combined {
 
 impl Certified {
     /// Combines what the processes of a cell gave, in the order they ran, out of
-    /// `planned`; fewer than planned, all measured, is a failure that says so.
+    /// `planned` (a settled cell has more: they count too); fewer than planned, all
+    /// measured, is a failure that says so, and so is one failed process, planned or
+    /// settling.
     pub fn of(results: &[Overhead], planned: u32) -> Certified {
         let failed = |reason: String| Certified::Failed { reason, processes: results.to_vec() };
         let mut measured = Vec::with_capacity(results.len());
@@ -74,7 +76,11 @@ impl Certified {
                     return Certified::NotComparable { reason: reason.clone() }
                 }
                 Overhead::Failed(reason) => {
-                    return failed(format!("process {} of {planned}: {reason}", index + 1))
+                    let process = match index < planned as usize {
+                        true => format!("process {} of {planned}", index + 1),
+                        false => format!("process {} (settling)", index + 1),
+                    };
+                    return failed(format!("{process}: {reason}"));
                 }
             }
         }
@@ -238,6 +244,9 @@ mod tests {
         };
         assert_eq!(reason, "process 2 of 5: aborted (SIGABRT)");
         assert_eq!(processes.len(), 2);
+        let settling = [process(&[1.0], 100.0), Overhead::Failed("killed".into())];
+        let shown = Certified::of(&settling, 1).to_string();
+        assert_eq!(shown, "FAILED: process 2 (settling): killed");
         let short = Certified::of(&results[..1], 3);
         assert_eq!(short.to_string(), "FAILED: only 1 of 3 processes ran");
         let none = Certified::of(&[Overhead::NotComparable("no yield".into())], 3);

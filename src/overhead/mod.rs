@@ -23,14 +23,19 @@
 //! a semantic's own line accounts for the excess), which names apart a cell beyond it
 //! whose rerun interval reaches it: too close to call on this machine.
 //!
-//! Then, once, the cells too close to call get more processes ([`settle`]): for up to
-//! `--settle` seconds in all, one more process each, round after round, in a new
-//! shuffled order each round, whatever they read on the way — the time, not the
-//! figures, ends the stage, so it cannot stop on a lucky reading. Each is judged again
-//! on all its processes: one run's luck on a shared 2-core machine (where
-//! `tcp_round_trip`'s intervals span ±15 %) no longer leaves it to the reader. A cell
-//! that read within at first gets none: on its median it is already called within,
-//! as the table and the tokio-only table before it did.
+//! Then, once, the cells too close to call get more processes ([`settling_schedule`]):
+//! for up to `--settle` seconds in all, one more process each, round after round, in a
+//! new shuffled order each round, whatever they read on the way. The clock ends the
+//! stage, not the figures, so it does not stop on a lucky reading; but which cells
+//! enter it does depend on the data: only those beyond the bar by their median. A cell
+//! that read within gets none (the verdict calls a cell within on its median, whatever
+//! its interval), so the stage can only move a cell out of "too close to call" — to
+//! within, explained or above — and a cell within by one run's luck stays within. Each
+//! settled cell is judged again on all its processes, and its interval, over more
+//! processes, is narrower than the others': it says where a rerun with that many
+//! processes would land. On a shared 2-core machine, where `tcp_round_trip`'s intervals
+//! span ±15 %, that settles most such cells; a cell whose median sits on the bar itself
+//! (1.105 against 1.10) stays too close to call however long it runs.
 //!
 //! Ctrl-C (or SIGTERM) stops it between two worker processes: the one running finishes,
 //! and the report shows what was measured, each cell with the processes it had
@@ -100,7 +105,7 @@ struct Report {
     /// How long, at most, the cells too close to call after the planned processes got
     /// more of them, in all (`--settle`).
     settle_s: f64,
-    /// The cells that got them, `flavour workload`, with how many each.
+    /// The cells that got more, with how many each and how they read before.
     settled: Vec<Settled>,
     /// What the workers said they did to the allocator ([`rtbench_native::allocator`]):
     /// one account, or each different one joined by `; `.
@@ -117,13 +122,14 @@ struct Report {
 /// How far an interrupted command got.
 #[derive(Serialize)]
 struct Stopped {
-    /// Worker processes run (each to its end).
+    /// Worker processes run (each to its end), the settling stage's included.
     ran: usize,
-    /// Worker processes planned.
+    /// Worker processes planned (the settling stage's are not).
     planned: usize,
-    /// Whether it stopped in the settling stage, after every planned process.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    settling: bool,
+    /// Processes run in the settling stage, if it was under way: every planned process
+    /// had run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    while_settling: Option<usize>,
 }
 
 /// A cell too close to call after its planned processes, given more.
@@ -133,6 +139,8 @@ struct Settled {
     scenario: &'static str,
     /// Processes it got in the settling stage.
     processes: usize,
+    /// How it read on its planned processes alone: median, and its interval.
+    before: [f64; 3],
 }
 
 /// One flavour's row.
@@ -240,16 +248,17 @@ impl Report {
         let mut judged = Judged::of(&plans, &measurements, settings.size);
         let unresolved = judged.unresolved(&targets);
         let mut settled = Vec::new();
-        if measurements.interrupted.is_none() && !unresolved.is_empty() {
-            let before: Vec<usize> = unresolved.iter().map(|&i| measurements.ran(i)).collect();
-            measurements.settle(unresolved.clone(), interrupt);
+        if measurements.interrupted.is_none() && !settings.settle.is_zero() {
+            let ran: Vec<usize> = unresolved.iter().map(|u| measurements.ran(u.index)).collect();
+            measurements.settle(unresolved.iter().map(|u| u.index).collect(), interrupt);
             settled = unresolved
                 .iter()
-                .zip(before)
-                .map(|(&index, before)| Settled {
-                    runtime: targets[index].runtime,
-                    scenario: targets[index].workload.name(),
-                    processes: measurements.ran(index) - before,
+                .zip(ran)
+                .map(|(cell, ran)| Settled {
+                    runtime: targets[cell.index].runtime,
+                    scenario: targets[cell.index].workload.name(),
+                    processes: measurements.ran(cell.index) - ran,
+                    before: cell.before,
                 })
                 .filter(|settled| settled.processes > 0)
                 .collect();
@@ -303,11 +312,8 @@ impl Judged {
             let results = &measurements.results[index];
             match measurements.interrupted {
                 Some(_) => Certified::of_interrupted(results),
-                // Settled cells ran more processes than planned: all of them count.
-                None => Certified::of(
-                    results,
-                    measurements.settings.processes.max(results.len() as u32),
-                ),
+                // A settled cell's processes beyond the planned ones count too.
+                None => Certified::of(results, measurements.settings.processes),
             }
         };
         let semantics: Vec<SemanticCost> = measurements
@@ -360,19 +366,34 @@ impl Judged {
         Judged { flavours, semantics }
     }
 
-    /// The targets (indices into `targets`) of the cells too close to call.
-    fn unresolved(&self, targets: &[Target]) -> Vec<usize> {
+    /// The cells too close to call: their targets' indices into `targets`, and how
+    /// they read.
+    fn unresolved(&self, targets: &[Target]) -> Vec<Unresolved> {
         let cells = self.flavours.iter().flat_map(|flavour| {
             let unresolved = flavour.cells.iter().filter(|cell| cell.bar == Some(Bar::Unresolved));
-            unresolved.map(|cell| (flavour.runtime, cell.scenario))
+            unresolved.map(|cell| (flavour.runtime, cell))
         });
-        let index = |(runtime, scenario): (&str, &str)| {
-            targets.iter().position(|t| {
-                t.runtime == runtime && t.workload.name() == scenario && t.semantic.is_none()
-            })
+        let unresolved = |(runtime, cell): (&str, &Cell)| {
+            let index = targets.iter().position(|t| {
+                t.runtime == runtime && t.workload.name() == cell.scenario && t.semantic.is_none()
+            });
+            let figure = cell.figure.measured().expect("a judged cell was measured");
+            Unresolved {
+                index: index.expect("a measured cell has its target"),
+                before: [figure.median, figure.low, figure.high],
+            }
         };
-        cells.filter_map(index).collect()
+        cells.map(unresolved).collect()
     }
+}
+
+/// A cell too close to call after the planned processes.
+#[derive(Debug, PartialEq)]
+struct Unresolved {
+    /// Its target's index.
+    index: usize,
+    /// Its median and interval.
+    before: [f64; 3],
 }
 
 /// The flavours and workloads asked for, in registry order, or a usage error.
@@ -480,8 +501,8 @@ struct Measurements<'a> {
     allocators: BTreeSet<String>,
     /// Worker processes planned: every target in `settings.processes` rounds.
     planned: usize,
-    /// Whether it is in the settling stage.
-    settling: bool,
+    /// Processes run in the settling stage, once it started.
+    while_settling: Option<usize>,
     /// How far it got, if a signal asked to stop before the end.
     interrupted: Option<Stopped>,
 }
@@ -499,7 +520,7 @@ impl<'a> Measurements<'a> {
             results: vec![Vec::new(); targets.len()],
             allocators: BTreeSet::new(),
             planned: targets.len() * settings.processes as usize,
-            settling: false,
+            while_settling: None,
             interrupted: None,
         }
     }
@@ -534,33 +555,27 @@ impl<'a> Measurements<'a> {
         }
     }
 
-    /// Gives each target of `indices` one more process, round after round in a new
-    /// shuffled order, until `settings.settle` has passed (looked at before each
-    /// process, so it overruns by one process at most); stops early if `interrupt` asks.
-    fn settle(&mut self, mut indices: Vec<usize>, interrupt: Option<&Interrupt>) {
-        self.settling = true;
+    /// The settling stage: more processes for the targets of `indices`, as
+    /// [`settling_schedule`] deals them out within `settings.settle`; stops early if
+    /// `interrupt` asks.
+    fn settle(&mut self, indices: Vec<usize>, interrupt: Option<&Interrupt>) {
+        self.while_settling = Some(0);
         let start = Instant::now();
         let budget = self.settings.settle;
-        let mut rng = rand::thread_rng();
-        while !indices.is_empty() {
-            indices.shuffle(&mut rng);
-            for &index in &indices {
-                let elapsed = start.elapsed();
-                if elapsed >= budget {
-                    return;
-                }
+        settling_schedule(
+            indices,
+            budget,
+            || start.elapsed(),
+            |index, spent| {
                 let progress = format!(
                     "[settling, {:.1} of {:.1} s]",
-                    elapsed.as_secs_f64(),
+                    spent.as_secs_f64(),
                     budget.as_secs_f64()
                 );
                 let process = format!("process {}", self.ran(index) + 1);
-                if !self.run_one(index, &progress, &process, interrupt) {
-                    return;
-                }
-            }
-            indices.retain(|&index| self.measuring(index));
-        }
+                self.run_one(index, &progress, &process, interrupt).then(|| self.measuring(index))
+            },
+        );
     }
 
     /// Runs one worker process for target `index` and keeps what it gave, unless
@@ -576,7 +591,7 @@ impl<'a> Measurements<'a> {
             let ran = self.results.iter().map(Vec::len).sum();
             say!("overhead: interrupted after {ran} worker processes: printing what they measured");
             self.interrupted =
-                Some(Stopped { ran, planned: self.planned, settling: self.settling });
+                Some(Stopped { ran, planned: self.planned, while_settling: self.while_settling });
             return false;
         }
         let target = self.targets[index];
@@ -605,17 +620,67 @@ impl<'a> Measurements<'a> {
             target.workload.name(),
         );
         self.results[index].push(result);
+        if let Some(settling) = &mut self.while_settling {
+            *settling += 1;
+        }
         true
+    }
+}
+
+/// The settling stage's schedule: rounds over `indices`, each round in a new shuffled
+/// order, one visit per index, until `spent()` reaches `budget` (looked at before each
+/// visit, so a visit started just in time may overrun it by its own length), every
+/// index has dropped out, or `visit` says to stop. `visit(index, spent)` runs one
+/// process and gives whether that index goes on (`Some(false)`: it failed or is `n/a`,
+/// its answer), or `None` to stop at once. What the visits measured has no say in when
+/// it ends.
+fn settling_schedule(
+    mut indices: Vec<usize>,
+    budget: Duration,
+    spent: impl Fn() -> Duration,
+    mut visit: impl FnMut(usize, Duration) -> Option<bool>,
+) {
+    let mut rng = rand::thread_rng();
+    while !indices.is_empty() {
+        indices.shuffle(&mut rng);
+        let mut going_on = Vec::with_capacity(indices.len());
+        for &index in &indices {
+            let spent = spent();
+            if spent >= budget {
+                return;
+            }
+            match visit(index, spent) {
+                Some(true) => going_on.push(index),
+                Some(false) => {}
+                None => return,
+            }
+        }
+        indices = going_on;
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::cell::Cell as Counter;
+
+    use super::combine::Combined;
     use super::*;
 
-    /// A cell of `workload` with `bar`, or not measured (`None`).
+    /// A cell of `workload` with `bar` (measured at 1.05, 0.98–1.12), or `n/a` (`None`).
     fn cell(workload: Workload, bar: Option<Bar>) -> Cell {
-        let figure = Certified::NotComparable { reason: "not looked at".into() };
+        let figure = match bar {
+            Some(_) => Certified::Measured(Combined {
+                metric: "ns/spawn".into(),
+                median: 1.05,
+                low: 0.98,
+                high: 1.12,
+                core: 105.0,
+                native: 100.0,
+                pairs: 10,
+                processes: Vec::new(),
+            }),
+            None => Certified::NotComparable { reason: "no twin".into() },
+        };
         Cell { scenario: workload.name(), params: String::new(), figure, bar }
     }
 
@@ -655,6 +720,53 @@ mod tests {
             ],
             semantics: Vec::new(),
         };
-        assert_eq!(judged.unresolved(&targets), [1, 6]);
+        let before = [1.05, 0.98, 1.12];
+        let expected = [Unresolved { index: 1, before }, Unresolved { index: 6, before }];
+        assert_eq!(judged.unresolved(&targets), expected);
+    }
+
+    /// The visits [`settling_schedule`] makes to `indices`, on a clock that moves one
+    /// second a visit, within `budget` seconds; `answer` says what a visit gives.
+    fn schedule(
+        indices: &[usize],
+        budget: u64,
+        answer: impl Fn(usize, usize) -> Option<bool>,
+    ) -> Vec<usize> {
+        let clock = Counter::new(0);
+        let mut visits = Vec::new();
+        let spent = || Duration::from_secs(clock.get());
+        settling_schedule(indices.to_vec(), Duration::from_secs(budget), spent, |index, _| {
+            clock.set(clock.get() + 1);
+            visits.push(index);
+            answer(visits.len(), index)
+        });
+        visits
+    }
+
+    #[test]
+    fn settling_visits_each_cell_once_a_round_until_the_time_is_spent() {
+        let visits = schedule(&[3, 7, 9], 8, |_, _| Some(true));
+        assert_eq!(visits.len(), 8, "{visits:?}");
+        for round in visits.chunks(3) {
+            let mut seen = round.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), round.len(), "one visit a cell a round: {visits:?}");
+        }
+        assert!(schedule(&[3, 7], 0, |_, _| Some(true)).is_empty());
+        assert!(schedule(&[], 5, |_, _| Some(true)).is_empty());
+    }
+
+    #[test]
+    fn a_cell_that_failed_gets_no_more_and_a_stop_stops_at_once() {
+        // Cell 3 fails at its first visit; the others go on until the time is spent.
+        let visits = schedule(&[3, 7], 6, |_, index| Some(index != 3));
+        assert_eq!(visits.iter().filter(|&&index| index == 3).count(), 1, "{visits:?}");
+        assert_eq!(visits.len(), 6, "{visits:?}");
+        let visits = schedule(&[3], 10, |_, _| Some(false));
+        assert_eq!(visits, [3], "nothing left to settle");
+        // Interrupted at the third visit: no fourth.
+        let visits = schedule(&[3, 7], 10, |visit, _| (visit < 3).then_some(true));
+        assert_eq!(visits.len(), 3, "{visits:?}");
     }
 }

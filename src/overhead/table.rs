@@ -8,7 +8,7 @@ use rtbench_native::Workload;
 use serde::Serialize;
 
 use super::combine::{Bar, Certified, EXPLAINED, TARGET};
-use super::{Flavour, Report, SemanticCost};
+use super::{Flavour, Report, SemanticCost, Stopped};
 
 /// The cells against the target, judged on the median over processes as shown, and a
 /// cell beyond the bar on the low end of its rerun interval too ([`Bar::of`]).
@@ -132,17 +132,22 @@ pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
     );
     let _ = writeln!(out, "- **allocator**: {}", report.allocator);
     let _ = writeln!(out, "- **settling**: {}", settling(report));
-    if let Some(stopped) = &report.interrupted {
-        let stage = match stopped.settling {
-            true => "while settling, ",
-            false => "",
-        };
-        let _ = writeln!(
-            out,
-            "- **interrupted** {stage}after {} of {} worker processes: each cell shows the \
-             processes it had; `not run` had none",
-            stopped.ran, stopped.planned
-        );
+    match &report.interrupted {
+        Some(Stopped { ran, planned, while_settling: None }) => {
+            let _ = writeln!(
+                out,
+                "- **interrupted** after {ran} of {planned} worker processes: each cell shows \
+                 the processes it had; `not run` had none"
+            );
+        }
+        Some(Stopped { while_settling: Some(settling), .. }) => {
+            let _ = writeln!(
+                out,
+                "- **interrupted** while settling, after every planned worker process and \
+                 {settling} more: each cell shows the processes it had"
+            );
+        }
+        None => {}
     }
     out.push_str(
         "- **each cell**: core ÷ native of the scenario's headline metric: in each process, \
@@ -184,19 +189,29 @@ pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
 fn settling(report: &Report) -> String {
     let budget = format!(
         "up to {:.1} s more of worker processes, in all, for the cells too close to call \
-         after those, one process each round after round, whatever they read; each judged \
-         on all its processes",
+         after the planned processes, one process each round after round, whatever they \
+         read; each judged on all its processes",
         report.settle_s
     );
     let cells: Vec<_> = report
         .settled
         .iter()
-        .map(|s| format!("{} {} (+{} proc)", s.runtime, s.scenario, s.processes))
+        .map(|s| {
+            let [median, low, high] = s.before;
+            let planned = report.processes;
+            format!(
+                "{} {} ({median:.2} ({low:.2}–{high:.2}) on {planned} proc, +{} proc)",
+                s.runtime, s.scenario, s.processes
+            )
+        })
         .collect();
-    match (report.settle_s > 0.0, cells.is_empty()) {
-        (false, _) => "none (--settle 0)".to_owned(),
-        (true, true) => format!("{budget}: none was"),
-        (true, false) => format!("{budget}: {}", cells.join(", ")),
+    let interrupted_before =
+        report.interrupted.as_ref().is_some_and(|s| s.while_settling.is_none());
+    match (report.settle_s > 0.0, interrupted_before, cells.is_empty()) {
+        (false, _, _) => "none (--settle 0)".to_owned(),
+        (true, true, _) => format!("{budget}: not reached (interrupted)"),
+        (true, false, true) => format!("{budget}: none was"),
+        (true, false, false) => format!("{budget}: {}", cells.join(", ")),
     }
 }
 
