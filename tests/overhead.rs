@@ -111,7 +111,14 @@ fn cells_too_close_to_call_get_more_processes_and_only_they() {
         }
     }
     assert_eq!(cells, 4, "{stdout}");
-    assert!(settled.iter().all(|s| s["processes"].as_u64() > Some(0)), "{stdout}");
+    for cell in settled {
+        assert!(cell["processes"].as_u64() > Some(0), "{cell}");
+        // How it read on its 2 planned processes: beyond the bar by its median, so too
+        // close to call only by the low end of its interval.
+        let before = &cell["before"];
+        let (median, low) = (before["median"].as_f64(), before["low"].as_f64());
+        assert!(median > Some(1.03) && low <= median, "{cell}");
+    }
     // The semantic lines are not settled.
     for semantic in report["semantics"].as_array().unwrap_or_else(|| panic!("{stdout}")) {
         assert_eq!(semantic["processes"].as_array().map(Vec::len), Some(2), "{semantic}");

@@ -139,8 +139,16 @@ struct Settled {
     scenario: &'static str,
     /// Processes it got in the settling stage.
     processes: usize,
-    /// How it read on its planned processes alone: median, and its interval.
-    before: [f64; 3],
+    /// How it read on its planned processes alone.
+    before: Reading,
+}
+
+/// A cell's median over its processes and its rerun interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+struct Reading {
+    median: f64,
+    low: f64,
+    high: f64,
 }
 
 /// One flavour's row.
@@ -380,7 +388,7 @@ impl Judged {
             let figure = cell.figure.measured().expect("a judged cell was measured");
             Unresolved {
                 index: index.expect("a measured cell has its target"),
-                before: [figure.median, figure.low, figure.high],
+                before: Reading { median: figure.median, low: figure.low, high: figure.high },
             }
         };
         cells.map(unresolved).collect()
@@ -392,8 +400,8 @@ impl Judged {
 struct Unresolved {
     /// Its target's index.
     index: usize,
-    /// Its median and interval.
-    before: [f64; 3],
+    /// How it read.
+    before: Reading,
 }
 
 /// The flavours and workloads asked for, in registry order, or a usage error.
@@ -720,7 +728,7 @@ mod tests {
             ],
             semantics: Vec::new(),
         };
-        let before = [1.05, 0.98, 1.12];
+        let before = Reading { median: 1.05, low: 0.98, high: 1.12 };
         let expected = [Unresolved { index: 1, before }, Unresolved { index: 6, before }];
         assert_eq!(judged.unresolved(&targets), expected);
     }

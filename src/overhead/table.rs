@@ -8,7 +8,7 @@ use rtbench_native::Workload;
 use serde::Serialize;
 
 use super::combine::{Bar, Certified, EXPLAINED, TARGET};
-use super::{Flavour, Report, SemanticCost, Stopped};
+use super::{Flavour, Reading, Report, SemanticCost, Stopped};
 
 /// The cells against the target, judged on the median over processes as shown, and a
 /// cell beyond the bar on the low end of its rerun interval too ([`Bar::of`]).
@@ -197,7 +197,7 @@ fn settling(report: &Report) -> String {
         .settled
         .iter()
         .map(|s| {
-            let [median, low, high] = s.before;
+            let Reading { median, low, high } = s.before;
             let planned = report.processes;
             format!(
                 "{} {} ({median:.2} ({low:.2}–{high:.2}) on {planned} proc, +{} proc)",
