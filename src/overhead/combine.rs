@@ -129,6 +129,24 @@ impl Combined {
     }
 }
 
+#[cfg(test)]
+impl Combined {
+    /// A cell measured at `median` (`low`–`high`) in ns/spawn: core `100 × median` over
+    /// native 100, 10 pairs, no process kept.
+    pub fn example(median: f64, low: f64, high: f64) -> Combined {
+        Combined {
+            metric: "ns/spawn".into(),
+            median,
+            low,
+            high,
+            core: 100.0 * median,
+            native: 100.0,
+            pairs: 10,
+            processes: Vec::new(),
+        }
+    }
+}
+
 impl fmt::Display for Certified {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

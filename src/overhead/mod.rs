@@ -256,16 +256,19 @@ impl Report {
         let mut judged = Judged::of(&plans, &measurements, settings.size);
         let unresolved = judged.unresolved(&targets);
         let mut settled = Vec::new();
-        if measurements.interrupted.is_none() && !settings.settle.is_zero() {
-            let ran: Vec<usize> = unresolved.iter().map(|u| measurements.ran(u.index)).collect();
+        if measurements.interrupted.is_none()
+            && !settings.settle.is_zero()
+            && !unresolved.is_empty()
+        {
             measurements.settle(unresolved.iter().map(|u| u.index).collect(), interrupt);
+            // A measured cell of an uninterrupted planned stage ran all its processes.
+            let planned = settings.processes as usize;
             settled = unresolved
                 .iter()
-                .zip(ran)
-                .map(|(cell, ran)| Settled {
+                .map(|cell| Settled {
                     runtime: targets[cell.index].runtime,
                     scenario: targets[cell.index].workload.name(),
-                    processes: measurements.ran(cell.index) - ran,
+                    processes: measurements.ran(cell.index) - planned,
                     before: cell.before,
                 })
                 .filter(|settled| settled.processes > 0)
@@ -677,16 +680,7 @@ mod tests {
     /// A cell of `workload` with `bar` (measured at 1.05, 0.98–1.12), or `n/a` (`None`).
     fn cell(workload: Workload, bar: Option<Bar>) -> Cell {
         let figure = match bar {
-            Some(_) => Certified::Measured(Combined {
-                metric: "ns/spawn".into(),
-                median: 1.05,
-                low: 0.98,
-                high: 1.12,
-                core: 105.0,
-                native: 100.0,
-                pairs: 10,
-                processes: Vec::new(),
-            }),
+            Some(_) => Certified::Measured(Combined::example(1.05, 0.98, 1.12)),
             None => Certified::NotComparable { reason: "no twin".into() },
         };
         Cell { scenario: workload.name(), params: String::new(), figure, bar }

@@ -330,16 +330,7 @@ mod tests {
     }
 
     fn combined(median: f64) -> Combined {
-        Combined {
-            metric: "ns/spawn".into(),
-            median,
-            low: median - 0.02,
-            high: median + 0.02,
-            core: 100.0 * median,
-            native: 100.0,
-            pairs: 10,
-            processes: Vec::new(),
-        }
+        Combined::example(median, median - 0.02, median + 0.02)
     }
 
     #[test]
