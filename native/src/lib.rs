@@ -11,7 +11,8 @@
 //! faster by doing less; and it runs on the adapter's own runtime instance (each
 //! adapter's `native()`), so both sides share threads, queues and allocator state.
 //! [`pairs`] runs the two sides interleaved and reports how much the contract costs;
-//! `cargo bench --bench overhead` and `rtbench overhead` both use it.
+//! `rtbench overhead` runs it in several processes a cell (and `cargo bench --bench
+//! overhead` runs that command after criterion's lines of each side).
 //!
 //! A crate of its own because the twins need the adapters (the runtime instances) and
 //! the catalogue (bodies and checks), and the bench and the command line need the

@@ -30,17 +30,13 @@ use crate::{Semantic, Twin, Twins, Workload};
 pub struct Plan {
     /// Pairs to run, at most.
     pub pairs: usize,
-    /// The fewest pairs to run, whatever the budget (or all of `pairs`, if fewer):
-    /// [`MIN_PAIRS`] for a figure from one process; fewer per process where several
-    /// processes make the figure, since a slow workload's few long runs would otherwise
-    /// take the time that more processes need.
+    /// The fewest pairs to run, whatever the budget (or all of `pairs`, if fewer): few
+    /// where several processes make the figure, since a slow workload's few long runs
+    /// would otherwise take the time that more processes need.
     pub min_pairs: usize,
     /// Once the pairs have run this long, stop after at least `min_pairs`.
     pub budget: Duration,
 }
-
-/// The fewest pairs a measurement from one process takes.
-pub const MIN_PAIRS: usize = 5;
 
 /// What measuring one workload on one flavour gave. Its `Display` is the table cell:
 /// `1.02 (0.99–1.05)`, `n/a: <reason>` or `FAILED: <what>`; the alternate form (`{:#}`)
@@ -254,7 +250,7 @@ mod tests {
             Ok(Metric::lower("ns", 1.0))
         };
         // Warm-up, then pairs 0, 1 and 2: the budget is spent, but min_pairs > 3.
-        let plan = Plan { pairs: 3, min_pairs: MIN_PAIRS, budget: Duration::ZERO };
+        let plan = Plan { pairs: 3, min_pairs: 5, budget: Duration::ZERO };
         let ratios = interleave(&plan, || run("c"), || run("n")).ok().unwrap();
         assert_eq!(ratios.pairs, 3);
         assert_eq!(order.take(), "cn".to_owned() + "cn" + "nc" + "cn");
