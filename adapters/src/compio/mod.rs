@@ -88,7 +88,7 @@ impl<T> Drop for CompioTask<T> {
 }
 
 /// A compio task, with the contract's join semantics.
-pub type CompioJoinHandle<T> = AbortableHandle<CompioTask<T>>;
+pub type CompioJoinHandle<T> = AbortableHandle<CompioTask<T>, InBand>;
 
 /// Spawns `future` on the current thread's runtime, catching its panic, abortable: the
 /// contract's `spawn` and `spawn_local`.

@@ -89,7 +89,7 @@ impl Monoio {
 
 /// A monoio task, with the contract's join semantics (monoio's `JoinHandle` detaches
 /// on drop).
-pub type MonoioJoinHandle<T> = AbortableHandle<MonoioTask<T>>;
+pub type MonoioJoinHandle<T> = AbortableHandle<MonoioTask<T>, OutOfBand>;
 
 /// monoio's handle of an [`AbortableHandle`] task: its output, as the contract's result
 /// (an end without output comes from the key, not from monoio).

@@ -45,6 +45,10 @@ pub trait EndMode {
 
     /// The task's poll, once it ended without output (its future dropped).
     fn ended<T>(side: &mut TaskSide, ended: Ended) -> Poll<Self::Output<T>>;
+    /// The handle's poll, while the runtime's own handle says its task has not returned:
+    /// an end without output filed for it, if any, or else `None` once the handle can
+    /// be woken for one.
+    fn end_or_wait(side: &HandleSide, waker: &Waker) -> Option<Ended>;
 }
 
 /// The task's output is the future's own, so the runtime's task stores exactly what it
@@ -65,6 +69,12 @@ impl EndMode for OutOfBand {
         side.end(ended);
         Poll::Pending
     }
+
+    /// Looks for the end in the registry, or files the handle's waker there for it.
+    #[inline(always)]
+    fn end_or_wait(side: &HandleSide, waker: &Waker) -> Option<Ended> {
+        side.end_or_wait(waker)
+    }
 }
 
 /// The task completes with its end: `Err(Ended)`. For runtimes that keep every task
@@ -82,6 +92,16 @@ impl EndMode for InBand {
     #[cold]
     fn ended<T>(_: &mut TaskSide, ended: Ended) -> Poll<Result<T, Ended>> {
         Poll::Ready(Err(ended))
+    }
+
+    /// Nothing to look for: the end completes the task, so the runtime's own handle
+    /// gives it, and wakes whoever awaits it. Filing the waker anyway was a hash-map
+    /// lookup on every poll of a waiting handle, which compio makes on every turn of its
+    /// loop while its `block_on` root awaits one (callgrind, `ping_pong`: 171
+    /// instructions a poll, two polls a round trip).
+    #[inline(always)]
+    fn end_or_wait(_: &HandleSide, _: &Waker) -> Option<Ended> {
+        None
     }
 }
 
@@ -136,13 +156,16 @@ fn end<F, M: EndMode, T>(
     M::ended(side, ended)
 }
 
-/// A native handle, awaited for the task's output, with an abort key on the task.
-pub struct AbortableHandle<N: Future + Unpin> {
+/// A native handle, awaited for the task's output, with an abort key on the task, whose
+/// end without output comes back as `M` says.
+pub struct AbortableHandle<N: Future + Unpin, M: EndMode> {
     task: N,
     side: HandleSide,
+    /// Only the type: a handle is `Unpin`, `Send` and `Sync` whatever `M` is.
+    mode: PhantomData<fn() -> M>,
 }
 
-impl<N: Future + Unpin> AbortableHandle<N> {
+impl<N: Future + Unpin, M: EndMode> AbortableHandle<N, M> {
     /// Spawns `future`, made abortable and its panic caught, with `spawn` (the runtime's
     /// own, on the calling thread), which gives the native handle. Always inlined, as is
     /// the handle's poll: a native spawn and await have no call of their own around the
@@ -150,21 +173,19 @@ impl<N: Future + Unpin> AbortableHandle<N> {
     /// code calls it (its `spawn_here`, measured there); compio's leaves its spawn to the
     /// inliner (a compio-only build read 0.93–1.01 on `spawn_many` either way).
     #[inline(always)]
-    pub fn spawn<F: Future, M: EndMode>(
-        future: F,
-        spawn: impl FnOnce(AbortableTask<F, M>) -> N,
-    ) -> Self {
+    pub fn spawn<F: Future>(future: F, spawn: impl FnOnce(AbortableTask<F, M>) -> N) -> Self {
         let (side, handle_side) = abort_registry::pair();
         let task = AbortableTask { side, future: Some(catch_panic(future)), mode: PhantomData };
-        AbortableHandle { task: spawn(task), side: handle_side }
+        AbortableHandle { task: spawn(task), side: handle_side, mode: PhantomData }
     }
 }
 
 /// `N` gives the task's output, or the runtime's own error (compio's, when its runtime
 /// drops the task).
-impl<T, N> Future for AbortableHandle<N>
+impl<T, N, M> Future for AbortableHandle<N, M>
 where
     N: Future<Output = Result<T, JoinError>> + Unpin,
+    M: EndMode,
 {
     type Output = Result<T, JoinError>;
 
@@ -174,7 +195,7 @@ where
             self.side.ended();
             return Poll::Ready(output);
         }
-        match self.side.end_or_wait(cx.waker()) {
+        match M::end_or_wait(&self.side, cx.waker()) {
             Some(ended) => {
                 self.side.ended();
                 Poll::Ready(Err(ended.into_join_error()))
@@ -184,7 +205,7 @@ where
     }
 }
 
-impl<N: Future + Unpin> Abort for AbortableHandle<N> {
+impl<N: Future + Unpin, M: EndMode> Abort for AbortableHandle<N, M> {
     fn abort(&self) {
         self.side.abort();
     }
@@ -193,7 +214,7 @@ impl<N: Future + Unpin> Abort for AbortableHandle<N> {
 /// A handle that filed an abort looks once whether the task returned, so that an abort
 /// filed after that does not stay in the registry; an end its task filed and nobody
 /// took goes with the handle.
-impl<N: Future + Unpin> Drop for AbortableHandle<N> {
+impl<N: Future + Unpin, M: EndMode> Drop for AbortableHandle<N, M> {
     #[inline]
     fn drop(&mut self) {
         if self.side.filed() {
@@ -203,7 +224,7 @@ impl<N: Future + Unpin> Drop for AbortableHandle<N> {
     }
 }
 
-impl<N: Future + Unpin> AbortableHandle<N> {
+impl<N: Future + Unpin, M: EndMode> AbortableHandle<N, M> {
     /// Whether the task returned, looked at once by a dropped handle that filed an abort.
     #[cold]
     fn look_once(&mut self) {
