@@ -21,6 +21,11 @@ fn a_panicking_root_is_resumed_and_the_runtime_survives() {
 }
 
 #[test]
+fn a_panic_reaches_a_handle_awaited_on_another_thread() {
+    checks::a_panic_reaches_a_handle_awaited_on_another_thread::<Compio>();
+}
+
+#[test]
 fn tcp_echoes_over_loopback() {
     checks::tcp_echoes_over_loopback::<Compio>();
 }

@@ -15,6 +15,11 @@ fn a_panicking_root_is_resumed_and_the_runtime_survives() {
 }
 
 #[test]
+fn a_panic_reaches_a_handle_awaited_on_another_thread() {
+    checks::a_panic_reaches_a_handle_awaited_on_another_thread::<Monoio>();
+}
+
+#[test]
 fn processes_are_reported_missing() {
     checks::processes_are_reported_missing::<Monoio>();
 }

@@ -1,12 +1,17 @@
 //! Checks every thread-per-core adapter (glommio, monoio, compio) must pass beyond the
 //! contract suite, written once and instantiated in each adapter's tests: the
 //! thread-affinity wrapper fires where it must, a panicking root leaves the runtime
-//! usable, and TCP (owned buffers) and files round-trip through the runtime's own I/O.
+//! usable, a task's panic reaches its handle awaited on another thread (monoio and
+//! compio, whose handles share an abort key with their task), and TCP (owned buffers)
+//! and files round-trip through the runtime's own I/O.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::{pin, Pin};
 use std::process::Command;
 use std::time::Duration;
 
+use futures::future::Either;
 use rtbench_core::io::{TcpListener, TcpStream};
 use rtbench_core::{Runtime, RuntimeConfig};
 
@@ -46,6 +51,45 @@ pub fn a_panicking_root_is_resumed_and_the_runtime_survives<R: Runtime>() {
     let payload = root.unwrap_err();
     assert_eq!(rtbench_core::task::payload_message(&*payload), "root-boom");
     assert_eq!(runtime.block_on(async { R::spawn(async { 2 }).await }), Ok(2));
+}
+
+/// A task's panic reaches its handle awaited on another thread (the contract's handles
+/// are `Send`; the task stays on its own thread): that thread's first poll finds the
+/// task running, so the task's end must wake it there — through the key's registry
+/// where the runtime's own handle never sees the end (monoio), through the runtime's
+/// own handle where it does (compio). A handle never woken fails after a minute
+/// instead of hanging the suite.
+pub fn a_panic_reaches_a_handle_awaited_on_another_thread<R: Runtime>() {
+    let joined = runtime::<R>().block_on(async {
+        let (go, wait_for_go) = futures::channel::oneshot::channel::<()>();
+        let mut handle = R::spawn(async move {
+            let _ = wait_for_go.await;
+            if true {
+                panic!("elsewhere-boom");
+            }
+        });
+        let (polled, first_poll) = std::sync::mpsc::channel();
+        let (joined_there, joined) = futures::channel::oneshot::channel();
+        std::thread::spawn(move || {
+            let mut polled = Some(polled);
+            let result = futures::executor::block_on(std::future::poll_fn(|cx| {
+                let poll = Pin::new(&mut handle).poll(cx);
+                if let Some(polled) = polled.take() {
+                    let _ = polled.send(poll.is_pending());
+                }
+                poll
+            }));
+            let _ = joined_there.send(result);
+        });
+        assert_eq!(first_poll.recv(), Ok(true), "the task ran before it was told to");
+        go.send(()).unwrap();
+        let deadline = pin!(R::sleep(Duration::from_secs(60)));
+        match futures::future::select(joined, deadline).await {
+            Either::Left((joined, _)) => joined.expect("the other thread sends its result"),
+            Either::Right(_) => panic!("the handle awaited on another thread was never woken"),
+        }
+    });
+    assert_eq!(joined.unwrap_err().panic_message(), Some("elsewhere-boom"));
 }
 
 /// A runtime without processes says so.
