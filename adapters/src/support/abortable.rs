@@ -13,16 +13,18 @@
 //! the output unwidened, 1.11 with an `Aborted` variant, 1.15–1.19 with a caught panic,
 //! 1.26–1.29 with both and the abort key). So a task that ends
 //! without its output — `abort` files the key and wakes it, and its next poll finds it;
-//! or its poll panics — drops its future in place, files how it ended
-//! ([`Ended`]) for the handle, wakes the handle if it waits, and stays pending for good;
-//! the runtime frees it once its handle is gone too (monoio and compio free a task
-//! nobody references), and an end nobody took goes with it, a panic recorded as lost.
+//! or its poll panics — drops its future in place and reports how it ended ([`Ended`])
+//! as its [`EndMode`] says: filed for the handle, which it wakes if it waits, the task
+//! then pending for good (monoio, which frees a task nobody references, an end nobody
+//! took going with it, a panic recorded as lost); or as the task's output (compio).
 //! The future is dropped before the end is filed, so awaiting the handle gives
 //! `Cancelled` only after the cleanup. A task that finished before the abort gives its
 //! value. Dropping the handle must detach the task: the native handle does (monoio's),
 //! or is wrapped to (compio's). The handle is `Send`, as the contract's handles are; it
-//! aborts on the task's thread only, and awaited on another thread it files its waker
-//! where the task's end finds it.
+//! aborts on the task's thread only. An end the runtime hands over itself ([`InBand`]:
+//! the task completes with it) reaches a waiting handle through the runtime's own
+//! handle, on any thread; one it never sees ([`OutOfBand`]) through the waker the handle
+//! files where the task's end finds it.
 
 use std::future::Future;
 use std::marker::PhantomData;
