@@ -8,7 +8,9 @@
 //! whole runs (the runtime's `block_on` included, each run checked); criterion's filter
 //! works as usual (`cargo bench --bench overhead -- smol-1`).
 //!
-//! Then the ratios, from `rtbench overhead` over the flavours and workloads benched:
+//! Then the ratios, from `rtbench overhead` over the flavours and workloads benched (all
+//! the workloads benched on any flavour, on each flavour benched: a filter that keeps
+//! different workloads on different flavours measures their product):
 //! core and native interleaved in pairs on one runtime instance, in several worker
 //! processes a cell, each normalised semantic on its own line, and the verdict (target:
 //! core/native ≤ 1.03). Not criterion's two lines divided, nor pairs in this one
@@ -16,7 +18,8 @@
 //! allocator state, placement), and the pairs cancel the drift between two lines timed
 //! seconds apart. About 11 minutes on a 2-core machine, the ratios the last one.
 //!
-//! Criterion's `--test` mode runs each line once and skips the ratios; `--list` runs
+//! Criterion's test mode (`--test`, or no `--bench`, as under `cargo test --benches`)
+//! runs each line once and skips the ratios, as `--profile-time` does; `--list` runs
 //! nothing.
 
 use std::collections::BTreeSet;
@@ -52,8 +55,8 @@ impl Benched {
     /// Runs `rtbench overhead` (this package's binary, built for the bench) over what was
     /// benched; its report goes to this bench's output.
     fn certify(self) {
-        if std::env::args().any(|arg| arg == "--test") {
-            println!("overhead: test mode: the ratios (rtbench overhead) are not measured");
+        if !measuring() {
+            println!("overhead: not benchmarking: the ratios (rtbench overhead) are not measured");
             return;
         }
         if self.flavours.is_empty() {
@@ -68,6 +71,15 @@ impl Benched {
             .unwrap_or_else(|error| panic!("could not start rtbench overhead: {error}"));
         assert!(status.success(), "rtbench overhead failed: {status}");
     }
+}
+
+/// Whether criterion measures, as under `cargo bench`: it runs each line once when
+/// `--bench` is missing (`cargo test --benches`) or `--test` is given, lists with
+/// `--list`, and profiles with `--profile-time`, and then no ratio is wanted.
+fn measuring() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let given = |flag: &str| args.iter().any(|arg| arg == flag);
+    given("--bench") && !["--test", "--list", "--profile-time"].into_iter().any(given)
 }
 
 /// Criterion's two lines for each workload on one flavour.

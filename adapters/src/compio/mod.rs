@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | drop the handle | `JoinHandle` cancels the task ("Drop `JoinHandle` will cancel the task") | detaches: [`CompioTask`] calls `JoinHandle::detach` on drop |
 //! | abort | `JoinHandle::cancel(self).await` → `None`, returned *before* the task's future is dropped (at the executor's next turn) | [`AbortableHandle`]: the task and its handle share an abort key, not memory (a per-thread registry, empty unless something was aborted: nothing allocated per spawn); its end drops the future before the handle wakes, so `Cancelled` comes after the cleanup |
-//! | panic in a task | caught by compio's executor, returned as `Err(JoinError::Panicked(payload))` to the awaiter, dropped if nobody awaits | caught in the task ([`AbortableTask`](crate::support::abortable::AbortableTask)), which then stays pending, its future dropped; returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
+//! | panic in a task | caught by compio's executor, returned as `Err(JoinError::Panicked(payload))` to the awaiter, dropped if nobody awaits | caught in the task ([`AbortableTask`](crate::support::abortable::AbortableTask)), which drops its future and completes with the panic; returned as `Err(Panicked(msg))`, recorded if nobody retrieves it |
 //! | panic in the `block_on` future | `block_on` clears (cancels) every pending task, then resumes the panic | caught inside the future and resumed on the caller, so the other tasks live on |
 //! | `sleep` | `compio::time::sleep` is an `async fn` (deadline taken at the first poll) | `sleep_until(now + d)`: deadline fixed at creation, as on tokio and async-io |
 //! | `yield_now` | none public | the contract's default (`YieldOnce`) |

@@ -60,8 +60,9 @@ thread_local! {
     static JOINERS: Cell<usize> = const { Cell::new(0) };
 }
 
-/// How a task ended without its output: aborted, or panicked. The task then stays
-/// pending, its future dropped, and its handle takes the end from [`ENDS`].
+/// How a task ended without its output: aborted, or panicked. Its future is dropped;
+/// then either the task stays pending and its handle takes the end from [`ENDS`]
+/// (monoio), or the task completes with it (compio: see `abortable::EndMode`).
 pub enum Ended {
     Cancelled,
     Panicked(Panic),

@@ -7,7 +7,7 @@
 //! The task runs as [`AbortableTask`]: the user's future, holding the task side of an
 //! abort key; the handle holds the other side (see
 //! [`abort_registry`](crate::support::abort_registry): no memory shared, nothing
-//! allocated per spawn). The task's output is the future's own: a wider one (the value,
+//! allocated per spawn). On monoio the task's output is the future's own: a wider one (the value,
 //! or a panic, or `Aborted`) cost monoio's `spawn_many` a quarter of its time over the
 //! native spawn (`rtbench-native`'s pairs in one process, monoio alone: 1.03–1.08 with
 //! the output unwidened, 1.11 with an `Aborted` variant, 1.15–1.19 with a caught panic,
@@ -163,7 +163,8 @@ fn end<F, M: EndMode, T>(
 pub struct AbortableHandle<N: Future + Unpin, M: EndMode> {
     task: N,
     side: HandleSide,
-    /// Only the type: a handle is `Unpin`, `Send` and `Sync` whatever `M` is.
+    /// Only the type: the marker adds no auto-trait bound (the handle is `Unpin` and
+    /// `Send` whatever `M` is).
     mode: PhantomData<fn() -> M>,
 }
 
