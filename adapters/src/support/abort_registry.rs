@@ -19,13 +19,15 @@
 //! - The task's key leaves the registry with the task (its drop), so a key is never
 //!   left behind by a live task; one filed after the task ended (a late abort) is taken
 //!   out by the handle when it sees the task's end (awaited to the end, or dropped:
-//!   then it looks once, with a no-op waker).
+//!   then it looks once, with a no-op waker). A handle that sees it on another thread
+//!   leaves it in a process-wide list, which the task's thread empties at its next look
+//!   (the aborted count, not 0, sends every poll there to look).
 //! - A key carries the number of its thread ([`this_thread`]): aborting on another
 //!   thread panics, as every use of a thread-per-core task's state there does
 //!   ([`ThreadBound`](crate::support::thread_bound::ThreadBound)).
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::Waker;
@@ -54,7 +56,7 @@ thread_local! {
     static LAST_KEY: Cell<u64> = const { Cell::new(0) };
     /// How many aborts are filed on this thread: a task looks further only when not 0.
     static ABORTS: Cell<usize> = const { Cell::new(0) };
-    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::new());
     /// How many handles on this thread wait for a task of this thread: a task looks for
     /// its waiting handle, when it ends, only when not 0.
     static JOINERS: Cell<usize> = const { Cell::new(0) };
@@ -78,19 +80,31 @@ impl Ended {
     }
 }
 
-/// Ends not yet taken by their handle, and the handles waiting on another thread than
-/// their task's: process-wide, since a handle is `Send`. Both are rare (an abort, a
-/// panic, a handle awaited elsewhere), so one lock serves them.
+/// Ends not yet taken by their handle, the handles waiting on another thread than
+/// their task's, and late aborts seen out on another thread: process-wide, since a
+/// handle is `Send`. All are rare (an abort, a panic, a handle awaited elsewhere), so
+/// one lock serves them.
 struct Ends {
     ended: BTreeMap<u64, Ended>,
     /// Wakers of handles waiting on a thread other than their task's, by key.
     joiners: BTreeMap<u64, Waker>,
+    /// Aborts filed after their task ended, whose handle then saw the end on another
+    /// thread than the task's: the task's thread takes them out of its registry (see
+    /// [`HandleSide::ended`]).
+    stale_aborts: BTreeSet<u64>,
+    /// The threads whose registry is alive, by number: only they get stale aborts.
+    registries: BTreeSet<u64>,
 }
 
-static ENDS: Mutex<Ends> = Mutex::new(Ends { ended: BTreeMap::new(), joiners: BTreeMap::new() });
+static ENDS: Mutex<Ends> = Mutex::new(Ends {
+    ended: BTreeMap::new(),
+    joiners: BTreeMap::new(),
+    stale_aborts: BTreeSet::new(),
+    registries: BTreeSet::new(),
+});
 
-/// How many entries [`ENDS`] holds (ends and joiners): a handle or task looks there only
-/// when not 0.
+/// How many entries [`ENDS`] holds (ends, joiners and stale aborts): a handle or task
+/// looks there only when not 0.
 static ENDS_HELD: AtomicUsize = AtomicUsize::new(0);
 
 fn ends() -> MutexGuard<'static, Ends> {
@@ -128,6 +142,23 @@ impl Ends {
         ENDS_HELD.fetch_sub(1, Ordering::Relaxed);
         Some(waker)
     }
+
+    fn file_stale_abort(&mut self, key: u64) {
+        if self.stale_aborts.insert(key) {
+            ENDS_HELD.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Takes out the stale aborts of the thread numbered `thread`.
+    fn take_stale_aborts(&mut self, thread: u64) -> Vec<u64> {
+        let first = thread << THREAD_SHIFT;
+        let taken: Vec<u64> = self.stale_aborts.range(first..=first | COUNTER).copied().collect();
+        for key in &taken {
+            self.stale_aborts.remove(key);
+        }
+        ENDS_HELD.fetch_sub(taken.len(), Ordering::Relaxed);
+        taken
+    }
 }
 
 /// Takes the waker of a handle waiting for `key` on this thread, if one is filed.
@@ -145,7 +176,6 @@ fn take_local_joiner(key: u64) -> Option<Waker> {
 }
 
 /// What this thread's tasks filed.
-#[derive(Default)]
 struct Registry {
     /// Tasks that returned `Pending`, by key: the waker an abort wakes.
     waiting: HashMap<u64, Waker>,
@@ -153,6 +183,24 @@ struct Registry {
     aborted: HashSet<u64>,
     /// Wakers of handles waiting for a task of this thread, on this thread, by key.
     joiners: HashMap<u64, Waker>,
+}
+
+impl Registry {
+    /// This thread's registry, known in [`ENDS`] from now on.
+    fn new() -> Registry {
+        ends().registries.insert(this_thread());
+        Registry { waiting: HashMap::new(), aborted: HashSet::new(), joiners: HashMap::new() }
+    }
+}
+
+/// A thread's registry goes with the thread, and with it the stale aborts left for it
+/// (its own filings go with its tasks: every task on it has been dropped by now).
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let mut ends = ends();
+        ends.registries.remove(&this_thread());
+        drop(ends.take_stale_aborts(this_thread()));
+    }
 }
 
 /// Runs `f` on this thread's registry (nothing while the thread is being torn down).
@@ -168,9 +216,22 @@ fn take_abort(key: u64) -> bool {
     ABORTS.get() != 0 && take_filed_abort(key)
 }
 
-/// [`take_abort`] once something is aborted on this thread.
+/// [`take_abort`] once something is aborted on this thread. First takes out this
+/// thread's stale aborts, if [`ENDS`] may hold some: else an abort whose end was seen on
+/// another thread would keep every poll here on this path.
 #[cold]
 fn take_filed_abort(key: u64) -> bool {
+    if ENDS_HELD.load(Ordering::Relaxed) != 0 {
+        let stale = ends().take_stale_aborts(this_thread());
+        for stale_key in stale {
+            remove_abort(stale_key);
+        }
+    }
+    remove_abort(key)
+}
+
+/// Takes `key`'s abort out of this thread's registry; says whether there was one.
+fn remove_abort(key: u64) -> bool {
     let mut taken = false;
     with_registry(|registry| taken = registry.aborted.remove(&key));
     if taken {
@@ -226,13 +287,8 @@ impl TaskSide {
     /// registry; returns its key (the flag cleared: nothing filed any more).
     #[inline]
     fn leave_registry(&mut self) -> u64 {
-        let key = self.key & !FLAG;
-        if self.key & FLAG != 0 {
-            with_registry(|registry| drop(registry.waiting.remove(&key)));
-        }
-        take_abort(key);
-        self.key = key;
-        key
+        self.key = leave_registry(self.key);
+        self.key
     }
 
     /// Files `waker` for an abort to wake, the first time the task returns `Pending`.
@@ -240,24 +296,65 @@ impl TaskSide {
     #[inline]
     pub fn pending(&mut self, waker: &Waker) {
         if self.key & FLAG == 0 {
-            let key = self.key;
-            with_registry(|registry| drop(registry.waiting.insert(key, waker.clone())));
-            self.key |= FLAG;
+            self.file_waker(waker);
         }
+    }
+
+    /// [`pending`](Self::pending)'s filing, out of line: inlined, its hash-map insert
+    /// made the task's poll too big for monoio's harness to inline (see [`Drop`]).
+    #[inline(never)]
+    fn file_waker(&mut self, waker: &Waker) {
+        let key = self.key;
+        with_registry(|registry| drop(registry.waiting.insert(key, waker.clone())));
+        self.key |= FLAG;
     }
 }
 
 /// The task's key leaves every registry with the task. An end nobody took is dropped
 /// here, when the runtime frees the task, which it does once the handle is gone too: a
 /// panic is then recorded as never retrieved.
+///
+/// One call, out of line: monoio's harness inlines its task's stage changes only while
+/// the task's drop is that small (inlined, even the check alone made `CoreStage::set_stage`
+/// a call of 64 instructions; callgrind, monoio's `spawn_many`).
 impl Drop for TaskSide {
     #[inline]
     fn drop(&mut self) {
-        let key = self.leave_registry();
-        drop(take_local_joiner(key));
-        if ENDS_HELD.load(Ordering::Relaxed) != 0 {
-            drop_remote_filings(key);
-        }
+        leave_every_registry(self.key);
+    }
+}
+
+/// `key`'s waker (filed if [`FLAG`] is set) and an abort filed for it leave this thread's
+/// registry; returns the key without the flag.
+#[inline]
+fn leave_registry(key: u64) -> u64 {
+    let bare = key & !FLAG;
+    if key & FLAG != 0 {
+        with_registry(|registry| drop(registry.waiting.remove(&bare)));
+    }
+    take_abort(bare);
+    bare
+}
+
+/// Takes a dropped task's key out of every registry it may be in: its filed waker, an
+/// abort filed for it on this thread, a handle waiting for it here, and its end or a
+/// remote handle in [`ENDS`]. While nothing is filed (the counts are all 0), a few loads
+/// and one branch.
+#[inline(never)]
+fn leave_every_registry(key: u64) {
+    let counts = ABORTS.get() | JOINERS.get() | ENDS_HELD.load(Ordering::Relaxed);
+    if key & FLAG != 0 || counts != 0 {
+        take_every_filing(key);
+    }
+}
+
+/// [`leave_every_registry`]'s work, once the key may be filed somewhere.
+#[cold]
+fn take_every_filing(key: u64) {
+    let key = leave_registry(key);
+    drop(take_local_joiner(key));
+    if ENDS_HELD.load(Ordering::Relaxed) != 0 {
+        drop_remote_filings(key);
     }
 }
 
@@ -311,11 +408,12 @@ impl HandleSide {
         self.key.get() & FLAG != 0
     }
 
-    /// The task was seen to end: takes out an abort filed after it did.
+    /// The task was seen to end: takes out an abort filed after it did (on another
+    /// thread than the task's, leaves it in [`ENDS`] for the task's thread to take out).
     #[inline]
     pub fn ended(&self) {
         if self.filed() {
-            take_abort(self.key.get() & !FLAG);
+            take_late_abort(self.key.get() & !FLAG);
         }
         self.key.set(0);
     }
@@ -362,6 +460,21 @@ impl HandleSide {
         if key != 0 && ENDS_HELD.load(Ordering::Relaxed) != 0 {
             drop_remote_filings_of_handle(key);
         }
+    }
+}
+
+/// An abort filed after its task ended: taken out here on the task's thread, else left
+/// for it in [`ENDS`] (nowhere, once that thread and its registry are gone).
+#[cold]
+fn take_late_abort(key: u64) {
+    let thread = key >> THREAD_SHIFT;
+    if thread == this_thread() {
+        take_abort(key);
+        return;
+    }
+    let mut ends = ends();
+    if ends.registries.contains(&thread) {
+        ends.file_stale_abort(key);
     }
 }
 
@@ -416,6 +529,47 @@ mod tests {
         assert_eq!(ABORTS.get(), 0);
         handle.abort();
         assert_eq!(ABORTS.get(), 0, "no abort once the end was seen");
+    }
+
+    #[test]
+    fn a_late_abort_seen_out_on_another_thread_leaves_this_threads_registry() {
+        let (task, handle) = pair();
+        drop(task);
+        handle.abort();
+        assert_eq!(ABORTS.get(), 1);
+        std::thread::spawn(move || handle.ended()).join().unwrap();
+        assert_eq!(ABORTS.get(), 1, "left for this thread, which took no look yet");
+        let (mut next, _next_handle) = pair();
+        assert!(!next.take_abort(), "not aborted: the look takes the stale abort out");
+        assert_eq!(ABORTS.get(), 0);
+        assert!(ends().stale_aborts.is_empty());
+    }
+
+    #[test]
+    fn the_stale_aborts_of_a_thread_go_with_it() {
+        let late_abort = || {
+            let (task, handle) = pair();
+            drop(task);
+            handle.abort();
+            handle
+        };
+        let (to_main, from_thread) = std::sync::mpsc::channel();
+        let (to_thread, from_main) = std::sync::mpsc::channel::<()>();
+        let task_thread = std::thread::spawn(move || {
+            to_main.send(late_abort()).unwrap();
+            from_main.recv().unwrap();
+            late_abort()
+        });
+        let seen_while_alive = from_thread.recv().unwrap();
+        let thread = seen_while_alive.key.get() & !COUNTER;
+        seen_while_alive.ended();
+        let range = thread..=thread | COUNTER;
+        assert_eq!(ends().stale_aborts.range(range.clone()).count(), 1, "left for the thread");
+        to_thread.send(()).unwrap();
+        let seen_once_gone = task_thread.join().unwrap();
+        assert_eq!(ends().stale_aborts.range(range.clone()).count(), 0, "gone with it");
+        seen_once_gone.ended();
+        assert_eq!(ends().stale_aborts.range(range).count(), 0, "none for a thread gone");
     }
 
     #[test]
