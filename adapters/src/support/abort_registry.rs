@@ -10,7 +10,7 @@
 //! tasks alive, glibc's allocator leaves its per-thread cache for its slower bins), and
 //! a thread-local `Rc` in its place, pooled, still cost a third (the pooled cells and
 //! wider handles are memory every spawn touches). Here a spawn draws a number from a
-//! per-thread counter, a poll reads one per-thread count, and nothing is allocated
+//! per-thread counter, a poll reads one process-wide count, and nothing is allocated
 //! unless the task returns `Pending` (then its waker is filed once, so that an abort can
 //! wake it) or is aborted.
 //!
@@ -54,13 +54,20 @@ const FLAG: u64 = 1;
 thread_local! {
     /// The last key drawn on this thread (0: none yet, the thread's number not known).
     static LAST_KEY: Cell<u64> = const { Cell::new(0) };
-    /// How many aborts are filed on this thread: a task looks further only when not 0.
+    /// How many aborts are filed on this thread (and not yet taken): a task looks in the
+    /// registry only when not 0 (and [`ABORTS_ANYWHERE`] is not 0).
     static ABORTS: Cell<usize> = const { Cell::new(0) };
     static REGISTRY: RefCell<Registry> = RefCell::new(Registry::new());
     /// How many handles on this thread wait for a task of this thread: a task looks for
     /// its waiting handle, when it ends, only when not 0.
     static JOINERS: Cell<usize> = const { Cell::new(0) };
 }
+
+/// How many aborts are filed on every thread: a task looks at its thread's count only
+/// when not 0. A task's poll is generic, so compiled in the crate that spawns it, and
+/// Rust reaches a thread-local of another crate through a call: in monoio's
+/// `spawn_many`, a call per poll, where a static is one load.
+static ABORTS_ANYWHERE: AtomicUsize = AtomicUsize::new(0);
 
 /// How a task ended without its output: aborted, or panicked. Its future is dropped;
 /// then either the task stays pending and its handle takes the end from [`ENDS`]
@@ -194,9 +201,11 @@ impl Registry {
 }
 
 /// A thread's registry goes with the thread, and with it the stale aborts left for it
-/// (its own filings go with its tasks: every task on it has been dropped by now).
+/// and the aborts filed on it (its other filings go with its tasks: every task on it
+/// has been dropped by now).
 impl Drop for Registry {
     fn drop(&mut self) {
+        ABORTS_ANYWHERE.fetch_sub(self.aborted.len(), Ordering::Relaxed);
         let mut ends = ends();
         ends.registries.remove(&this_thread());
         drop(ends.take_stale_aborts(this_thread()));
@@ -213,14 +222,17 @@ fn with_registry(f: impl FnOnce(&mut Registry)) {
 /// aborted on the thread.
 #[inline]
 fn take_abort(key: u64) -> bool {
-    ABORTS.get() != 0 && take_filed_abort(key)
+    ABORTS_ANYWHERE.load(Ordering::Relaxed) != 0 && take_filed_abort(key)
 }
 
-/// [`take_abort`] once something is aborted on this thread. First takes out this
-/// thread's stale aborts, if [`ENDS`] may hold some: else an abort whose end was seen on
-/// another thread would keep every poll here on this path.
+/// [`take_abort`] once something is aborted somewhere. First takes out this thread's
+/// stale aborts, if [`ENDS`] may hold some: else an abort whose end was seen on another
+/// thread would keep every poll here on this path.
 #[cold]
 fn take_filed_abort(key: u64) -> bool {
+    if ABORTS.get() == 0 {
+        return false;
+    }
     if ENDS_HELD.load(Ordering::Relaxed) != 0 {
         let stale = ends().take_stale_aborts(this_thread());
         for stale_key in stale {
@@ -236,6 +248,7 @@ fn remove_abort(key: u64) -> bool {
     with_registry(|registry| taken = registry.aborted.remove(&key));
     if taken {
         ABORTS.set(ABORTS.get() - 1);
+        ABORTS_ANYWHERE.fetch_sub(1, Ordering::Relaxed);
     }
     taken
 }
@@ -244,13 +257,17 @@ fn remove_abort(key: u64) -> bool {
 /// One thread-local read and write: the thread's number is drawn into the first key.
 #[inline]
 pub fn pair() -> (TaskSide, HandleSide) {
-    let last = LAST_KEY.get();
-    let key = match last & COUNTER {
-        // The thread's first key (or its counter wrapped to 0): start from its number.
-        0 => (this_thread() << THREAD_SHIFT) | STEP,
-        _ => (last & !COUNTER) | ((last + STEP) & COUNTER),
-    };
-    LAST_KEY.set(key);
+    // One access: from another crate (where spawns are compiled), each is a call.
+    let key = LAST_KEY.with(|last_key| {
+        let last = last_key.get();
+        let key = match last & COUNTER {
+            // The thread's first key (or its counter wrapped to 0): start from its number.
+            0 => (this_thread() << THREAD_SHIFT) | STEP,
+            _ => (last & !COUNTER) | ((last + STEP) & COUNTER),
+        };
+        last_key.set(key);
+        key
+    });
     (TaskSide { key }, HandleSide { key: Cell::new(key) })
 }
 
@@ -394,6 +411,7 @@ impl HandleSide {
         with_registry(|registry| {
             if registry.aborted.insert(key) {
                 ABORTS.set(ABORTS.get() + 1);
+                ABORTS_ANYWHERE.fetch_add(1, Ordering::Relaxed);
             }
             waker = registry.waiting.get(&key).cloned();
         });
