@@ -106,7 +106,9 @@ pub struct GlommioJoinHandle<T>(ThreadBound<glommio::task::JoinHandle<Caught<T>>
 
 impl<T: 'static> GlommioJoinHandle<T> {
     /// Spawns `future` on the current thread's executor, catching its panic, and
-    /// detaches it so that dropping the handle does not cancel it.
+    /// detaches it so that dropping the handle does not cancel it. Inlined, as the
+    /// contract's `spawn` around it: native code calls glommio's spawn in place.
+    #[inline]
     fn spawn<F: Future<Output = T> + 'static>(future: F) -> Self {
         GlommioJoinHandle(ThreadBound::new(glommio::spawn_local(catch_panic(future)).detach()))
     }
@@ -178,7 +180,7 @@ impl Runtime for Glommio {
         }
     }
 
-    spawn_all_local!(GlommioJoinHandle::spawn);
+    spawn_all_local!(#[inline] GlommioJoinHandle::spawn);
 
     fn spawn_blocking<F, T>(f: F) -> impl Future<Output = Result<T, JoinError>> + Send
     where
