@@ -180,7 +180,10 @@ impl Runtime for Glommio {
         }
     }
 
-    spawn_all_local!(#[inline] GlommioJoinHandle::spawn);
+    spawn_all_local!(
+        #[inline]
+        GlommioJoinHandle::spawn
+    );
 
     fn spawn_blocking<F, T>(f: F) -> impl Future<Output = Result<T, JoinError>> + Send
     where
