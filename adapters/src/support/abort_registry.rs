@@ -537,11 +537,24 @@ mod tests {
         assert_eq!(ABORTS.get(), 0);
     }
 
-    #[test]
-    fn a_late_abort_is_taken_out_when_the_end_is_seen() {
+    /// A handle whose task ended, then aborted (a late abort), on this thread.
+    fn late_abort() -> HandleSide {
         let (task, handle) = pair();
         drop(task);
         handle.abort();
+        handle
+    }
+
+    /// How many stale aborts [`ENDS`] holds for the thread of the task keyed `key` (only
+    /// that thread's: tests on other threads file theirs meanwhile).
+    fn stale_aborts_for(key: u64) -> usize {
+        let thread = key & !COUNTER;
+        ends().stale_aborts.range(thread..=thread | COUNTER).count()
+    }
+
+    #[test]
+    fn a_late_abort_is_taken_out_when_the_end_is_seen() {
+        let handle = late_abort();
         assert_eq!(ABORTS.get(), 1);
         handle.ended();
         assert_eq!(ABORTS.get(), 0);
@@ -551,26 +564,19 @@ mod tests {
 
     #[test]
     fn a_late_abort_seen_out_on_another_thread_leaves_this_threads_registry() {
-        let (task, handle) = pair();
-        drop(task);
-        handle.abort();
+        let handle = late_abort();
+        let (mut next, next_handle) = pair();
         assert_eq!(ABORTS.get(), 1);
         std::thread::spawn(move || handle.ended()).join().unwrap();
         assert_eq!(ABORTS.get(), 1, "left for this thread, which took no look yet");
-        let (mut next, _next_handle) = pair();
+        assert_eq!(stale_aborts_for(next_handle.key.get()), 1);
         assert!(!next.take_abort(), "not aborted: the look takes the stale abort out");
         assert_eq!(ABORTS.get(), 0);
-        assert!(ends().stale_aborts.is_empty());
+        assert_eq!(stale_aborts_for(next_handle.key.get()), 0);
     }
 
     #[test]
     fn the_stale_aborts_of_a_thread_go_with_it() {
-        let late_abort = || {
-            let (task, handle) = pair();
-            drop(task);
-            handle.abort();
-            handle
-        };
         let (to_main, from_thread) = std::sync::mpsc::channel();
         let (to_thread, from_main) = std::sync::mpsc::channel::<()>();
         let task_thread = std::thread::spawn(move || {
@@ -579,15 +585,14 @@ mod tests {
             late_abort()
         });
         let seen_while_alive = from_thread.recv().unwrap();
-        let thread = seen_while_alive.key.get() & !COUNTER;
+        let of_that_thread = seen_while_alive.key.get();
         seen_while_alive.ended();
-        let range = thread..=thread | COUNTER;
-        assert_eq!(ends().stale_aborts.range(range.clone()).count(), 1, "left for the thread");
+        assert_eq!(stale_aborts_for(of_that_thread), 1, "left for the thread");
         to_thread.send(()).unwrap();
         let seen_once_gone = task_thread.join().unwrap();
-        assert_eq!(ends().stale_aborts.range(range.clone()).count(), 0, "gone with it");
+        assert_eq!(stale_aborts_for(of_that_thread), 0, "gone with it");
         seen_once_gone.ended();
-        assert_eq!(ends().stale_aborts.range(range).count(), 0, "none for a thread gone");
+        assert_eq!(stale_aborts_for(of_that_thread), 0, "none for a thread gone");
     }
 
     #[test]
