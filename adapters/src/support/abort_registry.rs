@@ -427,7 +427,8 @@ impl HandleSide {
     }
 
     /// The task was seen to end: takes out an abort filed after it did (on another
-    /// thread than the task's, leaves it in the process-wide `ENDS` for the task's thread to take out).
+    /// thread than the task's, leaves it in the process-wide `ENDS` for the task's
+    /// thread to take out).
     #[inline]
     pub fn ended(&self) {
         if self.filed() {
