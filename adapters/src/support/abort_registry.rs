@@ -110,16 +110,22 @@ static ENDS: Mutex<Ends> = Mutex::new(Ends {
     registries: BTreeSet::new(),
 });
 
-/// How many entries [`ENDS`] holds (ends, joiners and stale aborts): a handle or task
-/// looks there only when not 0.
+/// How many ends and joiners [`ENDS`] holds: a handle or task looks there only when
+/// not 0.
 static ENDS_HELD: AtomicUsize = AtomicUsize::new(0);
+
+/// How many stale aborts [`ENDS`] holds: a thread with aborts filed looks there for its
+/// own only when not 0. Counted apart from [`ENDS_HELD`], which every task's drop reads:
+/// a stale abort concerns its thread's polls, not the ends and joiners a drop looks for.
+static STALE_ABORTS_HELD: AtomicUsize = AtomicUsize::new(0);
 
 fn ends() -> MutexGuard<'static, Ends> {
     // Nothing panics while holding the lock but a waker's `clone`: still consistent.
     ENDS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Every filing and taking goes through these, so [`ENDS_HELD`] counts the entries.
+/// Every filing and taking goes through these, so [`ENDS_HELD`] and
+/// [`STALE_ABORTS_HELD`] count the entries.
 impl Ends {
     fn file_ended(&mut self, key: u64, ended: Ended) {
         if self.ended.insert(key, ended).is_none() {
@@ -152,7 +158,7 @@ impl Ends {
 
     fn file_stale_abort(&mut self, key: u64) {
         if self.stale_aborts.insert(key) {
-            ENDS_HELD.fetch_add(1, Ordering::Relaxed);
+            STALE_ABORTS_HELD.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -163,7 +169,7 @@ impl Ends {
         for key in &taken {
             self.stale_aborts.remove(key);
         }
-        ENDS_HELD.fetch_sub(taken.len(), Ordering::Relaxed);
+        STALE_ABORTS_HELD.fetch_sub(taken.len(), Ordering::Relaxed);
         taken
     }
 }
@@ -233,7 +239,7 @@ fn take_filed_abort(key: u64) -> bool {
     if ABORTS.get() == 0 {
         return false;
     }
-    if ENDS_HELD.load(Ordering::Relaxed) != 0 {
+    if STALE_ABORTS_HELD.load(Ordering::Relaxed) != 0 {
         let stale = ends().take_stale_aborts(this_thread());
         for stale_key in stale {
             remove_abort(stale_key);
