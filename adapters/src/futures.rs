@@ -22,10 +22,10 @@
 //!   for it taken, and the awaiter's waker registered. A task's poll adds one atomic
 //!   load (and a waker registration when its waker changes, while the handle is alive).
 //! - **Finding the executor.** `R::spawn` finds the [`LocalSpawner`] or the pool in a
-//!   thread-local (this crate's `current` module): set during `block_on`, and on the
-//!   pool's workers from [`ThreadPoolBuilder::after_start`]. Workers hold the pool only
-//!   weakly (one atomic upgrade per spawn), so dropping the runtime still shuts the pool
-//!   down.
+//!   thread-local: set during `block_on` (this crate's `current` module), and on the
+//!   pool's workers from [`ThreadPoolBuilder::after_start`] to a copy of the pool that
+//!   holds no count, so that reading it costs no atomic and dropping the runtime still
+//!   shuts the pool down (the `current_pool` submodule says why that copy is valid).
 //! - **yield_now** on `futures-pool`: a task woken while it is being polled is polled
 //!   again at once by the same worker (the pool's "repoll" state), so waking oneself
 //!   lets nothing else run. The adapter's `yield_now` instead spawns a tiny task that
@@ -41,7 +41,7 @@
 use std::cell::{Cell, RefCell, RefMut};
 use std::future::Future;
 use std::ptr;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, OnceLock};
 
 use ::futures::executor::{LocalPool, LocalSpawner, ThreadPool};
 use ::futures::task::{FutureObj, LocalFutureObj, LocalSpawn};
@@ -53,6 +53,7 @@ use crate::support::current;
 use crate::support::yield_behind::yield_behind;
 use crate::{no_spawn_local, smol_stack_items, spawn_all_local};
 
+mod current_pool;
 mod join;
 mod task;
 
@@ -74,8 +75,6 @@ const CAPABILITIES: Capabilities = Capabilities {
 thread_local! {
     /// `futures-local`'s spawner, on the thread inside its `block_on`.
     static LOCAL_SPAWNER: Cell<*const LocalSpawner> = const { Cell::new(ptr::null()) };
-    /// `futures-pool`'s pool, on its workers and inside its `block_on`.
-    static POOL: RefCell<Option<Weak<OnceLock<ThreadPool>>>> = const { RefCell::new(None) };
 }
 
 /// `futures-local`: a [`LocalPool`] run by `block_on` on the calling thread.
@@ -171,8 +170,8 @@ impl Runtime for FuturesLocal {
 /// `futures-pool`: a [`ThreadPool`] of N threads; `block_on` only waits (the default
 /// [`Runtime::run`] spawns the scenario's root onto the pool).
 pub struct FuturesPool {
-    /// Set once, right after the pool is created; workers see it through a `Weak`.
-    pool: Arc<OnceLock<ThreadPool>>,
+    /// The pool, set right after it is created; its workers wait for it as they start.
+    pool: Arc<OnceLock<Option<ThreadPool>>>,
     threads: usize,
 }
 
@@ -180,7 +179,7 @@ impl FuturesPool {
     /// The `ThreadPool` underneath, so hand-written `futures` code can spawn onto the very
     /// same workers as code going through the contract (`rtbench-native`).
     pub fn native(&self) -> &ThreadPool {
-        self.pool.get().expect("the pool is set when the runtime is built")
+        self.pool.get().and_then(Option::as_ref).expect("the pool is set when the runtime is built")
     }
 
     /// Spawns `future` on `pool` with the contract's handle: what `R::spawn` does once
@@ -198,11 +197,9 @@ impl FuturesPool {
     }
 
     /// Calls `f` with the pool this thread belongs to.
+    #[inline]
     fn with_pool<R>(f: impl FnOnce(&ThreadPool) -> R) -> R {
-        current::with_owned(&POOL, Self::INFO.name, |slot| {
-            let slot = slot.upgrade().expect("futures-pool: spawn after the runtime was dropped");
-            f(slot.get().expect("the pool is set before anything can spawn"))
-        })
+        current::with(&current_pool::POOL, Self::INFO.name, f)
     }
 }
 
@@ -229,14 +226,23 @@ impl Runtime for FuturesPool {
         let threads = config.threads.max(1);
         let slot = Arc::new(OnceLock::new());
         let workers_slot = Arc::downgrade(&slot);
-        let pool = ThreadPool::builder()
+        let created = ThreadPool::builder()
             .pool_size(threads)
             .name_prefix("futures-pool-")
-            .after_start(move |_| current::install(&POOL, Weak::clone(&workers_slot)))
-            .create()
-            .map_err(|e| Unavailable(format!("futures ThreadPool: {e}")))?;
-        slot.get_or_init(|| pool);
-        Ok(FuturesPool { pool: slot, threads })
+            .after_start(move |_| current_pool::start_worker(&workers_slot))
+            .before_stop(|_| current_pool::stop_worker())
+            .create();
+        match created {
+            Ok(pool) => {
+                slot.get_or_init(|| Some(pool));
+                Ok(FuturesPool { pool: slot, threads })
+            }
+            Err(e) => {
+                // The workers it did start wait for the pool: there is none.
+                slot.get_or_init(|| None);
+                Err(Unavailable(format!("futures ThreadPool: {e}")))
+            }
+        }
     }
 
     fn threads(&self) -> usize {
@@ -244,8 +250,9 @@ impl Runtime for FuturesPool {
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _entered = current::enter(&POOL, Arc::downgrade(&self.pool));
-        ::futures::executor::block_on(future)
+        current::scoped(&current_pool::POOL, self.native(), || {
+            ::futures::executor::block_on(future)
+        })
     }
 
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>

@@ -5,27 +5,22 @@
 //! async-executor and the `futures` executors do not, so their adapters keep a handle
 //! in a thread-local.
 //!
-//! Two kinds of slot, because reading one is on every spawn's path:
-//! - [`Scoped`]: a plain pointer, set while a closure runs ([`scoped`]: a `block_on`, or
-//!   a worker thread's whole run loop) and restored after it, so runtimes may nest.
-//!   The handle is borrowed for the closure, so the pointer never outlives it. A
-//!   `Cell` of a pointer needs no destructor, so reading it ([`with`]) is one
-//!   thread-local load and a null check: the `RefCell<Option<Rc<_>>>` it replaces
-//!   (lazily registered destructor, borrow flag) cost smol-1 and reference 35–37
-//!   instructions per spawn (callgrind), 4–6 % of a spawn.
-//! - [`Owned`]: the handle itself, for a runtime whose workers get it from a start-up
-//!   callback and keep it for life ([`install`]; `futures-pool`, whose workers may
-//!   outlive the runtime), and during its `block_on` ([`enter`]); read with
-//!   [`with_owned`].
+//! The slot is a plain pointer ([`Scoped`]), because reading it is on every spawn's
+//! path: a `Cell` of a pointer needs no destructor, so reading it ([`with`]) is one
+//! thread-local load and a null check. The `RefCell<Option<Rc<_>>>` it replaces (lazily
+//! registered destructor, borrow flag) cost smol-1 and reference 35–37 instructions per
+//! spawn (callgrind), 4–6 % of a spawn. Two ways to set it:
+//! - [`scoped`]: while a closure runs (a `block_on`, or a worker thread's whole run
+//!   loop), restored after it, so runtimes may nest. The handle is borrowed for the
+//!   closure, so the pointer never outlives it.
+//! - [`install`] … [`uninstall`]: for a worker whose run loop is the executor's, not
+//!   ours, and which learns its runtime in start-up and stop callbacks (`futures-pool`).
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::thread::LocalKey;
 
 /// A thread-local slot pointing at the current runtime's handle while one is entered.
 pub type Scoped<T> = LocalKey<Cell<*const T>>;
-
-/// A thread-local slot owning the current runtime's handle, if any.
-pub type Owned<T> = LocalKey<RefCell<Option<T>>>;
 
 /// Makes `handle` the current runtime of this thread while `f` runs (restoring what was
 /// there before when it returns or unwinds).
@@ -65,42 +60,19 @@ pub fn with_if_any<T: 'static, R>(slot: &'static Scoped<T>, f: impl FnOnce(Optio
     f(unsafe { slot.get().as_ref() })
 }
 
-/// Puts the previous handle back into an [`Owned`] slot when `block_on` returns (or
-/// unwinds).
-#[must_use = "the slot is restored when the guard is dropped"]
-pub struct Entered<T: 'static> {
-    slot: &'static Owned<T>,
-    previous: Option<T>,
-}
-
-/// Makes `handle` the current runtime of this thread until the guard is dropped.
-pub fn enter<T>(slot: &'static Owned<T>, handle: T) -> Entered<T> {
-    let previous = slot.with(|current| current.replace(Some(handle)));
-    Entered { slot, previous }
-}
-
-impl<T> Drop for Entered<T> {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        self.slot.with(|current| *current.borrow_mut() = previous);
-    }
-}
-
-/// Makes `handle` the current runtime of this thread for the rest of its life (worker
-/// threads that get it from a start-up callback).
-pub fn install<T>(slot: &'static Owned<T>, handle: T) {
-    slot.with(|current| *current.borrow_mut() = Some(handle));
-}
-
-/// Calls `f` with the handle [`install`]ed on this thread.
+/// Makes `handle` the current runtime of this thread until [`uninstall`]: for a worker
+/// thread that learns its runtime in a start-up callback and keeps it for its whole run
+/// loop, which no closure of ours wraps.
 ///
-/// # Panics
-/// As [`with`].
-pub fn with_owned<T, R>(slot: &'static Owned<T>, runtime: &str, f: impl FnOnce(&T) -> R) -> R {
-    slot.with(|current| match &*current.borrow() {
-        Some(handle) => f(handle),
-        None => outside(runtime),
-    })
+/// # Safety
+/// `handle` must stay valid until `uninstall(slot)` runs on this thread.
+pub unsafe fn install<T>(slot: &'static Scoped<T>, handle: *const T) {
+    slot.set(handle);
+}
+
+/// Ends [`install`]: this thread belongs to no runtime of this kind any more.
+pub fn uninstall<T>(slot: &'static Scoped<T>) {
+    slot.set(std::ptr::null());
 }
 
 #[cold]
