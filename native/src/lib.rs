@@ -26,14 +26,14 @@ use rtbench_adapters::AdapterError;
 use rtbench_core::{Outcome, Params, Runtime, RuntimeConfig, ScenarioError};
 
 /// The `Twins` impl of a flavour whose roots are written once over its spawner (smol,
-/// `futures`): `run` drives a root given the spawner, `hop` is the chain's link, and
+/// async-global-executor, `futures`): `run` drives a root given the spawner, `hop` is the chain's link, and
 /// `spawn_many`, `ping_pong`, `tcp_round_trip`, `yield_many` the roots; `yield_many:
 /// none(reason)` for a flavour with no native yield; optionally `catching_panics: root`
 /// (`spawn_many` with each task's panic caught, as the adapter spawns it) and
 /// `joinable_chain: name => link` (the chain with a join handle on each spawn, detached,
-/// the line named `name`), each a [`Semantic`]. The four flavours differ only in those, but Rust
-/// cannot be generic over whether a root is `Send`, so a macro writes them.
-#[cfg(any(feature = "smol", feature = "futures"))]
+/// the line named `name`), each a [`Semantic`]. The five flavours differ only in those, but
+/// Rust cannot be generic over whether a root is `Send`, so a macro writes them.
+#[cfg(any(feature = "smol", feature = "async-global-executor", feature = "futures"))]
 macro_rules! spawner_twins {
     (@yield none($reason:expr), $run:path) => {
         return Err($reason)

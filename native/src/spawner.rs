@@ -4,17 +4,13 @@
 //! executor's own), so a root is `Send` exactly when its executor is, which the N-thread
 //! flavours need to spawn it.
 
-#[cfg(feature = "smol")]
 use std::future::poll_fn;
 use std::future::Future;
-#[cfg(feature = "smol")]
 use std::pin::Pin;
 
 use async_task::Task;
 use futures_lite::future::yield_now;
-#[cfg(feature = "smol")]
 use rtbench_adapters::support::catch_panic::{poll_rethrown, rethrow_as_guard};
-#[cfg(feature = "smol")]
 use rtbench_core::JoinError;
 use rtbench_core::ScenarioError;
 use rtbench_scenarios::chained_spawn::Link;
@@ -44,10 +40,9 @@ pub async fn spawn_many<E: Spawner>(
 }
 
 /// [`spawn_many`] with each task's panic caught as the contract's adapters catch it on
-/// async-executor (smol's semantic twin): each body runs `rethrow_as_guard(body)`, and
+/// async-executor (the semantic twin of smol's and async-global-executor's): each body runs `rethrow_as_guard(body)`, and
 /// the panic async-task re-raises in the awaiter is caught where the handle is polled
 /// (`poll_rethrown`), giving the contract's join result.
-#[cfg(feature = "smol")]
 pub async fn spawn_many_caught<E: Spawner>(
     executor: E,
     bodies: impl Iterator<Item = impl Future<Output = usize> + Send + 'static>,
