@@ -25,7 +25,8 @@
 //!   thread-local: set during `block_on` (this crate's `current` module), and on the
 //!   pool's workers from [`ThreadPoolBuilder::after_start`] to a copy of the pool that
 //!   holds no count, so that reading it costs no atomic and dropping the runtime still
-//!   shuts the pool down (the `current_pool` submodule says why that copy is valid).
+//!   shuts the pool down (the `current_pool` submodule says why that copy is valid, and
+//!   checks futures' own execution scope before it reads it).
 //! - **yield_now** on `futures-pool`: a task woken while it is being polled is polled
 //!   again at once by the same worker (the pool's "repoll" state), so waking oneself
 //!   lets nothing else run. The adapter's `yield_now` instead spawns a tiny task that
@@ -199,7 +200,7 @@ impl FuturesPool {
     /// Calls `f` with the pool this thread belongs to.
     #[inline]
     fn with_pool<R>(f: impl FnOnce(&ThreadPool) -> R) -> R {
-        current::with(&current_pool::POOL, Self::INFO.name, f)
+        current_pool::with(Self::INFO.name, f)
     }
 }
 
@@ -230,7 +231,6 @@ impl Runtime for FuturesPool {
             .pool_size(threads)
             .name_prefix("futures-pool-")
             .after_start(move |_| current_pool::start_worker(&workers_slot))
-            .before_stop(|_| current_pool::stop_worker())
             .create();
         match created {
             Ok(pool) => {
@@ -250,9 +250,7 @@ impl Runtime for FuturesPool {
     }
 
     fn block_on<F: Future>(&self, future: F) -> F::Output {
-        current::scoped(&current_pool::POOL, self.native(), || {
-            ::futures::executor::block_on(future)
-        })
+        current_pool::scoped(self.native(), || ::futures::executor::block_on(future))
     }
 
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>

@@ -9,12 +9,11 @@
 //! path: a `Cell` of a pointer needs no destructor, so reading it ([`with`]) is one
 //! thread-local load and a null check. The `RefCell<Option<Rc<_>>>` it replaces (lazily
 //! registered destructor, borrow flag) cost smol-1 and reference 35–37 instructions per
-//! spawn (callgrind), 4–6 % of a spawn. Two ways to set it:
-//! - [`scoped`]: while a closure runs (a `block_on`, or a worker thread's whole run
-//!   loop), restored after it, so runtimes may nest. The handle is borrowed for the
-//!   closure, so the pointer never outlives it.
-//! - [`install`] … [`uninstall`]: for a worker whose run loop is the executor's, not
-//!   ours, and which learns its runtime in start-up and stop callbacks (`futures-pool`).
+//! spawn (callgrind), 4–6 % of a spawn. It is set with
+//! [`scoped`], while a closure runs (a `block_on`, or a worker thread's whole run loop),
+//! restored after it, so runtimes may nest. The handle is borrowed for the closure, so
+//! the pointer never outlives it. (`futures-pool`'s workers run the executor's loop, not
+//! ours: its adapter sets their slot itself, and guards its reads: `futures::current_pool`.)
 
 use std::cell::Cell;
 use std::thread::LocalKey;
@@ -60,22 +59,9 @@ pub fn with_if_any<T: 'static, R>(slot: &'static Scoped<T>, f: impl FnOnce(Optio
     f(unsafe { slot.get().as_ref() })
 }
 
-/// Makes `handle` the current runtime of this thread until [`uninstall`]: for a worker
-/// thread that learns its runtime in a start-up callback and keeps it for its whole run
-/// loop, which no closure of ours wraps.
-///
-/// # Safety
-/// `handle` must stay valid until `uninstall(slot)` runs on this thread.
-pub unsafe fn install<T>(slot: &'static Scoped<T>, handle: *const T) {
-    slot.set(handle);
-}
-
-/// Ends [`install`]: this thread belongs to no runtime of this kind any more.
-pub fn uninstall<T>(slot: &'static Scoped<T>) {
-    slot.set(std::ptr::null());
-}
-
+/// Panics as `R::spawn` does outside its runtime (`runtime` names it), like
+/// `tokio::spawn` outside a tokio runtime.
 #[cold]
-fn outside(runtime: &str) -> ! {
+pub fn outside(runtime: &str) -> ! {
     panic!("{runtime}: called outside the runtime (not in its block_on or on one of its threads)")
 }
