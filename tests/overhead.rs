@@ -119,9 +119,16 @@ fn cells_too_close_to_call_get_more_processes_and_only_they() {
         let (median, low) = (before["median"].as_f64(), before["low"].as_f64());
         assert!(median > Some(1.03) && low <= median, "{cell}");
     }
-    // The semantic lines are not settled.
-    for semantic in report["semantics"].as_array().unwrap_or_else(|| panic!("{stdout}")) {
-        assert_eq!(semantic["processes"].as_array().map(Vec::len), Some(2), "{semantic}");
+    // A semantic line is measured in its cell's processes, the settled ones included:
+    // both its figures have as many as its cell.
+    let semantics = report["semantics"].as_array().unwrap_or_else(|| panic!("{stdout}"));
+    assert!(!semantics.is_empty(), "smol-1 measures catching panics on spawn_many: {stdout}");
+    for semantic in semantics {
+        let cell_processes = 2 + extra(&semantic["runtime"], &semantic["scenario"]);
+        for figure in [semantic, &semantic["beyond"]] {
+            let processes = figure["processes"].as_array().map(Vec::len);
+            assert_eq!(processes, Some(cell_processes as usize), "{semantic}");
+        }
     }
 }
 
@@ -163,6 +170,7 @@ fn a_normalised_semantic_gets_a_line_of_its_own() {
     let line = stdout.lines().find(|line| line.starts_with("- smol-1: catching panics costs "));
     let line = line.unwrap_or_else(|| panic!("no line for smol-1's panic catching: {stdout}"));
     assert!(line.contains(" ns/spawn (") && line.contains("on `spawn_many`: "), "{line}");
+    assert!(line.contains(", 2 proc); the contract over it: "), "{line}");
     let (code, json, stderr) = output(rtbench(&args).args(["--format", "json"]));
     assert_eq!(code, Some(0), "{stderr}");
     let report: Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
@@ -171,6 +179,13 @@ fn a_normalised_semantic_gets_a_line_of_its_own() {
         (&semantic["runtime"], &semantic["semantic"], &semantic["scenario"], &semantic["status"]),
         (&"smol-1".into(), &"catching panics".into(), &"spawn_many".into(), &"measured".into()),
         "{semantic}"
+    );
+    // Measured in the cell's own rounds: as many pairs as the cell, in both figures.
+    let cell = &report["flavours"][0]["cells"][0];
+    assert_eq!(cell["pairs"], 4, "{cell}");
+    assert_eq!(
+        (&semantic["pairs"], &semantic["beyond"]["pairs"]),
+        (&cell["pairs"], &cell["pairs"])
     );
 }
 

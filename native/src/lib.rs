@@ -198,10 +198,11 @@ impl<R: rtbench_adapters::support::per_core::PerCoreInfo> Twins
 }
 
 /// A normalised semantic, measured apart: the native twin of `workload` with that one
-/// semantic added the way the adapter adds it, and nothing else. Measured in pairs
-/// against the plain twin ([`pairs::Sides::semantic`]), it says what the semantic
-/// itself costs on this runtime, so a ratio above 1.03 in the overhead table is
-/// explained by a figure of its own rather than by a sentence.
+/// semantic added the way the adapter adds it, and nothing else. Measured in the same
+/// rounds as the plain twin and the contract ([`pairs::Sides::measure`]), it says what
+/// the semantic itself costs on this runtime, and what the contract costs beyond it, so
+/// a ratio above 1.03 in the overhead table is explained by figures of its own rather
+/// than by a sentence.
 pub struct Semantic<R> {
     /// What the variant adds, e.g. `catching panics`.
     pub name: &'static str,

@@ -10,6 +10,14 @@
 //! their interquartile range its spread. Every run's outcome is checked: a failed check
 //! ends the measurement, it never becomes a ratio.
 //!
+//! A normalised semantic the flavour measures apart (its [`Twins::SEMANTICS`] on that
+//! workload) runs in the same rounds: a round then runs every side once, in an order
+//! that rotates from round to round, and gives the semantic's cost (its twin over the
+//! plain one) and the contract's cost beyond it (core over its twin) from the very runs
+//! that give the cell. Measured in processes of their own, a line and its cell could
+//! land in different states of the host, and the cell's excess would be judged against
+//! another process's line.
+//!
 //! That is one process's figure, and its spread knows nothing of the next process's
 //! luck: `rtbench overhead` runs the pairs of each cell in several processes and
 //! combines their [`Ratios::per_pair`] into a median with a rerun interval.
@@ -25,7 +33,7 @@ use statrs::statistics::{Data, OrderStatistics};
 
 use crate::{Semantic, Twin, Twins, Workload};
 
-/// How many pairs to run.
+/// How many pairs (rounds, with semantics: every side once) to run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Plan {
     /// Pairs to run, at most.
@@ -100,6 +108,28 @@ pub struct Sides<'a, R> {
     twin: Twin<R>,
 }
 
+/// What one process measured of a cell: core over native, and each normalised semantic
+/// measured in the same rounds ([`Sides::measure`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// Core over native, pair by pair.
+    pub overhead: Overhead,
+    /// One per semantic measured, in the order given.
+    pub lines: Vec<Line>,
+}
+
+/// One normalised semantic, measured in the rounds of its cell: what it costs, and what
+/// the contract costs beyond it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    /// Its name ([`Semantic::name`]).
+    pub semantic: String,
+    /// The semantic's twin over the plain twin: what the semantic itself costs.
+    pub cost: Overhead,
+    /// Core over the semantic's twin: what the contract costs beyond the semantic.
+    pub rest: Overhead,
+}
+
 impl<'a, R: Twins> Sides<'a, R> {
     /// Both sides of `workload` with `params` on `runtime`; `Err` with the reason when
     /// the runtime has no comparable twin.
@@ -119,54 +149,95 @@ impl<'a, R: Twins> Sides<'a, R> {
         (self.twin)(self.runtime, self.params)
     }
 
-    /// One warm-up run of each side, then pairs as `plan` says. A panic on either side
-    /// is caught and reported as a failure.
-    pub fn pairs(&self, plan: &Plan) -> Overhead {
-        self.against_native(plan, || headline("core", self.core()))
-    }
-
-    /// What `semantic` costs: its twin against the plain native one, in pairs as for
-    /// [`pairs`](Self::pairs) (above 1, the semantic costs that much).
-    pub fn semantic(&self, semantic: &Semantic<R>, plan: &Plan) -> Overhead {
-        let variant = || headline(semantic.name, (semantic.twin)(self.runtime, self.params));
-        self.against_native(plan, variant)
-    }
-
-    fn against_native(&self, plan: &Plan, side: impl Fn() -> Result<Metric, Skip>) -> Overhead {
-        let native = || headline("native", self.native());
-        let measured = panic::catch_unwind(AssertUnwindSafe(|| interleave(plan, side, native)));
+    /// One warm-up run of each side, then rounds as `plan` says, each running core, the
+    /// native twin and each of `semantics`' twins once, in an order that rotates from
+    /// round to round: so a semantic's cost and the contract's cost beyond it come from
+    /// the same rounds of the same process as the cell, and share its luck. A panic on
+    /// any side is caught and reported as a failure of the cell and of every line.
+    pub fn measure(&self, semantics: &[&Semantic<R>], plan: &Plan) -> Measured {
+        let mut sides: Vec<Box<dyn Fn() -> Result<Metric, Skip> + '_>> = vec![
+            Box::new(|| headline("core", self.core())),
+            Box::new(|| headline("native", self.native())),
+        ];
+        for semantic in semantics {
+            sides.push(Box::new(|| {
+                headline(semantic.name, (semantic.twin)(self.runtime, self.params))
+            }));
+        }
+        let measured = panic::catch_unwind(AssertUnwindSafe(|| interleave(plan, &sides)));
+        let unmeasured = |overhead: Overhead| Measured {
+            lines: semantics
+                .iter()
+                .map(|s| Line {
+                    semantic: s.name.to_owned(),
+                    cost: overhead.clone(),
+                    rest: overhead.clone(),
+                })
+                .collect(),
+            overhead,
+        };
         match measured {
-            Ok(Ok(ratios)) => Overhead::Measured(ratios),
-            Ok(Err(Skip::NotComparable(reason))) => Overhead::NotComparable(reason),
-            Ok(Err(Skip::Failed(error))) => Overhead::Failed(error),
-            Err(payload) => Overhead::Failed(format!("panicked: {}", payload_message(&*payload))),
+            Ok(Ok((metric, rounds))) => {
+                let names: Vec<_> = semantics.iter().map(|s| s.name).collect();
+                Measured::of(&metric, &rounds, &names)
+            }
+            Ok(Err(Skip::NotComparable(reason))) => unmeasured(Overhead::NotComparable(reason)),
+            Ok(Err(Skip::Failed(error))) => unmeasured(Overhead::Failed(error)),
+            Err(payload) => {
+                unmeasured(Overhead::Failed(format!("panicked: {}", payload_message(&*payload))))
+            }
         }
     }
 }
 
-/// One warm-up run of each side, then pairs in alternating order, as `plan` says.
+impl Measured {
+    /// The ratios of `rounds` of `metric`, each round's values side by side: core,
+    /// native, then the twins of the `semantics` named.
+    fn of(metric: &Metric, rounds: &[Vec<f64>], semantics: &[&str]) -> Measured {
+        let ratio = |side: usize, over: usize| {
+            let values: Vec<_> = rounds.iter().map(|round| (round[side], round[over])).collect();
+            Overhead::Measured(Ratios::of(metric, &values))
+        };
+        let lines = semantics.iter().enumerate().map(|(index, semantic)| Line {
+            semantic: (*semantic).to_owned(),
+            cost: ratio(FIRST_SEMANTIC + index, NATIVE),
+            rest: ratio(CORE, FIRST_SEMANTIC + index),
+        });
+        Measured { overhead: ratio(CORE, NATIVE), lines: lines.collect() }
+    }
+}
+
+/// The sides' places in a round's values: core, native, then each semantic's twin.
+const CORE: usize = 0;
+const NATIVE: usize = 1;
+const FIRST_SEMANTIC: usize = 2;
+
+/// One warm-up run of each side, then rounds, as `plan` says: round `r` runs every side
+/// once, starting from side `r % sides.len()` (two sides: core then native, then native
+/// then core), so that no side always runs after the same one. Gives the first side's
+/// metric and each round's values, side by side.
 fn interleave(
     plan: &Plan,
-    core: impl Fn() -> Result<Metric, Skip>,
-    native: impl Fn() -> Result<Metric, Skip>,
-) -> Result<Ratios, Skip> {
-    let metric = core()?;
-    native()?;
-    let mut values = Vec::with_capacity(plan.pairs);
+    sides: &[Box<dyn Fn() -> Result<Metric, Skip> + '_>],
+) -> Result<(Metric, Vec<Vec<f64>>), Skip> {
+    let metric = sides[0]()?;
+    for side in &sides[1..] {
+        side()?;
+    }
+    let mut rounds = Vec::with_capacity(plan.pairs);
     let start = Instant::now();
-    for pair in 0..plan.pairs {
-        if pair >= plan.min_pairs && start.elapsed() > plan.budget {
+    for round in 0..plan.pairs {
+        if round >= plan.min_pairs && start.elapsed() > plan.budget {
             break;
         }
-        values.push(if pair % 2 == 0 {
-            let core = core()?.value;
-            (core, native()?.value)
-        } else {
-            let native = native()?.value;
-            (core()?.value, native)
-        });
+        let mut values = vec![0.0; sides.len()];
+        for offset in 0..sides.len() {
+            let side = (round + offset) % sides.len();
+            values[side] = sides[side]()?.value;
+        }
+        rounds.push(values);
     }
-    Ok(Ratios::of(&metric, &values))
+    Ok((metric, rounds))
 }
 
 /// Why a measurement gave no ratio.
@@ -242,18 +313,53 @@ mod tests {
         assert!(matches!(unsupported, Err(Skip::NotComparable(m)) if m == "no TCP"));
     }
 
+    /// The order in which `interleave` runs `sides` sides (named `a`, `b`, …) under
+    /// `plan`, and how many rounds it ran.
+    fn order(plan: &Plan, sides: usize) -> (String, usize) {
+        let order = Cell::new(String::new());
+        let names = ["a", "b", "c", "d"];
+        let run = |side: usize| {
+            order.set(format!("{}{}", order.take(), names[side]));
+            Ok(Metric::lower("ns", side as f64))
+        };
+        let sides: Vec<Box<dyn Fn() -> Result<Metric, Skip> + '_>> =
+            (0..sides).map(|side| Box::new(move || run(side)) as Box<_>).collect();
+        let (metric, rounds) = interleave(plan, &sides).ok().unwrap();
+        assert_eq!(metric.value, 0.0, "the first side's metric");
+        assert!(rounds
+            .iter()
+            .all(|round| round.iter().copied().eq((0..sides.len()).map(|s| s as f64))));
+        (order.take(), rounds.len())
+    }
+
     #[test]
     fn the_order_alternates_within_pairs() {
-        let order = Cell::new(String::new());
-        let run = |side: &str| {
-            order.set(format!("{}{side}", order.take()));
-            Ok(Metric::lower("ns", 1.0))
-        };
         // Warm-up, then pairs 0, 1 and 2: the budget is spent, but min_pairs > 3.
         let plan = Plan { pairs: 3, min_pairs: 5, budget: Duration::ZERO };
-        let ratios = interleave(&plan, || run("c"), || run("n")).ok().unwrap();
-        assert_eq!(ratios.pairs, 3);
-        assert_eq!(order.take(), "cn".to_owned() + "cn" + "nc" + "cn");
+        assert_eq!(order(&plan, 2), ("ab".to_owned() + "ab" + "ba" + "ab", 3));
+    }
+
+    #[test]
+    fn with_semantics_each_side_leads_a_round_in_turn() {
+        let plan = Plan { pairs: 4, min_pairs: 1, budget: Duration::from_secs(60) };
+        assert_eq!(order(&plan, 3), ("abc".to_owned() + "abc" + "bca" + "cab" + "abc", 4));
+    }
+
+    #[test]
+    fn a_line_gives_the_semantics_cost_and_the_contracts_beyond_it_from_the_same_rounds() {
+        // Core, native, one semantic's twin: 120/100/110, then 132/100/120.
+        let rounds = [vec![120.0, 100.0, 110.0], vec![132.0, 100.0, 120.0]];
+        let measured = Measured::of(&Metric::lower("ns/spawn", 0.0), &rounds, &["caught"]);
+        let per_pair = |overhead: &Overhead| match overhead {
+            Overhead::Measured(ratios) => ratios.per_pair.clone(),
+            other => panic!("{other}"),
+        };
+        assert_eq!(per_pair(&measured.overhead), [1.2, 1.32]);
+        let [line] = &measured.lines[..] else { panic!("{measured:?}") };
+        assert_eq!(line.semantic, "caught");
+        assert_eq!(per_pair(&line.cost), [1.1, 1.2]);
+        let rest = per_pair(&line.rest);
+        assert!((rest[0] - 120.0 / 110.0).abs() < 1e-12 && rest[1] == 1.1, "{rest:?}");
     }
 
     #[test]

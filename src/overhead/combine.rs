@@ -171,9 +171,9 @@ impl fmt::Display for Certified {
 pub enum Bar {
     /// At most [`TARGET`].
     Within,
-    /// Above [`TARGET`], at most [`EXPLAINED`], and within [`TARGET`] once the cost of a
-    /// semantic measured on a line of its own for that flavour and workload is taken
-    /// out: the line accounts for the excess.
+    /// Above [`TARGET`], at most [`EXPLAINED`], and the contract costs at most [`TARGET`]
+    /// over the twin of a semantic measured on a line of its own for that flavour and
+    /// workload, in the same rounds: the line accounts for the excess.
     Explained,
     /// Beyond either by its median, but the low end of its rerun interval would be
     /// within or explained: too close to call on this machine (not within either).
@@ -184,23 +184,26 @@ pub enum Bar {
 
 impl Bar {
     /// The verdict on a cell of `median` whose rerun interval starts at `low`, where
-    /// `semantic` is the largest ratio of a normalised semantic of that flavour and
-    /// workload measured apart (its twin over the plain one), if any: a line of +2 %
-    /// does not explain a cell at 1.08.
-    pub fn of(median: f64, low: f64, semantic: Option<f64>) -> Bar {
-        match Bar::of_ratio(median, semantic) {
-            Bar::Above if Bar::of_ratio(low, semantic) != Bar::Above => Bar::Unresolved,
+    /// `beyond` is, for the semantic of that flavour and workload that explains the
+    /// most, the contract over that semantic's twin in the cell's own rounds: its median
+    /// and the low end of its rerun interval. A cell at 1.08 whose contract costs 1.06
+    /// over a semantic's twin is not explained by it.
+    pub fn of(median: f64, low: f64, beyond: Option<(f64, f64)>) -> Bar {
+        match Bar::of_ratio(median, beyond.map(|(median, _)| median)) {
+            Bar::Above if Bar::of_ratio(low, beyond.map(|(_, low)| low)) != Bar::Above => {
+                Bar::Unresolved
+            }
             bar => bar,
         }
     }
 
-    /// Within, explained or above, for one `ratio` as the table shows it.
-    fn of_ratio(ratio: f64, semantic: Option<f64>) -> Bar {
+    /// Within, explained or above, for one `ratio` and the contract's cost `beyond` a
+    /// semantic's twin, as the table shows them.
+    fn of_ratio(ratio: f64, beyond: Option<f64>) -> Bar {
         let shown = |ratio: f64| (ratio * 100.0).round() / 100.0;
-        let rest = semantic.map(|semantic| shown(ratio / semantic));
         if shown(ratio) <= TARGET {
             Bar::Within
-        } else if shown(ratio) <= EXPLAINED && rest.is_some_and(|rest| rest <= TARGET) {
+        } else if shown(ratio) <= EXPLAINED && beyond.is_some_and(|rest| shown(rest) <= TARGET) {
             Bar::Explained
         } else {
             Bar::Above
@@ -286,9 +289,14 @@ mod tests {
     fn the_bar_is_1_03_or_1_10_with_the_excess_on_a_semantics_line() {
         assert_eq!(Bar::of(1.0349, 1.02, None), Bar::Within, "1.03 as shown");
         assert_eq!(Bar::of(1.06, 1.04, None), Bar::Above);
-        assert_eq!(Bar::of(1.06, 1.04, Some(1.05)), Bar::Explained);
-        assert_eq!(Bar::of(1.08, 1.06, Some(1.02)), Bar::Above, "the line explains 2 of 8 %");
-        assert_eq!(Bar::of(1.12, 1.11, Some(1.12)), Bar::Above);
+        assert_eq!(Bar::of(1.06, 1.04, Some((1.01, 0.99))), Bar::Explained);
+        assert_eq!(Bar::of(1.06, 1.04, Some((1.0349, 1.0))), Bar::Explained, "1.03 as shown");
+        assert_eq!(
+            Bar::of(1.08, 1.06, Some((1.06, 1.04))),
+            Bar::Above,
+            "the line explains 2 of 8 %"
+        );
+        assert_eq!(Bar::of(1.12, 1.11, Some((1.0, 0.98))), Bar::Above, "beyond 1.10");
     }
 
     #[test]
@@ -296,9 +304,18 @@ mod tests {
         assert_eq!(Bar::of(1.06, 0.91, None), Bar::Unresolved);
         assert_eq!(Bar::of(1.05, 1.0349, None), Bar::Unresolved, "1.03 as shown");
         assert_eq!(Bar::of(1.05, 1.036, None), Bar::Above, "1.04 as shown");
-        assert_eq!(Bar::of(1.12, 0.95, Some(1.12)), Bar::Unresolved, "the median decides first");
-        assert_eq!(Bar::of(1.06, 0.95, Some(1.05)), Bar::Explained);
-        assert_eq!(Bar::of(1.12, 1.05, Some(1.12)), Bar::Unresolved, "its low end is explained");
-        assert_eq!(Bar::of(1.12, 1.05, Some(1.01)), Bar::Above, "nor is its low end");
+        assert_eq!(
+            Bar::of(1.12, 0.95, Some((1.0, 0.98))),
+            Bar::Unresolved,
+            "the median decides first"
+        );
+        assert_eq!(Bar::of(1.06, 0.95, Some((1.01, 0.99))), Bar::Explained);
+        assert_eq!(
+            Bar::of(1.06, 1.05, Some((1.05, 1.02))),
+            Bar::Unresolved,
+            "its low end is explained"
+        );
+        assert_eq!(Bar::of(1.06, 1.05, Some((1.05, 1.04))), Bar::Above, "nor is its low end");
+        assert_eq!(Bar::of(1.12, 1.11, Some((1.0, 0.98))), Bar::Above, "nor is its low end");
     }
 }

@@ -1,7 +1,8 @@
 //! One process of one overhead cell: `rtbench overhead-worker` (hidden) reads a [`Job`]
-//! as one JSON line on stdin, builds the flavour, runs the cell's pairs
-//! (`rtbench_native::pairs`) and prints what it did to the allocator and their
-//! [`Overhead`] — every pair's ratio included — as one JSON line on stdout ([`Done`]).
+//! as one JSON line on stdin, builds the flavour, runs the cell's pairs — with the twin
+//! of each semantic the flavour measures apart on that workload in the same rounds
+//! (`rtbench_native::pairs`) — and prints what it did to the allocator and what they
+//! gave, every pair's ratio included, as one JSON line on stdout ([`Done`]).
 //!
 //! A process of its own per cell and round because a process's memory layout, allocator
 //! state and placement move a ratio by more than its pairs' spread: only figures from
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use rtbench_adapters::AdapterError;
 use rtbench_core::{Params, RuntimeConfig, Size};
-use rtbench_native::pairs::{Overhead, Plan, Sides};
+use rtbench_native::pairs::{Measured, Overhead, Plan, Sides};
 use rtbench_native::{Twins, TwinsVisitor, Workload};
 use serde::{Deserialize, Serialize};
 
@@ -27,11 +28,9 @@ pub struct Job {
     /// Worker threads for an N-thread flavour.
     pub threads: usize,
     pub size: Size,
-    /// The workload, by its scenario's name.
+    /// The workload, by its scenario's name (with every semantic the flavour measures
+    /// apart on it, `Twins::SEMANTICS`).
     pub scenario: String,
-    /// `None`: the contract against the native twin; `Some(name)`: that normalised
-    /// semantic's twin against the plain one (`Twins::SEMANTICS`).
-    pub semantic: Option<String>,
     /// Pairs, at most.
     pub pairs: usize,
     /// Pairs, at least, whatever the budget.
@@ -45,7 +44,7 @@ pub struct Job {
 pub struct Done {
     /// [`rtbench_native::allocator::keep_freed_memory`]'s account of what it did.
     pub allocator: String,
-    pub overhead: Overhead,
+    pub measured: Measured,
 }
 
 /// Runs the job given on stdin; exit code 2 when it names nothing this build has.
@@ -63,14 +62,15 @@ pub fn main() -> ExitCode {
     let config = RuntimeConfig { threads: job.threads };
     let measured = match rtbench_native::visit(&job.runtime, &config, Measure { job: &job }) {
         Ok(measured) => measured,
-        Err(AdapterError::Unavailable(reason)) => {
-            Ok(Overhead::NotComparable(format!("runtime unavailable here: {reason}")))
-        }
+        Err(AdapterError::Unavailable(reason)) => Ok(Measured {
+            overhead: Overhead::NotComparable(format!("runtime unavailable here: {reason}")),
+            lines: Vec::new(),
+        }),
         Err(unknown @ AdapterError::Unknown { .. }) => Err(unknown.to_string()),
     };
     match measured {
-        Ok(overhead) => {
-            let done = Done { allocator, overhead };
+        Ok(measured) => {
+            let done = Done { allocator, measured };
             println!("{}", serde_json::to_string(&done).expect("a worker's result serialises"));
             ExitCode::SUCCESS
         }
@@ -88,16 +88,16 @@ fn read_job() -> Result<Job, String> {
     serde_json::from_str(&line).map_err(|e| format!("no job on stdin ({e}): {line:?}"))
 }
 
-/// Measures a job on the flavour it is handed; `Err` when the job names a workload or
-/// semantic the flavour does not have.
+/// Measures a job on the flavour it is handed; `Err` when the job names a workload
+/// there is none of.
 struct Measure<'a> {
     job: &'a Job,
 }
 
 impl TwinsVisitor for Measure<'_> {
-    type Output = Result<Overhead, String>;
+    type Output = Result<Measured, String>;
 
-    fn visit<R: Twins>(self, runtime: &R) -> Result<Overhead, String> {
+    fn visit<R: Twins>(self, runtime: &R) -> Result<Measured, String> {
         let job = self.job;
         let workload = Workload::ALL
             .into_iter()
@@ -106,20 +106,14 @@ impl TwinsVisitor for Measure<'_> {
         let params = Params::new(workload.info().params, job.size);
         let budget = Duration::from_millis(job.budget_ms);
         let plan = Plan { pairs: job.pairs, min_pairs: job.min_pairs, budget };
-        let sides = match Sides::new(runtime, workload, &params) {
-            Ok(sides) => sides,
-            Err(reason) => return Ok(Overhead::NotComparable(reason)),
-        };
-        Ok(match &job.semantic {
-            None => sides.pairs(&plan),
-            Some(name) => {
-                let semantic = R::SEMANTICS
-                    .iter()
-                    .find(|s| s.name == name && s.workload == workload)
-                    .ok_or_else(|| {
-                        format!("{} has no semantic `{name}` on {}", job.runtime, job.scenario)
-                    })?;
-                sides.semantic(semantic, &plan)
+        Ok(match Sides::new(runtime, workload, &params) {
+            Ok(sides) => {
+                let semantics: Vec<_> =
+                    R::SEMANTICS.iter().filter(|s| s.workload == workload).collect();
+                sides.measure(&semantics, &plan)
+            }
+            Err(reason) => {
+                Measured { overhead: Overhead::NotComparable(reason), lines: Vec::new() }
             }
         })
     }
@@ -127,7 +121,7 @@ impl TwinsVisitor for Measure<'_> {
 
 #[cfg(test)]
 mod tests {
-    use rtbench_native::pairs::Ratios;
+    use rtbench_native::pairs::{Line, Ratios};
 
     use super::*;
 
@@ -138,7 +132,6 @@ mod tests {
             threads: 2,
             size: Size::Quick,
             scenario: "spawn_many".into(),
-            semantic: Some("catching panics".into()),
             pairs: 40,
             min_pairs: 2,
             budget_ms: 150,
@@ -161,7 +154,13 @@ mod tests {
             Overhead::NotComparable("no yield".into()),
             Overhead::Failed("native: check failed".into()),
         ] {
-            let done = Done { allocator: "glibc malloc, freed memory kept".into(), overhead };
+            let line = Line {
+                semantic: "catching panics".into(),
+                cost: overhead.clone(),
+                rest: overhead.clone(),
+            };
+            let measured = Measured { overhead, lines: vec![line] };
+            let done = Done { allocator: "glibc malloc, freed memory kept".into(), measured };
             let line = serde_json::to_string(&done).unwrap();
             assert!(!line.contains('\n'), "{line}");
             assert_eq!(serde_json::from_str::<Done>(&line).unwrap(), done, "{line}");

@@ -17,11 +17,13 @@
 //! rather than few long ones, since process variation is what dominates.
 //!
 //! Below the tables, one line per normalised semantic a flavour measures apart (its
-//! `Twins::SEMANTICS`: the native twin with only that semantic added, over the plain
-//! twin), measured across processes the same way, so a cost the contract imposes on
-//! purpose is shown as such; and a verdict against the target (≤ 1.03, or ≤ 1.10 where
-//! a semantic's own line accounts for the excess), which names apart a cell beyond it
-//! whose rerun interval reaches it: too close to call on this machine.
+//! `Twins::SEMANTICS`: the native twin with only that semantic added), measured in the
+//! same rounds of the same processes as its cell: what the semantic costs (its twin over
+//! the plain one) and what the contract costs beyond it (core over its twin), so a cost
+//! the contract imposes on purpose is shown as such; and a verdict against the target
+//! (≤ 1.03, or ≤ 1.10 where the contract costs ≤ 1.03 over a semantic's twin), which
+//! names apart a cell beyond it whose rerun interval reaches it: too close to call on
+//! this machine.
 //!
 //! Then, once, the cells too close to call get more processes ([`settling_schedule`]):
 //! for up to `--settle` seconds in all, one more process each, round after round, in a
@@ -58,11 +60,11 @@ use rand::seq::SliceRandom;
 
 use rtbench_core::task::payload_message;
 use rtbench_core::{Class, Params, RuntimeConfig, RuntimeInfo, Size};
-use rtbench_native::pairs::Overhead;
+use rtbench_native::pairs::{Line, Measured, Overhead};
 use rtbench_native::{Twins, TwinsVisitor, Workload};
 use serde::Serialize;
 
-use self::combine::{Bar, Certified};
+use self::combine::{Bar, Certified, Combined};
 use self::job::{Done, Job};
 use crate::cell::{self, Guard};
 use crate::cli::{OverheadArgs, OverheadFormat};
@@ -171,8 +173,8 @@ struct Cell {
     bar: Option<Bar>,
 }
 
-/// One semantic's cost on one flavour and workload: the twin with the semantic over the
-/// plain twin.
+/// One semantic's cost on one flavour and workload, measured in its cell's processes:
+/// the twin with the semantic over the plain twin, and the contract over that twin.
 #[derive(Serialize)]
 struct SemanticCost {
     runtime: &'static str,
@@ -180,6 +182,8 @@ struct SemanticCost {
     scenario: &'static str,
     #[serde(flatten)]
     figure: Certified,
+    /// Core over the semantic's twin: what the contract costs beyond the semantic.
+    beyond: Certified,
 }
 
 /// `rtbench overhead`: measures, prints the table on stdout; exit codes in the module docs.
@@ -231,7 +235,8 @@ struct Settings {
     threads: usize,
     processes: u32,
     pairs: usize,
-    /// Each process's share of [`CELL_BUDGET`].
+    /// Each process's share of [`CELL_BUDGET`], for two sides (a process that measures
+    /// semantics too runs their twins in the same rounds, and gets as much more time).
     budget: Duration,
     /// How long the settling stage may run, in all.
     settle: Duration,
@@ -318,36 +323,37 @@ struct Judged {
 
 impl Judged {
     fn of(plans: &[FlavourPlan], measurements: &Measurements<'_>, size: Size) -> Judged {
-        let figure = |target: &Target| {
-            let index = measurements.index(target);
-            let results = &measurements.results[index];
+        // What the processes of `runtime`'s `workload` gave, each `given` by one of them.
+        let figure = |runtime: &str, workload: Workload, given: &dyn Fn(&Measured) -> Overhead| {
+            let results = &measurements.results[measurements.index(runtime, workload)];
+            let results: Vec<Overhead> = results.iter().map(given).collect();
             match measurements.interrupted {
-                Some(_) => Certified::of_interrupted(results),
+                Some(_) => Certified::of_interrupted(&results),
                 // A settled cell's processes beyond the planned ones count too.
-                None => Certified::of(results, measurements.settings.processes),
+                None => Certified::of(&results, measurements.settings.processes),
             }
         };
-        let semantics: Vec<SemanticCost> = measurements
-            .targets
+        let semantics: Vec<SemanticCost> = plans
             .iter()
-            .filter_map(|target| {
-                Some(SemanticCost {
-                    runtime: target.runtime,
-                    semantic: target.semantic?,
-                    scenario: target.workload.name(),
-                    figure: figure(target),
-                })
+            .flat_map(|plan| plan.semantics.iter().map(move |&s| (plan.runtime.name, s)))
+            .map(|(runtime, (semantic, workload))| {
+                // A process that measured no such line (its runtime was unavailable) gives
+                // what it gave for the cell.
+                let line = |given: fn(&Line) -> &Overhead| {
+                    move |measured: &Measured| {
+                        let line = measured.lines.iter().find(|line| line.semantic == semantic);
+                        line.map_or_else(|| measured.overhead.clone(), |line| given(line).clone())
+                    }
+                };
+                SemanticCost {
+                    runtime,
+                    semantic,
+                    scenario: workload.name(),
+                    figure: figure(runtime, workload, &line(|line| &line.cost)),
+                    beyond: figure(runtime, workload, &line(|line| &line.rest)),
+                }
             })
             .collect();
-        // The largest cost measured apart for that flavour and workload (its lines
-        // overlap, each adding one semantic to the same plain twin).
-        let named = |runtime: &str, scenario: &str| {
-            semantics
-                .iter()
-                .filter(|s| s.runtime == runtime && s.scenario == scenario)
-                .filter_map(|s| s.figure.measured().map(|combined| combined.median))
-                .reduce(f64::max)
-        };
         let flavours: Vec<Flavour> = plans
             .iter()
             .map(|plan| Flavour {
@@ -358,15 +364,14 @@ impl Judged {
                     .iter()
                     .map(|(workload, skip)| {
                         let figure = skip.clone().unwrap_or_else(|| {
-                            figure(&Target {
-                                runtime: plan.runtime.name,
-                                workload: *workload,
-                                semantic: None,
+                            figure(plan.runtime.name, *workload, &|measured| {
+                                measured.overhead.clone()
                             })
                         });
                         let bar = figure.measured().map(|combined| {
-                            let semantic = named(plan.runtime.name, workload.name());
-                            Bar::of(combined.median, combined.low, semantic)
+                            let line = explaining(&semantics, plan.runtime.name, workload.name());
+                            let beyond = line.map(|(_, rest)| (rest.median, rest.low));
+                            Bar::of(combined.median, combined.low, beyond)
                         });
                         let params = Params::new(workload.info().params, size).to_string();
                         Cell { scenario: workload.name(), params, figure, bar }
@@ -385,9 +390,9 @@ impl Judged {
             unresolved.map(|cell| (flavour.runtime, cell))
         });
         let unresolved = |(runtime, cell): (&str, &Cell)| {
-            let index = targets.iter().position(|t| {
-                t.runtime == runtime && t.workload.name() == cell.scenario && t.semantic.is_none()
-            });
+            let index = targets
+                .iter()
+                .position(|t| t.runtime == runtime && t.workload.name() == cell.scenario);
             let figure = cell.figure.measured().expect("a judged cell was measured");
             Unresolved {
                 index: index.expect("a measured cell has its target"),
@@ -396,6 +401,18 @@ impl Judged {
         };
         cells.map(unresolved).collect()
     }
+}
+
+/// Of `runtime`'s semantics on `scenario`, the one that explains the most: the one over
+/// whose twin the contract costs least, with that figure.
+fn explaining<'a>(
+    semantics: &'a [SemanticCost],
+    runtime: &str,
+    scenario: &str,
+) -> Option<(&'a SemanticCost, &'a Combined)> {
+    let lines = semantics.iter().filter(|s| s.runtime == runtime && s.scenario == scenario);
+    let measured = lines.filter_map(|line| Some((line, line.beyond.measured()?)));
+    measured.min_by(|(_, a), (_, b)| a.median.total_cmp(&b.median))
 }
 
 /// A cell too close to call after the planned processes.
@@ -455,17 +472,15 @@ impl FlavourPlan {
         }
     }
 
-    /// What its worker processes measure: each workload with a twin, then each semantic.
+    /// What its worker processes measure: each workload with a twin, with its semantics.
     fn targets(&self) -> Vec<Target> {
-        let runtime = self.runtime.name;
         let cells = self.cells.iter().filter(|(_, known)| known.is_none());
-        let cells = cells.map(|&(workload, _)| Target { runtime, workload, semantic: None });
-        let semantics = self.semantics.iter().map(|&(semantic, workload)| Target {
-            runtime,
+        let target = |&(workload, _): &(Workload, _)| Target {
+            runtime: self.runtime.name,
             workload,
-            semantic: Some(semantic),
-        });
-        cells.chain(semantics).collect()
+            semantics: self.semantics.iter().filter(|(_, w)| *w == workload).count(),
+        };
+        cells.map(target).collect()
     }
 }
 
@@ -492,13 +507,14 @@ impl TwinsVisitor for Inventory<'_> {
     }
 }
 
-/// One thing a worker process measures: a workload on a flavour, through the contract
-/// (`semantic: None`) or one of its semantics.
+/// What a worker process measures: a workload on a flavour, through the contract and
+/// natively, with the twins of its semantics in the same rounds.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Target {
     runtime: &'static str,
     workload: Workload,
-    semantic: Option<&'static str>,
+    /// How many semantics the flavour measures apart on it.
+    semantics: usize,
 }
 
 /// What the worker processes gave, as they run.
@@ -507,7 +523,7 @@ struct Measurements<'a> {
     settings: &'a Settings,
     guard: Guard,
     /// What each process gave, per target, in the order they ran.
-    results: Vec<Vec<Overhead>>,
+    results: Vec<Vec<Measured>>,
     /// What they said they did to the allocator, each different account once.
     allocators: BTreeSet<String>,
     /// Worker processes planned: every target in `settings.processes` rounds.
@@ -536,9 +552,11 @@ impl<'a> Measurements<'a> {
         }
     }
 
-    /// The index of `target` among those measured.
-    fn index(&self, target: &Target) -> usize {
-        self.targets.iter().position(|t| t == target).expect("a planned target")
+    /// The index of `runtime`'s `workload` among the targets measured.
+    fn index(&self, runtime: &str, workload: Workload) -> usize {
+        let target =
+            self.targets.iter().position(|t| t.runtime == runtime && t.workload == workload);
+        target.expect("a planned target")
     }
 
     /// Processes run so far for target `index`.
@@ -549,7 +567,7 @@ impl<'a> Measurements<'a> {
     /// Whether every process of target `index` so far measured it: one that failed or
     /// found it not comparable gave its answer, and it runs no further process.
     fn measuring(&self, index: usize) -> bool {
-        self.results[index].iter().all(|result| matches!(result, Overhead::Measured(_)))
+        self.results[index].iter().all(|result| matches!(result.overhead, Overhead::Measured(_)))
     }
 
     /// Runs every target in `settings.processes` worker processes, round after round, the
@@ -607,28 +625,34 @@ impl<'a> Measurements<'a> {
         }
         let target = self.targets[index];
         let settings = self.settings;
+        let sides = 2 + target.semantics as u32;
         let job = Job {
             runtime: target.runtime.to_owned(),
             threads: settings.threads,
             size: settings.size,
             scenario: target.workload.name().to_owned(),
-            semantic: target.semantic.map(str::to_owned),
             pairs: settings.pairs,
             min_pairs: PROCESS_MIN_PAIRS,
-            budget_ms: settings.budget.as_millis() as u64,
+            budget_ms: (settings.budget * sides / 2).as_millis() as u64,
         };
         let result = match cell::run_child::<Done>("overhead-worker", &job, self.guard) {
-            Ok(Done { allocator, overhead }) => {
+            Ok(Done { allocator, measured }) => {
                 self.allocators.insert(allocator);
-                overhead
+                measured
             }
-            Err(failure) => Overhead::Failed(failure.reason),
+            Err(failure) => {
+                Measured { overhead: Overhead::Failed(failure.reason), lines: Vec::new() }
+            }
         };
-        let semantic = target.semantic.map_or_else(String::new, |name| format!(", {name}"));
+        let lines = result.lines.iter().map(|line| {
+            format!("; {}: {}, the contract over it {}", line.semantic, line.cost, line.rest)
+        });
         say!(
-            "overhead: {progress} {} {}{semantic} ({process}): {result:#}",
+            "overhead: {progress} {} {} ({process}): {:#}{}",
             target.runtime,
             target.workload.name(),
+            result.overhead,
+            lines.collect::<String>(),
         );
         self.results[index].push(result);
         if let Some(settling) = &mut self.while_settling {
@@ -674,7 +698,6 @@ fn settling_schedule(
 mod tests {
     use std::cell::Cell as Counter;
 
-    use super::combine::Combined;
     use super::*;
 
     /// A cell of `workload` with `bar` (measured at 1.05, 0.98–1.12), or `n/a` (`None`).
@@ -687,17 +710,16 @@ mod tests {
     }
 
     #[test]
-    fn only_cells_too_close_to_call_are_settled_not_their_semantics() {
+    fn only_cells_too_close_to_call_are_settled() {
         use Workload::{ChainedSpawn, PingPong, SpawnMany, TcpRoundTrip, YieldMany};
-        let target = |runtime, workload, semantic| Target { runtime, workload, semantic };
+        let target = |runtime, workload| Target { runtime, workload, semantics: 0 };
         let targets = [
-            target("smol-1", SpawnMany, Some("catching panics")),
-            target("smol-1", SpawnMany, None),
-            target("smol-1", ChainedSpawn, None),
-            target("smol-1", PingPong, None),
-            target("smol-1", TcpRoundTrip, None),
-            target("smol-mt", SpawnMany, None),
-            target("smol-mt", YieldMany, None),
+            target("smol-1", ChainedSpawn),
+            target("smol-1", SpawnMany),
+            target("smol-1", PingPong),
+            target("smol-1", TcpRoundTrip),
+            target("smol-mt", SpawnMany),
+            target("smol-mt", YieldMany),
         ];
         let flavour = |runtime, cells| Flavour { runtime, class: Class::SingleThread, cells };
         let judged = Judged {
@@ -723,7 +745,7 @@ mod tests {
             semantics: Vec::new(),
         };
         let before = Reading { median: 1.05, low: 0.98, high: 1.12 };
-        let expected = [Unresolved { index: 1, before }, Unresolved { index: 6, before }];
+        let expected = [Unresolved { index: 1, before }, Unresolved { index: 5, before }];
         assert_eq!(judged.unresolved(&targets), expected);
     }
 

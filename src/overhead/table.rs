@@ -8,7 +8,7 @@ use rtbench_native::Workload;
 use serde::Serialize;
 
 use super::combine::{Bar, Certified, EXPLAINED, TARGET};
-use super::{Flavour, Reading, Report, SemanticCost, Stopped};
+use super::{explaining, Flavour, Reading, Report, SemanticCost, Stopped};
 
 /// The cells against the target, judged on the median over processes as shown, and a
 /// cell beyond the bar on the low end of its rerun interval too ([`Bar::of`]).
@@ -49,8 +49,12 @@ impl Verdict {
                         match bar {
                             Bar::Within => verdict.within += 1,
                             Bar::Explained => {
-                                let named = semantics_of(semantics, flavour.runtime, cell.scenario);
-                                verdict.explained.push(format!("{name} {figure} ({named})"));
+                                let line = explaining(semantics, flavour.runtime, cell.scenario);
+                                let (line, beyond) = line.expect("an explained cell has its line");
+                                verdict.explained.push(format!(
+                                    "{name} {figure} ({}; the contract over it {:.2})",
+                                    line.semantic, beyond.median
+                                ));
                             }
                             Bar::Unresolved => verdict.unresolved.push(format!("{name} {figure}")),
                             Bar::Above => verdict.above.push(format!("{name} {figure}")),
@@ -100,12 +104,6 @@ impl Verdict {
         }
         line
     }
-}
-
-/// The semantics of `runtime` measured apart on `scenario`, by name.
-fn semantics_of(semantics: &[SemanticCost], runtime: &str, scenario: &str) -> String {
-    let named = semantics.iter().filter(|s| s.runtime == runtime && s.scenario == scenario);
-    named.map(|s| s.semantic).collect::<Vec<_>>().join(", ")
 }
 
 /// The ratio table, then both sides' medians, the semantics and the verdict, in Markdown.
@@ -175,10 +173,10 @@ pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
     let _ = writeln!(
         out,
         "\n**Verdict** (target: ≤ {TARGET:.2}, or ≤ {EXPLAINED:.2} where a normalised \
-         semantic's line for that flavour and workload accounts for the excess, leaving \
-         ≤ {TARGET:.2}; judged on the median over processes as shown, and a cell beyond \
-         the bar called above only if the low end of its rerun interval, in brackets, is \
-         beyond it too): {}.",
+         semantic's line for that flavour and workload accounts for the excess: the \
+         contract over that semantic's twin ≤ {TARGET:.2}; judged on the median over \
+         processes as shown, and a cell beyond the bar called above only if the low end \
+         of its rerun interval, in brackets, is beyond it too): {}.",
         report.verdict.line()
     );
     out
@@ -268,13 +266,13 @@ fn whole_rows(out: &mut String, report: &Report) {
     }
 }
 
-/// One line per semantic measured: what it costs per element, and its ratio. Both come
-/// from the cell's median ratio (the cost is its excess over 1 times the plain twin's
-/// median), so they agree in sign: the difference of the two sides' medians, taken
-/// apart, could say `-1.8 ns (+1 %)`.
+/// One line per semantic measured: what it costs per element, and its ratio, then the
+/// contract's ratio over its twin. The cost per element comes from the median ratio (its
+/// excess over 1 times the plain twin's median), so the two agree in sign: the
+/// difference of the two sides' medians, taken apart, could say `-1.8 ns (+1 %)`.
 fn semantic_line(cost: &SemanticCost) -> String {
-    let SemanticCost { runtime, semantic, scenario, figure } = cost;
-    match figure.measured() {
+    let SemanticCost { runtime, semantic, scenario, figure, beyond } = cost;
+    let line = match figure.measured() {
         Some(c) => format!(
             "- {runtime}: {semantic} costs {:.1} {} ({:+.0} %) on `{scenario}`: {figure}",
             (c.median - 1.0) * c.native,
@@ -282,6 +280,10 @@ fn semantic_line(cost: &SemanticCost) -> String {
             (c.median - 1.0) * 100.0,
         ),
         None => format!("- {runtime}: {semantic} on `{scenario}`: {figure}"),
+    };
+    match beyond.measured() {
+        Some(_) => format!("{line}; the contract over it: {beyond}"),
+        None => line,
     }
 }
 
@@ -295,8 +297,9 @@ fn semantics_section(out: &mut String, costs: &[SemanticCost]) {
     }
     out.push_str(
         "\nNormalised semantics, measured apart (the native twin with only that semantic \
-         added, over the plain twin, in pairs, across processes as above; part of the \
-         contract's cost above):\n\n",
+         added, run in the same rounds of the same processes as its cell: its cost over the \
+         plain twin, part of the contract's cost above, then the contract over it, what \
+         the adapter adds beyond the semantic):\n\n",
     );
     for cost in costs {
         out.push_str(&semantic_line(cost));
@@ -319,6 +322,7 @@ mod tests {
             semantic: "catching panics",
             scenario: "spawn_many",
             figure: Certified::Measured(combined),
+            beyond: Certified::Measured(Combined::example(1.01, 0.99, 1.03)),
         }
     }
 
@@ -360,6 +364,7 @@ mod tests {
         // The sides' medians say -1.8 ns; the pairs say +1 %: the line says +1 %'s ns.
         let line = semantic_line(&cost(1.01, 110.2, 112.0));
         assert!(line.contains("costs 1.1 ns/spawn (+1 %)"), "{line}");
+        assert!(line.ends_with("; the contract over it: 1.01 (0.99–1.03, 0 proc)"), "{line}");
         let line = semantic_line(&cost(0.95, 100.0, 100.0));
         assert!(line.contains("costs -5.0 ns/spawn (-5 %)"), "{line}");
     }
