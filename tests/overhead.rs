@@ -119,8 +119,7 @@ fn cells_too_close_to_call_get_more_processes_and_only_they() {
         let (median, low) = (before["median"].as_f64(), before["low"].as_f64());
         assert!(median > Some(1.03) && low <= median, "{cell}");
     }
-    // A semantic line is measured in its cell's processes, the settled ones included:
-    // both its figures have as many as its cell.
+    // A semantic line is settled with its cell: both its figures have as many processes.
     let semantics = report["semantics"].as_array().unwrap_or_else(|| panic!("{stdout}"));
     assert!(!semantics.is_empty(), "smol-1 measures catching panics on spawn_many: {stdout}");
     for semantic in semantics {
@@ -180,13 +179,10 @@ fn a_normalised_semantic_gets_a_line_of_its_own() {
         (&"smol-1".into(), &"catching panics".into(), &"spawn_many".into(), &"measured".into()),
         "{semantic}"
     );
-    // Measured in the cell's own rounds: as many pairs as the cell, in both figures.
-    let cell = &report["flavours"][0]["cells"][0];
-    assert_eq!(cell["pairs"], 4, "{cell}");
-    assert_eq!(
-        (&semantic["pairs"], &semantic["beyond"]["pairs"]),
-        (&cell["pairs"], &cell["pairs"])
-    );
+    // Its cost and the contract over it come from the same rounds: 2 in each of 2 processes.
+    assert_eq!((&semantic["pairs"], &semantic["beyond"]["pairs"]), (&4.into(), &4.into()));
+    let per_pair = |figure: &Value| figure["processes"][0]["per_pair"].as_array().map(Vec::len);
+    assert_eq!((per_pair(semantic), per_pair(&semantic["beyond"])), (Some(2), Some(2)));
 }
 
 #[cfg(unix)]

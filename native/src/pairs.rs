@@ -11,12 +11,14 @@
 //! ends the measurement, it never becomes a ratio.
 //!
 //! A normalised semantic the flavour measures apart (its [`Twins::SEMANTICS`] on that
-//! workload) runs in the same rounds: a round then runs every side once, in an order
-//! that rotates from round to round, and gives the semantic's cost (its twin over the
-//! plain one) and the contract's cost beyond it (core over its twin) from the very runs
-//! that give the cell. Measured in processes of their own, a line and its cell could
-//! land in different states of the host, and the cell's excess would be judged against
-//! another process's line.
+//! workload) runs beside both: a round then runs every side once, in an order that
+//! rotates from round to round, and gives the semantic's cost (its twin over the plain
+//! one) and the contract's cost beyond it (core over its twin) from the same runs. So
+//! whether a semantic explains a cell's excess is measured, pair by pair, rather than
+//! taken as the quotient of two figures from processes that may have landed in
+//! different states of the host. (`rtbench overhead` still measures a cell's own
+//! figure with its two sides alone: a third kind of task in the process moves some
+//! cells, compio's `spawn_many` by 8 %.)
 //!
 //! That is one process's figure, and its spread knows nothing of the next process's
 //! luck: `rtbench overhead` runs the pairs of each cell in several processes and

@@ -1,8 +1,7 @@
 //! One process of one overhead cell: `rtbench overhead-worker` (hidden) reads a [`Job`]
-//! as one JSON line on stdin, builds the flavour, runs the cell's pairs — with the twin
-//! of each semantic the flavour measures apart on that workload in the same rounds
-//! (`rtbench_native::pairs`) — and prints what it did to the allocator and what they
-//! gave, every pair's ratio included, as one JSON line on stdout ([`Done`]).
+//! as one JSON line on stdin, builds the flavour, runs the cell's pairs, or a semantic's
+//! rounds (`rtbench_native::pairs`), and prints what it did to the allocator and what
+//! they gave, every pair's ratio included, as one JSON line on stdout ([`Done`]).
 //!
 //! A process of its own per cell and round because a process's memory layout, allocator
 //! state and placement move a ratio by more than its pairs' spread: only figures from
@@ -28,9 +27,12 @@ pub struct Job {
     /// Worker threads for an N-thread flavour.
     pub threads: usize,
     pub size: Size,
-    /// The workload, by its scenario's name (with every semantic the flavour measures
-    /// apart on it, `Twins::SEMANTICS`).
+    /// The workload, by its scenario's name.
     pub scenario: String,
+    /// `None`: the contract against the native twin; `Some(name)`: that normalised
+    /// semantic's twin (`Twins::SEMANTICS`) against the plain one, with the contract in
+    /// the same rounds.
+    pub semantic: Option<String>,
     /// Pairs, at most.
     pub pairs: usize,
     /// Pairs, at least, whatever the budget.
@@ -88,8 +90,8 @@ fn read_job() -> Result<Job, String> {
     serde_json::from_str(&line).map_err(|e| format!("no job on stdin ({e}): {line:?}"))
 }
 
-/// Measures a job on the flavour it is handed; `Err` when the job names a workload
-/// there is none of.
+/// Measures a job on the flavour it is handed; `Err` when the job names a workload or
+/// semantic the flavour does not have.
 struct Measure<'a> {
     job: &'a Job,
 }
@@ -106,12 +108,18 @@ impl TwinsVisitor for Measure<'_> {
         let params = Params::new(workload.info().params, job.size);
         let budget = Duration::from_millis(job.budget_ms);
         let plan = Plan { pairs: job.pairs, min_pairs: job.min_pairs, budget };
-        Ok(match Sides::new(runtime, workload, &params) {
-            Ok(sides) => {
-                let semantics: Vec<_> =
-                    R::SEMANTICS.iter().filter(|s| s.workload == workload).collect();
-                sides.measure(&semantics, &plan)
+        let semantics: Vec<_> = match &job.semantic {
+            None => Vec::new(),
+            Some(name) => {
+                let semantic =
+                    R::SEMANTICS.iter().find(|s| s.name == name && s.workload == workload);
+                vec![semantic.ok_or_else(|| {
+                    format!("{} has no semantic `{name}` on {}", job.runtime, job.scenario)
+                })?]
             }
+        };
+        Ok(match Sides::new(runtime, workload, &params) {
+            Ok(sides) => sides.measure(&semantics, &plan),
             Err(reason) => {
                 Measured { overhead: Overhead::NotComparable(reason), lines: Vec::new() }
             }
@@ -132,6 +140,7 @@ mod tests {
             threads: 2,
             size: Size::Quick,
             scenario: "spawn_many".into(),
+            semantic: Some("catching panics".into()),
             pairs: 40,
             min_pairs: 2,
             budget_ms: 150,

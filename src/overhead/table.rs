@@ -187,8 +187,8 @@ pub fn markdown(report: &Report, workloads: &[Workload]) -> String {
 fn settling(report: &Report) -> String {
     let budget = format!(
         "up to {:.1} s more of worker processes, in all, for the cells too close to call \
-         after the planned processes, one process each round after round, whatever they \
-         read; each judged on all its processes",
+         after the planned processes and their semantics' lines, one process each round \
+         after round, whatever they read; each judged on all its processes",
         report.settle_s
     );
     let cells: Vec<_> = report
@@ -297,9 +297,10 @@ fn semantics_section(out: &mut String, costs: &[SemanticCost]) {
     }
     out.push_str(
         "\nNormalised semantics, measured apart (the native twin with only that semantic \
-         added, run in the same rounds of the same processes as its cell: its cost over the \
-         plain twin, part of the contract's cost above, then the contract over it, what \
-         the adapter adds beyond the semantic):\n\n",
+         added, in processes of its own that run the plain twin, it and the contract in \
+         the same rounds, across processes as above: its cost over the plain twin, part of \
+         the contract's cost above, then the contract over it, what the adapter adds \
+         beyond the semantic):\n\n",
     );
     for cost in costs {
         out.push_str(&semantic_line(cost));
