@@ -119,15 +119,16 @@ fn cells_too_close_to_call_get_more_processes_and_only_they() {
         let (median, low) = (before["median"].as_f64(), before["low"].as_f64());
         assert!(median > Some(1.03) && low <= median, "{cell}");
     }
-    // A semantic line is settled with its cell: both its figures have as many processes.
+    // A semantic line is settled with its cell, one process each a round: the clock may
+    // stop a round between the two, so one may have one process more than the other.
     let semantics = report["semantics"].as_array().unwrap_or_else(|| panic!("{stdout}"));
     assert!(!semantics.is_empty(), "smol-1 measures catching panics on spawn_many: {stdout}");
     for semantic in semantics {
-        let cell_processes = 2 + extra(&semantic["runtime"], &semantic["scenario"]);
-        for figure in [semantic, &semantic["beyond"]] {
-            let processes = figure["processes"].as_array().map(Vec::len);
-            assert_eq!(processes, Some(cell_processes as usize), "{semantic}");
-        }
+        let cell_processes = 2 + extra(&semantic["runtime"], &semantic["scenario"]) as usize;
+        let processes = |figure: &Value| figure["processes"].as_array().map_or(0, Vec::len);
+        let line_processes = processes(semantic);
+        assert_eq!(processes(&semantic["beyond"]), line_processes, "{semantic}");
+        assert!(line_processes.abs_diff(cell_processes) <= 1, "{cell_processes}: {semantic}");
     }
 }
 
