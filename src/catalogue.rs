@@ -1,5 +1,5 @@
 //! The scenarios this binary can run: the catalogue of `rtbench-scenarios`, plus the
-//! test-only [`faults`](crate::faults) when `RTBENCH_TEST_FAULTS=1` is set.
+//! test-only [`faults`] when `RTBENCH_TEST_FAULTS=1` is set.
 
 use rtbench_core::{Outcome, Params, Runtime, ScenarioError, ScenarioInfo};
 

@@ -99,7 +99,7 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
     /// Start afresh even though DIR/results.jsonl holds results: the old file is kept
-    /// aside as DIR/results-replaced-<time>.jsonl.
+    /// aside as DIR/results-replaced-UNIXTIME.jsonl.
     #[arg(long)]
     pub force: bool,
     /// Override a scenario parameter, e.g. `spawn_many.tasks=500` (repeatable).

@@ -24,7 +24,7 @@
 //! Exit codes: 0 when every cell ran (measured or `n/a`), 1 when a cell failed or output
 //! could not be written, 2 for usage errors (bad names or values, a results directory in
 //! use or holding results a plain run would replace, no results in the directory given
-//! to `report`). `compare` and `overhead` have their own: see [`compare`] and
+//! to `report`). `compare` and `overhead` have their own: see [`compare`](mod@compare) and
 //! [`overhead`].
 
 /// `eprintln!` for messages and progress, minus its panic when stderr is gone: with
@@ -113,7 +113,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// `rtbench compare BASE NEW`: the comparison on stdout; exit codes in [`compare`].
+/// `rtbench compare BASE NEW`: the comparison on stdout; exit codes in [`compare`](mod@compare).
 fn compare(args: &CompareArgs) -> ExitCode {
     let comparison = match Comparison::load(&args.base, &args.new, args.metric, args.threshold.0) {
         Ok(comparison) => comparison,

@@ -662,8 +662,9 @@ impl<'a> Measurements<'a> {
             }
         };
         let shown = match result.lines.first() {
+            // Not `{:#}`: its "core" and "native" would be the semantic's twin and the plain one.
             Some(line) => {
-                format!(", {}: {:#}; the contract over it: {}", line.semantic, line.cost, line.rest)
+                format!(", {}: {}; the contract over it: {}", line.semantic, line.cost, line.rest)
             }
             None => format!(": {:#}", result.overhead),
         };

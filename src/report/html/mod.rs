@@ -3,7 +3,7 @@
 //!
 //! It shows what the other report files show, from the same sources: the environment
 //! ([`index::environment_lines`]), the findings and leaders ([`findings`]), one section
-//! per scenario with its chart ([`chart`], [`sweep`], [`load`]: the SVG files, inlined) and
+//! per scenario with its chart ([`chart`](super::chart), [`sweep`], [`load`]: the SVG files, inlined) and
 //! its table ([`table::view_table`]), the servers' and the thread sweep's tables, the
 //! cells without a figure with their reasons, and, when the results directory holds one,
 //! the native-semantics table (`semantics.md`, written by the probes' `semantics_table`
