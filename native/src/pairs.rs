@@ -11,8 +11,8 @@
 //! ends the measurement, it never becomes a ratio.
 //!
 //! A normalised semantic the flavour measures apart (its [`Twins::SEMANTICS`] on that
-//! workload) runs beside both: a round then runs every side once, in an order that
-//! rotates from round to round, and gives the semantic's cost (its twin over the plain
+//! workload) runs beside both: a round then runs every side once, each order followed
+//! by its reverse, and gives the semantic's cost (its twin over the plain
 //! one) and the contract's cost beyond it (core over its twin) from the same runs. So
 //! whether a semantic explains a cell's excess is measured, pair by pair, rather than
 //! taken as the quotient of two figures from processes that may have landed in
@@ -214,10 +214,13 @@ const CORE: usize = 0;
 const NATIVE: usize = 1;
 const FIRST_SEMANTIC: usize = 2;
 
-/// One warm-up run of each side, then rounds, as `plan` says: round `r` runs every side
-/// once, starting from side `r % sides.len()` (two sides: core then native, then native
-/// then core), so that no side always runs after the same one. Gives the first side's
-/// metric and each round's values, side by side.
+/// One warm-up run of each side, then rounds, as `plan` says, each running every side
+/// once. Rounds go in twos: an order, then its reverse, so that in every two rounds each
+/// side runs once before and once after each other side (two sides: core then native,
+/// then native then core). The first order of each two is a rotation whose start moves
+/// two sides on from one two to the next (with three sides: 0, 2, 1), so that each side
+/// in turn is the one that runs twice in a row where an order meets its reverse. Gives
+/// the first side's metric and each round's values, side by side.
 fn interleave(
     plan: &Plan,
     sides: &[Box<dyn Fn() -> Result<Metric, Skip> + '_>],
@@ -232,9 +235,12 @@ fn interleave(
         if round >= plan.min_pairs && start.elapsed() > plan.budget {
             break;
         }
-        let mut values = vec![0.0; sides.len()];
-        for offset in 0..sides.len() {
-            let side = (round + offset) % sides.len();
+        let n = sides.len();
+        let first = 2 * (round / 2) % n;
+        let mut values = vec![0.0; n];
+        for offset in 0..n {
+            let step = if round % 2 == 0 { offset } else { n - 1 - offset };
+            let side = (first + step) % n;
             values[side] = sides[side]()?.value;
         }
         rounds.push(values);
@@ -342,9 +348,10 @@ mod tests {
     }
 
     #[test]
-    fn with_semantics_each_side_leads_a_round_in_turn() {
-        let plan = Plan { pairs: 4, min_pairs: 1, budget: Duration::from_secs(60) };
-        assert_eq!(order(&plan, 3), ("abc".to_owned() + "abc" + "bca" + "cab" + "abc", 4));
+    fn with_semantics_each_order_is_followed_by_its_reverse() {
+        let plan = Plan { pairs: 6, min_pairs: 1, budget: Duration::from_secs(60) };
+        let rounds = ["abc", "cba", "cab", "bac", "bca", "acb"].concat();
+        assert_eq!(order(&plan, 3), ("abc".to_owned() + &rounds, 6));
     }
 
     #[test]

@@ -166,14 +166,15 @@ impl fmt::Display for Certified {
 /// its rerun interval too: a cell whose rerun may land within the target is not called
 /// above on one run's luck (on a shared 2-core machine, `tcp_round_trip`'s intervals
 /// span ±15 %, and such cells were "above" in one run and within in the next).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Bar {
     /// At most [`TARGET`].
     Within,
-    /// Above [`TARGET`], at most [`EXPLAINED`], and the contract costs at most [`TARGET`]
-    /// over the twin of a semantic measured on a line of its own for that flavour and
-    /// workload, in the same rounds: the line accounts for the excess.
+    /// Above [`TARGET`], at most [`EXPLAINED`], and a semantic measured on a line of its
+    /// own for that flavour and workload accounts for the excess: the cell is within
+    /// [`TARGET`] once the semantic's cost is taken out, and the contract costs at most
+    /// [`TARGET`] over the semantic's twin, measured beside it.
     Explained,
     /// Beyond either by its median, but the low end of its rerun interval would be
     /// within or explained: too close to call on this machine (not within either).
@@ -182,28 +183,42 @@ pub enum Bar {
     Above,
 }
 
+/// What a semantic's line says of its cell, as the verdict reads it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LineReading {
+    /// The semantic's cost: its twin over the plain twin (the median).
+    pub cost: f64,
+    /// The contract over the semantic's twin: the median…
+    pub beyond: f64,
+    /// …and the low end of its rerun interval.
+    pub beyond_low: f64,
+}
+
 impl Bar {
-    /// The verdict on a cell of `median` whose rerun interval starts at `low`, where
-    /// `beyond` is, for the semantic of that flavour and workload that explains the
-    /// most, the contract over that semantic's twin in the cell's own rounds: its median
-    /// and the low end of its rerun interval. A cell at 1.08 whose contract costs 1.06
-    /// over a semantic's twin is not explained by it.
-    pub fn of(median: f64, low: f64, beyond: Option<(f64, f64)>) -> Bar {
-        match Bar::of_ratio(median, beyond.map(|(median, _)| median)) {
-            Bar::Above if Bar::of_ratio(low, beyond.map(|(_, low)| low)) != Bar::Above => {
+    /// The verdict on a cell of `median` whose rerun interval starts at `low`, judged
+    /// with one semantic's `line` of that flavour and workload, if any: a line of +2 %
+    /// does not explain a cell at 1.08, nor does a line of +8 % over whose twin the
+    /// contract still costs 1.06.
+    pub fn of(median: f64, low: f64, line: Option<LineReading>) -> Bar {
+        match Bar::of_ratio(median, line.map(|l| (l.cost, l.beyond))) {
+            Bar::Above
+                if Bar::of_ratio(low, line.map(|l| (l.cost, l.beyond_low))) != Bar::Above =>
+            {
                 Bar::Unresolved
             }
             bar => bar,
         }
     }
 
-    /// Within, explained or above, for one `ratio` and the contract's cost `beyond` a
-    /// semantic's twin, as the table shows them.
-    fn of_ratio(ratio: f64, beyond: Option<f64>) -> Bar {
+    /// Within, explained or above, for one `ratio` and a line's (cost, the contract over
+    /// its twin), as the table shows them.
+    fn of_ratio(ratio: f64, line: Option<(f64, f64)>) -> Bar {
         let shown = |ratio: f64| (ratio * 100.0).round() / 100.0;
+        let explains =
+            |(cost, beyond): (f64, f64)| shown(ratio / cost) <= TARGET && shown(beyond) <= TARGET;
         if shown(ratio) <= TARGET {
             Bar::Within
-        } else if shown(ratio) <= EXPLAINED && beyond.is_some_and(|rest| shown(rest) <= TARGET) {
+        } else if shown(ratio) <= EXPLAINED && line.is_some_and(explains) {
             Bar::Explained
         } else {
             Bar::Above
@@ -287,35 +302,27 @@ mod tests {
 
     #[test]
     fn the_bar_is_1_03_or_1_10_with_the_excess_on_a_semantics_line() {
+        let line = |cost, beyond, beyond_low| Some(LineReading { cost, beyond, beyond_low });
         assert_eq!(Bar::of(1.0349, 1.02, None), Bar::Within, "1.03 as shown");
         assert_eq!(Bar::of(1.06, 1.04, None), Bar::Above);
-        assert_eq!(Bar::of(1.06, 1.04, Some((1.01, 0.99))), Bar::Explained);
-        assert_eq!(Bar::of(1.06, 1.04, Some((1.0349, 1.0))), Bar::Explained, "1.03 as shown");
-        assert_eq!(
-            Bar::of(1.08, 1.06, Some((1.06, 1.04))),
-            Bar::Above,
-            "the line explains 2 of 8 %"
-        );
-        assert_eq!(Bar::of(1.12, 1.11, Some((1.0, 0.98))), Bar::Above, "beyond 1.10");
+        assert_eq!(Bar::of(1.06, 1.04, line(1.05, 1.01, 0.99)), Bar::Explained);
+        assert_eq!(Bar::of(1.06, 1.04, line(1.05, 1.0349, 1.0)), Bar::Explained, "as shown");
+        assert_eq!(Bar::of(1.08, 1.06, line(1.02, 1.01, 1.0)), Bar::Above, "a line of +2 %");
+        assert_eq!(Bar::of(1.08, 1.06, line(1.08, 1.06, 1.04)), Bar::Above, "1.06 over it");
+        assert_eq!(Bar::of(1.12, 1.11, line(1.12, 1.0, 0.98)), Bar::Above, "beyond 1.10");
     }
 
     #[test]
     fn a_cell_beyond_the_bar_whose_rerun_may_land_within_is_unresolved_not_above() {
+        let line = |cost, beyond, beyond_low| Some(LineReading { cost, beyond, beyond_low });
         assert_eq!(Bar::of(1.06, 0.91, None), Bar::Unresolved);
         assert_eq!(Bar::of(1.05, 1.0349, None), Bar::Unresolved, "1.03 as shown");
         assert_eq!(Bar::of(1.05, 1.036, None), Bar::Above, "1.04 as shown");
-        assert_eq!(
-            Bar::of(1.12, 0.95, Some((1.0, 0.98))),
-            Bar::Unresolved,
-            "the median decides first"
-        );
-        assert_eq!(Bar::of(1.06, 0.95, Some((1.01, 0.99))), Bar::Explained);
-        assert_eq!(
-            Bar::of(1.06, 1.05, Some((1.05, 1.02))),
-            Bar::Unresolved,
-            "its low end is explained"
-        );
-        assert_eq!(Bar::of(1.06, 1.05, Some((1.05, 1.04))), Bar::Above, "nor is its low end");
-        assert_eq!(Bar::of(1.12, 1.11, Some((1.0, 0.98))), Bar::Above, "nor is its low end");
+        assert_eq!(Bar::of(1.12, 0.95, line(1.12, 1.0, 0.98)), Bar::Unresolved, "median first");
+        assert_eq!(Bar::of(1.06, 0.95, line(1.05, 1.01, 0.99)), Bar::Explained);
+        let unresolved = Bar::of(1.06, 1.05, line(1.05, 1.05, 1.02));
+        assert_eq!(unresolved, Bar::Unresolved, "its low end is explained");
+        assert_eq!(Bar::of(1.06, 1.05, line(1.05, 1.05, 1.04)), Bar::Above, "nor its low end");
+        assert_eq!(Bar::of(1.12, 1.11, line(1.12, 1.0, 0.98)), Bar::Above, "nor its low end");
     }
 }

@@ -23,16 +23,18 @@
 //! costs (its twin over the plain one) and what the contract costs beyond it (core over
 //! the semantic's twin), so a cost the contract imposes on purpose is shown as such;
 //! and a verdict against the target (≤ 1.03, or ≤ 1.10 where the contract costs ≤ 1.03
-//! over a semantic's twin), which names apart a cell beyond it whose rerun interval
-//! reaches it: too close to call on this machine. A cell's own processes run its two
+//! over a semantic's twin and the semantic's cost accounts for the excess), which
+//! names apart a cell beyond it whose rerun interval reaches it: too close to call on
+//! this machine. A cell's own processes run its two
 //! sides only: a third kind of task in the process moved compio's `spawn_many` by 8 %
 //! (core and native alike slower or not, by the heap the third side leaves), so the
 //! cell keeps the figure the issue defines, core against native alone, and the third
 //! side's share of a process is spent only where it is needed, on the line.
 //!
-//! Then, once, the cells too close to call get more processes ([`settling_schedule`]):
-//! for up to `--settle` seconds in all, one more process each, round after round, in a
-//! new shuffled order each round, whatever they read on the way. The clock ends the
+//! Then, once, the cells too close to call get more processes ([`settling_schedule`]),
+//! and so do their lines, on which whether a line explains them is judged: for up to
+//! `--settle` seconds in all, one more process each, round after round, in a new
+//! shuffled order each round, whatever they read on the way. The clock ends the
 //! stage, not the figures, so it does not stop on a lucky reading; but which cells
 //! enter it does depend on the data: only those beyond the bar by their median. A cell
 //! that read within gets none (the verdict calls a cell within on its median, whatever
@@ -69,7 +71,7 @@ use rtbench_native::pairs::{Line, Measured, Overhead};
 use rtbench_native::{Twins, TwinsVisitor, Workload};
 use serde::Serialize;
 
-use self::combine::{Bar, Certified, Combined};
+use self::combine::{Bar, Certified, Combined, LineReading};
 use self::job::{Done, Job};
 use crate::cell::{self, Guard};
 use crate::cli::{OverheadArgs, OverheadFormat};
@@ -81,8 +83,8 @@ use crate::request::{default_memory_limit, UsageError};
 
 /// How long a cell's pairs run in all, at most, split evenly between its processes
 /// (each of which still runs [`PROCESS_MIN_PAIRS`]): with 5 processes a cell, the whole
-/// table takes about 45 s on a 2-core machine, which leaves the settling stage its time
-/// within the minute.
+/// table (and the lines, whose three-sided processes get half as much again) takes about
+/// 50 s on a 2-core machine, which leaves the settling stage its time within the minute.
 const CELL_BUDGET: Duration = Duration::from_millis(400);
 
 /// The fewest pairs a process runs: two, so that a workload whose one run takes tens of
@@ -107,7 +109,8 @@ struct Report {
     pairs: usize,
     /// Pairs per process, at least.
     min_pairs: usize,
-    /// How long each process's pairs run, at most (after its minimum).
+    /// How long each cell's process's pairs run, at most (after its minimum); a
+    /// semantic's three-sided process gets half as much again.
     process_budget_ms: u64,
     /// How long, at most, the cells too close to call after the planned processes got
     /// more of them, in all (`--settle`).
@@ -271,8 +274,10 @@ impl Report {
             && !settings.settle.is_zero()
             && !unresolved.is_empty()
         {
-            let indices =
-                unresolved.iter().flat_map(|u| [u.index].into_iter().chain(u.lines.clone()));
+            // A line that failed or is `n/a` has its answer, as a cell does.
+            let lines = unresolved.iter().flat_map(|u| u.lines.iter().copied());
+            let lines = lines.filter(|&line| measurements.measuring(line));
+            let indices = unresolved.iter().map(|u| u.index).chain(lines);
             measurements.settle(indices.collect(), interrupt);
             // A measured cell of an uninterrupted planned stage ran all its processes.
             let planned = settings.processes as usize;
@@ -378,9 +383,7 @@ impl Judged {
                             figure(cell, &|measured| measured.overhead.clone())
                         });
                         let bar = figure.measured().map(|combined| {
-                            let line = explaining(&semantics, plan.runtime.name, workload.name());
-                            let beyond = line.map(|(_, rest)| (rest.median, rest.low));
-                            Bar::of(combined.median, combined.low, beyond)
+                            judge(combined, &semantics, plan.runtime.name, workload.name()).0
                         });
                         let params = Params::new(workload.info().params, size).to_string();
                         Cell { scenario: workload.name(), params, figure, bar }
@@ -416,16 +419,24 @@ impl Judged {
     }
 }
 
-/// Of `runtime`'s semantics on `scenario`, the one that explains the most: the one over
-/// whose twin the contract costs least, with that figure.
-fn explaining<'a>(
+/// The verdict on `runtime`'s `cell` of `scenario`, with the line of its `semantics`
+/// that gives the best one (the one that explains it, if any does), or with none.
+fn judge<'a>(
+    cell: &Combined,
     semantics: &'a [SemanticCost],
     runtime: &str,
     scenario: &str,
-) -> Option<(&'a SemanticCost, &'a Combined)> {
+) -> (Bar, Option<&'a SemanticCost>) {
     let lines = semantics.iter().filter(|s| s.runtime == runtime && s.scenario == scenario);
-    let measured = lines.filter_map(|line| Some((line, line.beyond.measured()?)));
-    measured.min_by(|(_, a), (_, b)| a.median.total_cmp(&b.median))
+    let readings = lines.filter_map(|line| {
+        let (cost, beyond) = (line.figure.measured()?, line.beyond.measured()?);
+        let reading =
+            LineReading { cost: cost.median, beyond: beyond.median, beyond_low: beyond.low };
+        Some((Bar::of(cell.median, cell.low, Some(reading)), Some(line)))
+    });
+    let alone = (Bar::of(cell.median, cell.low, None), None);
+    // The first of equal verdicts: a line only where it changes the verdict.
+    [alone].into_iter().chain(readings).min_by_key(|(bar, _)| *bar).expect("the cell alone")
 }
 
 /// A cell too close to call after the planned processes.
@@ -714,6 +725,7 @@ fn settling_schedule(
 mod tests {
     use std::cell::Cell as Counter;
 
+    use super::combine::Combined;
     use super::*;
 
     /// A cell of `workload` with `bar` (measured at 1.05, 0.98–1.12), or `n/a` (`None`).
@@ -768,6 +780,39 @@ mod tests {
             Unresolved { index: 6, lines: Vec::new(), before },
         ];
         assert_eq!(judged.unresolved(&targets), expected);
+    }
+
+    /// A line of `semantic` on smol-1's `spawn_many`: its cost, and the contract over
+    /// its twin, each ±0.02.
+    fn line(semantic: &'static str, cost: f64, beyond: f64) -> SemanticCost {
+        let figure = |median: f64| {
+            Certified::Measured(Combined::example(median, median - 0.02, median + 0.02))
+        };
+        SemanticCost {
+            runtime: "smol-1",
+            semantic,
+            scenario: "spawn_many",
+            figure: figure(cost),
+            beyond: figure(beyond),
+        }
+    }
+
+    #[test]
+    fn a_cell_is_judged_with_the_line_that_explains_it_and_a_line_that_costs_nothing_does_not() {
+        let cell = Combined::example(1.06, 1.04, 1.08);
+        let judged = |lines: &[SemanticCost], runtime, scenario| {
+            let (bar, line) = judge(&cell, lines, runtime, scenario);
+            (bar, line.map(|line| line.semantic))
+        };
+        // The contract costs nothing over this twin, but neither does the semantic: the
+        // cell's 6 % are not its.
+        let free = [line("free", 1.00, 1.00)];
+        assert_eq!(judged(&free, "smol-1", "spawn_many"), (Bar::Above, None));
+        let lines = [line("free", 1.00, 1.00), line("caught", 1.05, 1.01)];
+        assert_eq!(judged(&lines, "smol-1", "spawn_many"), (Bar::Explained, Some("caught")));
+        // Another flavour's or workload's lines say nothing of it.
+        assert_eq!(judged(&lines, "smol-mt", "spawn_many"), (Bar::Above, None));
+        assert_eq!(judged(&lines, "smol-1", "ping_pong"), (Bar::Above, None));
     }
 
     /// The visits [`settling_schedule`] makes to `indices`, on a clock that moves one

@@ -8,7 +8,7 @@ use rtbench_native::Workload;
 use serde::Serialize;
 
 use super::combine::{Bar, Certified, EXPLAINED, TARGET};
-use super::{explaining, Flavour, Reading, Report, SemanticCost, Stopped};
+use super::{judge, Flavour, Reading, Report, SemanticCost, Stopped};
 
 /// The cells against the target, judged on the median over processes as shown, and a
 /// cell beyond the bar on the low end of its rerun interval too ([`Bar::of`]).
@@ -49,8 +49,11 @@ impl Verdict {
                         match bar {
                             Bar::Within => verdict.within += 1,
                             Bar::Explained => {
-                                let line = explaining(semantics, flavour.runtime, cell.scenario);
-                                let (line, beyond) = line.expect("an explained cell has its line");
+                                let combined = figure.measured().expect("a judged cell");
+                                let judged =
+                                    judge(combined, semantics, flavour.runtime, cell.scenario);
+                                let line = judged.1.expect("an explained cell has its line");
+                                let beyond = line.beyond.measured().expect("an explaining line");
                                 verdict.explained.push(format!(
                                     "{name} {figure} ({}; the contract over it {:.2})",
                                     line.semantic, beyond.median
