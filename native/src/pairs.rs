@@ -152,10 +152,10 @@ impl<'a, R: Twins> Sides<'a, R> {
     }
 
     /// One warm-up run of each side, then rounds as `plan` says, each running core, the
-    /// native twin and each of `semantics`' twins once, in an order that rotates from
-    /// round to round: so a semantic's cost and the contract's cost beyond it come from
-    /// the same rounds of the same process as the cell, and share its luck. A panic on
-    /// any side is caught and reported as a failure of the cell and of every line.
+    /// native twin and each of `semantics`' twins once, each order followed by its
+    /// reverse: so a semantic's cost and the contract's cost beyond it
+    /// come from the same rounds of the same process. A panic on any side is caught and
+    /// reported as a failure, with no line ([`Measured::unmeasured`]).
     pub fn measure(&self, semantics: &[&Semantic<R>], plan: &Plan) -> Measured {
         let mut sides: Vec<Box<dyn Fn() -> Result<Metric, Skip> + '_>> = vec![
             Box::new(|| headline("core", self.core())),
@@ -167,32 +167,30 @@ impl<'a, R: Twins> Sides<'a, R> {
             }));
         }
         let measured = panic::catch_unwind(AssertUnwindSafe(|| interleave(plan, &sides)));
-        let unmeasured = |overhead: Overhead| Measured {
-            lines: semantics
-                .iter()
-                .map(|s| Line {
-                    semantic: s.name.to_owned(),
-                    cost: overhead.clone(),
-                    rest: overhead.clone(),
-                })
-                .collect(),
-            overhead,
-        };
         match measured {
             Ok(Ok((metric, rounds))) => {
                 let names: Vec<_> = semantics.iter().map(|s| s.name).collect();
                 Measured::of(&metric, &rounds, &names)
             }
-            Ok(Err(Skip::NotComparable(reason))) => unmeasured(Overhead::NotComparable(reason)),
-            Ok(Err(Skip::Failed(error))) => unmeasured(Overhead::Failed(error)),
-            Err(payload) => {
-                unmeasured(Overhead::Failed(format!("panicked: {}", payload_message(&*payload))))
+            Ok(Err(Skip::NotComparable(reason))) => {
+                Measured::unmeasured(Overhead::NotComparable(reason))
             }
+            Ok(Err(Skip::Failed(error))) => Measured::unmeasured(Overhead::Failed(error)),
+            Err(payload) => Measured::unmeasured(Overhead::Failed(format!(
+                "panicked: {}",
+                payload_message(&*payload)
+            ))),
         }
     }
 }
 
 impl Measured {
+    /// What a process gave that measured nothing (`n/a`, or failed): no line, since its
+    /// answer is every line's (`rtbench overhead` reads a missing line as it).
+    pub fn unmeasured(overhead: Overhead) -> Measured {
+        Measured { overhead, lines: Vec::new() }
+    }
+
     /// The ratios of `rounds` of `metric`, each round's values side by side: core,
     /// native, then the twins of the `semantics` named.
     fn of(metric: &Metric, rounds: &[Vec<f64>], semantics: &[&str]) -> Measured {

@@ -64,10 +64,9 @@ pub fn main() -> ExitCode {
     let config = RuntimeConfig { threads: job.threads };
     let measured = match rtbench_native::visit(&job.runtime, &config, Measure { job: &job }) {
         Ok(measured) => measured,
-        Err(AdapterError::Unavailable(reason)) => Ok(Measured {
-            overhead: Overhead::NotComparable(format!("runtime unavailable here: {reason}")),
-            lines: Vec::new(),
-        }),
+        Err(AdapterError::Unavailable(reason)) => Ok(Measured::unmeasured(
+            Overhead::NotComparable(format!("runtime unavailable here: {reason}")),
+        )),
         Err(unknown @ AdapterError::Unknown { .. }) => Err(unknown.to_string()),
     };
     match measured {
@@ -120,9 +119,7 @@ impl TwinsVisitor for Measure<'_> {
         };
         Ok(match Sides::new(runtime, workload, &params) {
             Ok(sides) => sides.measure(&semantics, &plan),
-            Err(reason) => {
-                Measured { overhead: Overhead::NotComparable(reason), lines: Vec::new() }
-            }
+            Err(reason) => Measured::unmeasured(Overhead::NotComparable(reason)),
         })
     }
 }

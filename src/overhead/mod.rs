@@ -351,8 +351,8 @@ impl Judged {
             .flat_map(|plan| plan.semantics.iter().map(move |&s| (plan.runtime.name, s)))
             .map(|(runtime, (semantic, workload))| {
                 let target = Target { runtime, workload, semantic: Some(semantic) };
-                // A process that measured no line (its runtime was unavailable) gives what
-                // it gave for the whole.
+                // A process that measured no line (`n/a` or failed: `Measured::unmeasured`)
+                // gives what it gave for the whole.
                 let line = |given: fn(&Line) -> &Overhead| {
                     move |measured: &Measured| match measured.lines.first() {
                         Some(line) => given(line).clone(),
@@ -668,9 +668,7 @@ impl<'a> Measurements<'a> {
                 self.allocators.insert(allocator);
                 measured
             }
-            Err(failure) => {
-                Measured { overhead: Overhead::Failed(failure.reason), lines: Vec::new() }
-            }
+            Err(failure) => Measured::unmeasured(Overhead::Failed(failure.reason)),
         };
         let shown = match result.lines.first() {
             // Not `{:#}`: its "core" and "native" would be the semantic's twin and the plain one.
