@@ -110,14 +110,14 @@ pub struct Sides<'a, R> {
     twin: Twin<R>,
 }
 
-/// What one process measured of a cell: core over native, and each normalised semantic
-/// measured in the same rounds ([`Sides::measure`]).
+/// What one process measured of a cell: core over native, and the normalised semantic
+/// measured in the same rounds, if one was ([`Sides::measure`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Measured {
     /// Core over native, pair by pair.
     pub overhead: Overhead,
-    /// One per semantic measured, in the order given.
-    pub lines: Vec<Line>,
+    /// The semantic measured, if any.
+    pub line: Option<Line>,
 }
 
 /// One normalised semantic, measured in the rounds of its cell: what it costs, and what
@@ -152,26 +152,23 @@ impl<'a, R: Twins> Sides<'a, R> {
     }
 
     /// One warm-up run of each side, then rounds as `plan` says, each running core, the
-    /// native twin and each of `semantics`' twins once, each order followed by its
+    /// native twin and `semantic`'s twin (if any) once, each order followed by its
     /// reverse: so a semantic's cost and the contract's cost beyond it
     /// come from the same rounds of the same process. A panic on any side is caught and
     /// reported as a failure, with no line ([`Measured::unmeasured`]).
-    pub fn measure(&self, semantics: &[&Semantic<R>], plan: &Plan) -> Measured {
+    pub fn measure(&self, semantic: Option<&Semantic<R>>, plan: &Plan) -> Measured {
         let mut sides: Vec<Box<dyn Fn() -> Result<Metric, Skip> + '_>> = vec![
             Box::new(|| headline("core", self.core())),
             Box::new(|| headline("native", self.native())),
         ];
-        for semantic in semantics {
+        if let Some(semantic) = semantic {
             sides.push(Box::new(|| {
                 headline(semantic.name, (semantic.twin)(self.runtime, self.params))
             }));
         }
         let measured = panic::catch_unwind(AssertUnwindSafe(|| interleave(plan, &sides)));
         match measured {
-            Ok(Ok((metric, rounds))) => {
-                let names: Vec<_> = semantics.iter().map(|s| s.name).collect();
-                Measured::of(&metric, &rounds, &names)
-            }
+            Ok(Ok((metric, rounds))) => Measured::of(&metric, &rounds, semantic.map(|s| s.name)),
             Ok(Err(Skip::NotComparable(reason))) => {
                 Measured::unmeasured(Overhead::NotComparable(reason))
             }
@@ -188,29 +185,29 @@ impl Measured {
     /// What a process gave that measured nothing (`n/a`, or failed): no line, since its
     /// answer is every line's (`rtbench overhead` reads a missing line as it).
     pub fn unmeasured(overhead: Overhead) -> Measured {
-        Measured { overhead, lines: Vec::new() }
+        Measured { overhead, line: None }
     }
 
     /// The ratios of `rounds` of `metric`, each round's values side by side: core,
-    /// native, then the twins of the `semantics` named.
-    fn of(metric: &Metric, rounds: &[Vec<f64>], semantics: &[&str]) -> Measured {
+    /// native, then the twin of the `semantic` named, if any.
+    fn of(metric: &Metric, rounds: &[Vec<f64>], semantic: Option<&str>) -> Measured {
         let ratio = |side: usize, over: usize| {
             let values: Vec<_> = rounds.iter().map(|round| (round[side], round[over])).collect();
             Overhead::Measured(Ratios::of(metric, &values))
         };
-        let lines = semantics.iter().enumerate().map(|(index, semantic)| Line {
-            semantic: (*semantic).to_owned(),
-            cost: ratio(FIRST_SEMANTIC + index, NATIVE),
-            rest: ratio(CORE, FIRST_SEMANTIC + index),
+        let line = semantic.map(|semantic| Line {
+            semantic: semantic.to_owned(),
+            cost: ratio(SEMANTIC, NATIVE),
+            rest: ratio(CORE, SEMANTIC),
         });
-        Measured { overhead: ratio(CORE, NATIVE), lines: lines.collect() }
+        Measured { overhead: ratio(CORE, NATIVE), line }
     }
 }
 
-/// The sides' places in a round's values: core, native, then each semantic's twin.
+/// The sides' places in a round's values: core, native, then the semantic's twin.
 const CORE: usize = 0;
 const NATIVE: usize = 1;
-const FIRST_SEMANTIC: usize = 2;
+const SEMANTIC: usize = 2;
 
 /// One warm-up run of each side, then rounds, as `plan` says, each running every side
 /// once. Rounds go in twos: an order, then its reverse, so that in every two rounds each
@@ -356,13 +353,13 @@ mod tests {
     fn a_line_gives_the_semantics_cost_and_the_contracts_beyond_it_from_the_same_rounds() {
         // Core, native, one semantic's twin: 120/100/110, then 132/100/120.
         let rounds = [vec![120.0, 100.0, 110.0], vec![132.0, 100.0, 120.0]];
-        let measured = Measured::of(&Metric::lower("ns/spawn", 0.0), &rounds, &["caught"]);
+        let measured = Measured::of(&Metric::lower("ns/spawn", 0.0), &rounds, Some("caught"));
         let per_pair = |overhead: &Overhead| match overhead {
             Overhead::Measured(ratios) => ratios.per_pair.clone(),
             other => panic!("{other}"),
         };
         assert_eq!(per_pair(&measured.overhead), [1.2, 1.32]);
-        let [line] = &measured.lines[..] else { panic!("{measured:?}") };
+        let Some(line) = &measured.line else { panic!("{measured:?}") };
         assert_eq!(line.semantic, "caught");
         assert_eq!(per_pair(&line.cost), [1.1, 1.2]);
         let rest = per_pair(&line.rest);

@@ -107,18 +107,15 @@ impl TwinsVisitor for Measure<'_> {
         let params = Params::new(workload.info().params, job.size);
         let budget = Duration::from_millis(job.budget_ms);
         let plan = Plan { pairs: job.pairs, min_pairs: job.min_pairs, budget };
-        let semantics: Vec<_> = match &job.semantic {
-            None => Vec::new(),
-            Some(name) => {
-                let semantic =
-                    R::SEMANTICS.iter().find(|s| s.name == name && s.workload == workload);
-                vec![semantic.ok_or_else(|| {
-                    format!("{} has no semantic `{name}` on {}", job.runtime, job.scenario)
-                })?]
-            }
-        };
+        let semantic = job.semantic.as_deref().map(|name| {
+            let semantic = R::SEMANTICS.iter().find(|s| s.name == name && s.workload == workload);
+            semantic.ok_or_else(|| {
+                format!("{} has no semantic `{name}` on {}", job.runtime, job.scenario)
+            })
+        });
+        let semantic = semantic.transpose()?;
         Ok(match Sides::new(runtime, workload, &params) {
-            Ok(sides) => sides.measure(&semantics, &plan),
+            Ok(sides) => sides.measure(semantic, &plan),
             Err(reason) => Measured::unmeasured(Overhead::NotComparable(reason)),
         })
     }
@@ -165,7 +162,7 @@ mod tests {
                 cost: overhead.clone(),
                 rest: overhead.clone(),
             };
-            let measured = Measured { overhead, lines: vec![line] };
+            let measured = Measured { overhead, line: Some(line) };
             let done = Done { allocator: "glibc malloc, freed memory kept".into(), measured };
             let line = serde_json::to_string(&done).unwrap();
             assert!(!line.contains('\n'), "{line}");

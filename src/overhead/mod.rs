@@ -179,6 +179,9 @@ struct Cell {
     /// Where a measured cell stands against the target.
     #[serde(skip_serializing_if = "Option::is_none")]
     bar: Option<Bar>,
+    /// The semantic whose line explains it, where one does ([`Bar::Explained`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explained_by: Option<&'static str>,
 }
 
 /// One semantic's cost on one flavour and workload, measured in processes of its own:
@@ -354,7 +357,7 @@ impl Judged {
                 // A process that measured no line (`n/a` or failed: `Measured::unmeasured`)
                 // gives what it gave for the whole.
                 let line = |given: fn(&Line) -> &Overhead| {
-                    move |measured: &Measured| match measured.lines.first() {
+                    move |measured: &Measured| match &measured.line {
                         Some(line) => given(line).clone(),
                         None => measured.overhead.clone(),
                     }
@@ -382,11 +385,13 @@ impl Judged {
                             let cell = Target { runtime, workload: *workload, semantic: None };
                             figure(cell, &|measured| measured.overhead.clone())
                         });
-                        let bar = figure.measured().map(|combined| {
-                            judge(combined, &semantics, plan.runtime.name, workload.name()).0
+                        let judged = figure.measured().map(|combined| {
+                            judge(combined, &semantics, plan.runtime.name, workload.name())
                         });
+                        let explained_by = judged.and_then(|(_, line)| line).map(|l| l.semantic);
                         let params = Params::new(workload.info().params, size).to_string();
-                        Cell { scenario: workload.name(), params, figure, bar }
+                        let bar = judged.map(|(bar, _)| bar);
+                        Cell { scenario: workload.name(), params, figure, bar, explained_by }
                     })
                     .collect(),
             })
@@ -419,8 +424,8 @@ impl Judged {
     }
 }
 
-/// The verdict on `runtime`'s `cell` of `scenario`, with the line of its `semantics`
-/// that gives the best one (the one that explains it, if any does), or with none.
+/// The verdict on `runtime`'s `cell` of `scenario`, the best that any line of its
+/// `semantics` gives, with the line that explains it where one does.
 fn judge<'a>(
     cell: &Combined,
     semantics: &'a [SemanticCost],
@@ -436,7 +441,9 @@ fn judge<'a>(
     });
     let alone = (Bar::of(cell.median, cell.low, None), None);
     // The first of equal verdicts: a line only where it changes the verdict.
-    [alone].into_iter().chain(readings).min_by_key(|(bar, _)| *bar).expect("the cell alone")
+    let (bar, line) =
+        [alone].into_iter().chain(readings).min_by_key(|(bar, _)| *bar).expect("the cell alone");
+    (bar, line.filter(|_| bar == Bar::Explained))
 }
 
 /// A cell too close to call after the planned processes.
@@ -670,7 +677,7 @@ impl<'a> Measurements<'a> {
             }
             Err(failure) => Measured::unmeasured(Overhead::Failed(failure.reason)),
         };
-        let shown = match result.lines.first() {
+        let shown = match &result.line {
             // Not `{:#}`: its "core" and "native" would be the semantic's twin and the plain one.
             Some(line) => {
                 format!(", {}: {}; the contract over it: {}", line.semantic, line.cost, line.rest)
@@ -732,7 +739,7 @@ mod tests {
             Some(_) => Certified::Measured(Combined::example(1.05, 0.98, 1.12)),
             None => Certified::NotComparable { reason: "no twin".into() },
         };
-        Cell { scenario: workload.name(), params: String::new(), figure, bar }
+        Cell { scenario: workload.name(), params: String::new(), figure, bar, explained_by: None }
     }
 
     #[test]
@@ -808,6 +815,10 @@ mod tests {
         assert_eq!(judged(&free, "smol-1", "spawn_many"), (Bar::Above, None));
         let lines = [line("free", 1.00, 1.00), line("caught", 1.05, 1.01)];
         assert_eq!(judged(&lines, "smol-1", "spawn_many"), (Bar::Explained, Some("caught")));
+        // A line that may explain it, by the low end of the contract's cost over its twin,
+        // leaves it too close to call, and explains nothing yet.
+        let close = [line("close", 1.05, 1.04)];
+        assert_eq!(judged(&close, "smol-1", "spawn_many"), (Bar::Unresolved, None));
         // Another flavour's or workload's lines say nothing of it.
         assert_eq!(judged(&lines, "smol-mt", "spawn_many"), (Bar::Above, None));
         assert_eq!(judged(&lines, "smol-1", "ping_pong"), (Bar::Above, None));

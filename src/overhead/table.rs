@@ -8,7 +8,7 @@ use rtbench_native::Workload;
 use serde::Serialize;
 
 use super::combine::{Bar, Certified, EXPLAINED, TARGET};
-use super::{judge, Flavour, Reading, Report, SemanticCost, Stopped};
+use super::{Flavour, Reading, Report, SemanticCost, Stopped};
 
 /// The cells against the target, judged on the median over processes as shown, and a
 /// cell beyond the bar on the low end of its rerun interval too ([`Bar::of`]).
@@ -49,10 +49,13 @@ impl Verdict {
                         match bar {
                             Bar::Within => verdict.within += 1,
                             Bar::Explained => {
-                                let combined = figure.measured().expect("a judged cell");
-                                let judged =
-                                    judge(combined, semantics, flavour.runtime, cell.scenario);
-                                let line = judged.1.expect("an explained cell has its line");
+                                let line = semantics
+                                    .iter()
+                                    .find(|line| {
+                                        (line.runtime, line.scenario, Some(line.semantic))
+                                            == (flavour.runtime, cell.scenario, cell.explained_by)
+                                    })
+                                    .expect("an explained cell has its line");
                                 let beyond = line.beyond.measured().expect("an explaining line");
                                 verdict.explained.push(format!(
                                     "{name} {figure} ({}; the contract over it {:.2})",
@@ -334,7 +337,8 @@ mod tests {
     fn cell(scenario: &'static str, median: f64, low: f64, high: f64) -> Cell {
         let combined = Combined { low, high, ..combined(median) };
         let bar = Some(Bar::of(median, low, None));
-        Cell { scenario, params: String::new(), figure: Certified::Measured(combined), bar }
+        let figure = Certified::Measured(combined);
+        Cell { scenario, params: String::new(), figure, bar, explained_by: None }
     }
 
     fn combined(median: f64) -> Combined {
@@ -360,6 +364,25 @@ mod tests {
         assert!(
             line.contains("too close to call on this machine: smol-1 ping_pong 1.06"),
             "{line}"
+        );
+    }
+
+    #[test]
+    fn an_explained_cell_is_named_with_its_line_and_the_contracts_cost_beyond_it() {
+        let explained = Cell {
+            bar: Some(Bar::Explained),
+            explained_by: Some("catching panics"),
+            ..cell("spawn_many", 1.05, 1.03, 1.07)
+        };
+        let flavour = Flavour {
+            runtime: "smol-1",
+            class: rtbench_core::Class::SingleThread,
+            cells: vec![explained],
+        };
+        let verdict = Verdict::of(&[flavour], &[cost(1.04, 104.0, 100.0)]);
+        assert_eq!(
+            verdict.explained,
+            ["smol-1 spawn_many 1.05 (1.03–1.07, 0 proc) (catching panics; the contract over it 1.01)"]
         );
     }
 
