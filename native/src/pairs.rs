@@ -183,7 +183,7 @@ impl<'a, R: Twins> Sides<'a, R> {
 
 impl Measured {
     /// What a process gave that measured nothing (`n/a`, or failed): no line, since its
-    /// answer is every line's (`rtbench overhead` reads a missing line as it).
+    /// answer is its line's too (`rtbench overhead` reads a missing line as it).
     pub fn unmeasured(overhead: Overhead) -> Measured {
         Measured { overhead, line: None }
     }
