@@ -191,7 +191,7 @@ pub struct OverheadArgs {
     #[arg(long, visible_alias = "rounds", value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub processes: u32,
     /// Pairs per process, at most: a process stops early once its pairs have run its
-    /// share of 0.4 s per cell (after 2 pairs).
+    /// share of 0.25 s per cell (after 2 pairs).
     #[arg(long, value_name = "N", default_value_t = 501, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub pairs: u32,
     /// Then, for up to SECS in all, more worker processes for the cells too close to call

@@ -84,8 +84,11 @@ use crate::request::{default_memory_limit, UsageError};
 /// How long a cell's pairs run in all, at most, split evenly between its processes
 /// (each of which still runs [`PROCESS_MIN_PAIRS`]): with 5 processes a cell, the whole
 /// table (and the lines, whose three-sided processes get half as much again) takes about
-/// 50 s on a 2-core machine, which leaves the settling stage its time within the minute.
-const CELL_BUDGET: Duration = Duration::from_millis(400);
+/// 43 s on a 2-core machine, which leaves the settling stage its 6 s and a loaded host
+/// some slack within the minute. At 400 ms the command took 62 s at a load average of
+/// 1.2–1.5; at 250 ms, 49–52 s, with rerun intervals no wider (a median half-width of
+/// 6.9–7.7 % against 5.7–7.9 %, three runs each, interleaved).
+const CELL_BUDGET: Duration = Duration::from_millis(250);
 
 /// The fewest pairs a process runs: two, so that a workload whose one run takes tens of
 /// milliseconds (`tcp_round_trip`, `yield_many` at full size) spends its time on more
