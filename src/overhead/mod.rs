@@ -84,8 +84,8 @@ use crate::request::{default_memory_limit, UsageError};
 /// How long a cell's pairs run in all, at most, split evenly between its processes
 /// (each of which still runs [`PROCESS_MIN_PAIRS`]): with 5 processes a cell, the whole
 /// table (and the lines, whose three-sided processes get half as much again) and the
-/// settling stage's 6 s took 46–52 s in all on a 2-core machine at a load average of
-/// 1.3–1.9, which leaves a loaded host some slack within the minute. At 400 ms the
+/// settling stage's 6 s took 46–56 s in all on a 2-core machine at a load average of
+/// 0.4–1.9, which leaves a loaded host some slack within the minute. At 400 ms the
 /// command took 62 s at a load average of 1.2–1.5; at 250 ms, 49–52 s, with rerun
 /// intervals no wider (a median half-width of 6.9–7.7 % against 5.7–7.9 %, three runs
 /// each, interleaved).
