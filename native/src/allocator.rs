@@ -14,6 +14,12 @@
 //! +2 % with both sides page-faulting, +11 % with neither). Fixing both thresholds,
 //! before the first pair, puts every side of every pair in the same regime: freed
 //! memory stays, as in a long-running program, and big buffers come from the heap.
+//!
+//! Below those thresholds, what a spawn costs still depends on glibc's per-thread cache
+//! (7 freed blocks of a size by default): widened with `GLIBC_TUNABLES`, which glibc
+//! reads once at start-up and worker processes inherit, every allocation takes the fast
+//! path and the `spawn_many` ratios of five flavours read 3 to 6 points higher (README,
+//! "The contract overhead"). So the account names the tunables a worker started with.
 
 /// Both thresholds, once set: above any run's memory, at the largest `mmap` threshold
 /// glibc accepts (`HEAP_MAX_SIZE / 2` on 64-bit targets).
@@ -21,8 +27,9 @@
 const THRESHOLD: libc::c_int = 32 << 20;
 
 /// Fixes glibc malloc's trim and `mmap` thresholds (see the module docs); returns what
-/// was done, for the output's settings line. Elsewhere it changes nothing, and says so.
-pub fn keep_freed_memory() -> &'static str {
+/// was done, and the glibc tunables the process started with, for the output's settings
+/// line. Elsewhere it changes nothing, and says so.
+pub fn keep_freed_memory() -> String {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         // SAFETY: `mallopt` only sets malloc parameters; it is safe to call at any time.
@@ -30,14 +37,27 @@ pub fn keep_freed_memory() -> &'static str {
             libc::mallopt(libc::M_TRIM_THRESHOLD, THRESHOLD) == 1
                 && libc::mallopt(libc::M_MMAP_THRESHOLD, THRESHOLD) == 1
         };
-        if set {
-            return "glibc malloc, freed memory kept (trim and mmap thresholds fixed at 32 MiB)";
-        }
-        "glibc malloc, its default thresholds (mallopt refused to fix them)"
+        let done = if set {
+            "glibc malloc, freed memory kept (trim and mmap thresholds fixed at 32 MiB)"
+        } else {
+            "glibc malloc, its default thresholds (mallopt refused to fix them)"
+        };
+        with_tunables(done, std::env::var("GLIBC_TUNABLES").ok().as_deref())
     }
     #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
     {
-        "the system allocator, as it is (its thresholds are fixed only with glibc)"
+        "the system allocator, as it is (its thresholds are fixed only with glibc)".to_owned()
+    }
+}
+
+/// `done`, followed by the glibc tunables the process started with, if any.
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
+fn with_tunables(done: &str, tunables: Option<&str>) -> String {
+    match tunables {
+        Some(tunables) if !tunables.is_empty() => {
+            format!("{done}, under GLIBC_TUNABLES={tunables}")
+        }
+        _ => done.to_owned(),
     }
 }
 
@@ -52,5 +72,16 @@ mod tests {
         assert!(done.contains("kept"), "{done}");
         #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
         assert!(done.contains("as it is"), "{done}");
+    }
+
+    #[test]
+    fn names_the_tunables_it_started_with_and_only_those() {
+        let done = "glibc malloc, freed memory kept";
+        assert_eq!(
+            with_tunables(done, Some("glibc.malloc.tcache_count=65535")),
+            "glibc malloc, freed memory kept, under GLIBC_TUNABLES=glibc.malloc.tcache_count=65535"
+        );
+        assert_eq!(with_tunables(done, Some("")), done);
+        assert_eq!(with_tunables(done, None), done);
     }
 }

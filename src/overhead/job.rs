@@ -60,7 +60,7 @@ pub fn main() -> ExitCode {
     };
     crate::worker::exit_when_parent_goes();
     // Before any pair, so that both sides run under the same allocator regime.
-    let allocator = rtbench_native::allocator::keep_freed_memory().to_owned();
+    let allocator = rtbench_native::allocator::keep_freed_memory();
     let config = RuntimeConfig { threads: job.threads };
     let measured = match rtbench_native::visit(&job.runtime, &config, Measure { job: &job }) {
         Ok(measured) => measured,
